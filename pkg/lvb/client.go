@@ -1,0 +1,202 @@
+package lvb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// DefaultEndpoint is the documented common_access address.
+const DefaultEndpoint = "http://statcgi.video.qcloud.com/common_access"
+
+// Interface is the interface name this client calls.
+const Interface = "Get_LivePlayStatHistory"
+
+// maxBody bounds what is read from one answer; two hours of per-minute
+// statistics are a few kilobytes.
+const maxBody = 4 << 20
+
+// Query selects one window of statistics. Start and End are both sent as
+// Unix seconds; the caller decides what they include.
+type Query struct {
+	Start    time.Time
+	End      time.Time
+	Domain   string // empty: every domain of the APPID
+	StreamID string // empty: the total of all streams
+}
+
+// Retry says how often and how patiently to repeat a request that failed in
+// a way that may pass (internal error, rate limit, network, HTTP 5xx).
+type Retry struct {
+	Attempts  int           // total tries, at least 1
+	BaseDelay time.Duration // doubled after each failure
+}
+
+// DefaultRetry fits an endpoint that asks not to be polled more than once a minute.
+var DefaultRetry = Retry{Attempts: 3, BaseDelay: 500 * time.Millisecond}
+
+// Config configures a Client.
+type Config struct {
+	Endpoint string // DefaultEndpoint when empty
+	Cmd      string // the LVB APPID
+	Location *time.Location
+	// HTTPClient must sign requests, typically through a SigningTransport;
+	// the client itself never holds the key.
+	HTTPClient *http.Client
+	Retry      Retry
+}
+
+// Client calls Get_LivePlayStatHistory.
+type Client struct {
+	endpoint *url.URL
+	cmd      string
+	loc      *time.Location
+	http     *http.Client
+	retry    Retry
+}
+
+// ParseEndpoint checks that raw is an absolute http or https URL without
+// its own query string.
+func ParseEndpoint(raw string) (*url.URL, error) {
+	if raw == "" {
+		raw = DefaultEndpoint
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("API URL %q is not an http or https URL; the default is %s", raw, DefaultEndpoint)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("API URL %q must not carry a query string or fragment; the plugin adds the parameters", raw)
+	}
+	return u, nil
+}
+
+// ParseCmd checks that an APPID is a positive integer.
+func ParseCmd(cmd string) (string, error) {
+	n, err := strconv.ParseUint(cmd, 10, 63)
+	if err != nil || n == 0 {
+		return "", fmt.Errorf("APPID (cmd) %q is not a positive integer such as 1250000000", cmd)
+	}
+	return strconv.FormatUint(n, 10), nil
+}
+
+// New checks cfg and returns a Client.
+func New(cfg Config) (*Client, error) {
+	u, err := ParseEndpoint(cfg.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	cmd, err := ParseCmd(cfg.Cmd)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Location == nil {
+		return nil, errors.New("lvb: Config.Location is required")
+	}
+	if cfg.HTTPClient == nil {
+		return nil, errors.New("lvb: Config.HTTPClient is required")
+	}
+	r := cfg.Retry
+	if r.Attempts < 1 {
+		r.Attempts = 1
+	}
+	return &Client{endpoint: u, cmd: cmd, loc: cfg.Location, http: cfg.HTTPClient, retry: r}, nil
+}
+
+// URL returns the unsigned request URL of q. It holds no credential.
+func (c *Client) URL(q Query) string {
+	v := url.Values{}
+	v.Set("cmd", c.cmd)
+	v.Set("interface", Interface)
+	v.Set("Param.n.start_time", strconv.FormatInt(q.Start.Unix(), 10))
+	v.Set("Param.n.end_time", strconv.FormatInt(q.End.Unix(), 10))
+	// Optional parameters go out only when set: an empty one is not the
+	// same request as an absent one for every server.
+	if q.StreamID != "" {
+		v.Set("Param.s.stream_id", q.StreamID)
+	}
+	if q.Domain != "" {
+		v.Set("Param.s.domain", q.Domain)
+	}
+	u := *c.endpoint
+	u.RawQuery = v.Encode()
+	return u.String()
+}
+
+// PlayStatHistory fetches one window, retrying what may pass.
+func (c *Client) PlayStatHistory(ctx context.Context, q Query) (*Result, error) {
+	if !q.End.After(q.Start) {
+		return nil, fmt.Errorf("lvb: window end %s is not after start %s", q.End, q.Start)
+	}
+	delay := c.retry.BaseDelay
+	for attempt := 1; ; attempt++ {
+		res, err := c.once(ctx, q)
+		var e *Error
+		if err == nil || attempt >= c.retry.Attempts || !errors.As(err, &e) || !e.Retryable() {
+			return res, err
+		}
+		wait := delay
+		if e.Kind == KindRateLimited {
+			wait *= 2
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C:
+		}
+		delay *= 2
+	}
+}
+
+func (c *Client) once(ctx context.Context, q Query) (*Result, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.URL(q), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &Error{Kind: KindUnreachable, Detail: transportDetail(err), Err: err}
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if err != nil {
+		return nil, &Error{Kind: KindUnreachable, Detail: "reading the answer: " + transportDetail(err), Err: err}
+	}
+	if len(body) > maxBody {
+		return nil, &Error{Kind: KindBadResponse, Detail: fmt.Sprintf("the answer is larger than %d bytes", maxBody)}
+	}
+	if resp.StatusCode != http.StatusOK {
+		// A refusal such as "sign invalid" may come with a 4xx status; its
+		// message says more than the status does.
+		if res, perr := ParseResponse(body, c.loc); perr != nil {
+			var e *Error
+			if errors.As(perr, &e) && e.Kind != KindBadResponse {
+				return nil, perr
+			}
+		} else if resp.StatusCode < 300 {
+			return res, nil
+		}
+		return nil, &Error{Kind: KindHTTPStatus, Status: resp.StatusCode}
+	}
+	return ParseResponse(body, c.loc)
+}
+
+// transportDetail describes a transport failure without the request URL,
+// which an *url.Error would otherwise repeat.
+func transportDetail(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return clip(err.Error(), 200)
+}

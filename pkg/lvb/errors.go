@@ -1,0 +1,180 @@
+package lvb
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// Kind classifies what went wrong, so that callers can choose a message,
+// a retry or an error source without parsing strings.
+type Kind int
+
+const (
+	KindUnknown        Kind = iota
+	KindNotRegistered       // ret 1000
+	KindServiceStopped      // ret 1001
+	KindUpstreamFault       // ret 1201
+	KindRateLimited         // ret 1202
+	KindInvalidParam        // ret 1204
+	KindInvalidCmd          // "cmd is invalid"
+	KindInvalidSign         // "sign invalid"
+	KindExpired             // "time expired"
+	KindHTTPStatus          // a non-200 HTTP answer
+	KindBadResponse         // an answer that is not the documented JSON
+	KindUnreachable         // the request never got an answer
+	KindOtherRet            // a ret code nobody documented
+)
+
+// Return codes documented for the statistics interfaces.
+const (
+	RetOK             = 0
+	RetNotRegistered  = 1000
+	RetServiceStopped = 1001
+	RetInternal       = 1201
+	RetRateLimited    = 1202
+	RetInvalidParam   = 1204
+	RetEmpty          = 10003
+)
+
+// Front-door messages, answered before the interface itself runs.
+const (
+	MsgInvalidCmd  = "cmd is invalid"
+	MsgInvalidSign = "sign invalid"
+	MsgExpired     = "time expired"
+)
+
+// Error is every failure the client reports. Its text says what happened and
+// what to do about it, and never holds the key or a signed URL.
+type Error struct {
+	Kind    Kind
+	Ret     int    // the upstream's ret, when it gave one
+	Message string // the upstream's message, when it gave one
+	Status  int    // the HTTP status, for KindHTTPStatus
+	Detail  string // what the client saw, for KindBadResponse and KindUnreachable
+	Err     error  // the cause, for errors.Is/As
+}
+
+func (e *Error) Error() string {
+	what, todo := e.describe()
+	if todo == "" {
+		return what
+	}
+	return what + ". " + todo
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Retryable tells whether the same request may succeed if sent again later.
+func (e *Error) Retryable() bool {
+	switch e.Kind {
+	case KindUpstreamFault, KindRateLimited, KindUnreachable:
+		return true
+	case KindHTTPStatus:
+		return e.Status >= 500 || e.Status == http.StatusTooManyRequests
+	}
+	return false
+}
+
+func (e *Error) upstream() string {
+	switch {
+	case e.Ret != 0 && e.Message != "":
+		return fmt.Sprintf(" (ret %d: %q)", e.Ret, e.Message)
+	case e.Ret != 0:
+		return fmt.Sprintf(" (ret %d)", e.Ret)
+	case e.Message != "":
+		return fmt.Sprintf(" (%q)", e.Message)
+	}
+	return ""
+}
+
+func (e *Error) describe() (what, todo string) {
+	up := e.upstream()
+	switch e.Kind {
+	case KindNotRegistered:
+		return "Tencent Cloud says this APPID is not registered for the statistics API" + up,
+			"Ask Tencent Cloud (ticket or account manager) to enable the LVB statistics API for this APPID"
+	case KindServiceStopped:
+		return "Tencent Cloud says the statistics service of this APPID is suspended" + up,
+			"Check the account's status and billing in the Tencent Cloud console, then ask Tencent to resume it"
+	case KindUpstreamFault:
+		return "Tencent Cloud's statistics service reported an internal error" + up,
+			"This is on Tencent's side; try again in a few minutes"
+	case KindRateLimited:
+		return "Tencent Cloud refused the request as too frequent" + up,
+			"Refresh less often (the statistics change once a minute) or lower Max concurrency in the data source settings"
+	case KindInvalidParam:
+		return "Tencent Cloud rejected the query parameters" + up,
+			"The domain must be the original playback domain (not its CNAME target), and a window must lie within the last 15 days"
+	case KindInvalidCmd:
+		return "Tencent Cloud does not recognise the APPID (cmd)" + up,
+			"Check the APPID in the data source settings (the LVB APPID shown in the Live console's account information) and that the statistics API is enabled for it"
+	case KindInvalidSign:
+		return "Tencent Cloud rejected the request signature" + up,
+			"The API key is wrong: copy the API authentication key from the Live console's access settings into the data source settings"
+	case KindExpired:
+		return "Tencent Cloud says the signed request had already expired" + up,
+			"The clock of the Grafana server is probably wrong; synchronise it (NTP) and try again"
+	case KindHTTPStatus:
+		what = fmt.Sprintf("the API answered HTTP %d %s", e.Status, http.StatusText(e.Status))
+		switch {
+		case e.Status == http.StatusNotFound:
+			todo = "Check the API URL in the data source settings; it should end in /common_access"
+		case e.Status == http.StatusForbidden:
+			todo = "Check the API URL and that the APPID may call the statistics API from this server"
+		case e.Status == http.StatusTooManyRequests:
+			todo = "Refresh less often or lower Max concurrency in the data source settings"
+		case e.Status >= 500:
+			todo = "The service is failing; try again in a few minutes"
+		}
+		return what, todo
+	case KindBadResponse:
+		return "the API's answer is not the statistics JSON the plugin expects: " + e.Detail,
+			"Check that the API URL points at Tencent's common_access endpoint"
+	case KindUnreachable:
+		return "could not reach the API: " + e.Detail,
+			"Check the API URL, DNS, proxy and firewall of the Grafana server, and the timeout in the data source settings"
+	case KindOtherRet:
+		return "Tencent Cloud answered with an undocumented error" + up, ""
+	}
+	return "unknown error" + up, ""
+}
+
+// classify turns a ret/message pair from the upstream into an error, or nil
+// for success and for "no data", which is an empty result, not a failure.
+func classify(ret int, message string) *Error {
+	msg := strings.ToLower(strings.TrimSpace(message))
+	switch {
+	case strings.Contains(msg, MsgInvalidSign):
+		return &Error{Kind: KindInvalidSign, Ret: ret, Message: message}
+	case strings.Contains(msg, MsgInvalidCmd):
+		return &Error{Kind: KindInvalidCmd, Ret: ret, Message: message}
+	case strings.Contains(msg, MsgExpired):
+		return &Error{Kind: KindExpired, Ret: ret, Message: message}
+	}
+	switch ret {
+	case RetOK, RetEmpty:
+		return nil
+	case RetNotRegistered:
+		return &Error{Kind: KindNotRegistered, Ret: ret, Message: message}
+	case RetServiceStopped:
+		return &Error{Kind: KindServiceStopped, Ret: ret, Message: message}
+	case RetInternal:
+		return &Error{Kind: KindUpstreamFault, Ret: ret, Message: message}
+	case RetRateLimited:
+		return &Error{Kind: KindRateLimited, Ret: ret, Message: message}
+	case RetInvalidParam:
+		return &Error{Kind: KindInvalidParam, Ret: ret, Message: message}
+	}
+	return &Error{Kind: KindOtherRet, Ret: ret, Message: message}
+}
+
+// KindOf returns the Kind of an error from this package, or KindUnknown.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return KindUnknown
+}

@@ -1,0 +1,293 @@
+package lvb_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/simulator"
+)
+
+const (
+	testCmd = "1250000000"
+	testKey = "5d41402abc4b2a76b9719d911017c592"
+)
+
+var testNow = time.Date(2026, 11, 29, 10, 37, 23, 0, time.UTC)
+
+func TestSignMatchesSeedExample(t *testing.T) {
+	// The seed's example: key and t give this signature.
+	if got := lvb.Sign(testKey, 1471850187); got != "b17971b51ba0fe5916ddcd96692e9fb3" {
+		t.Fatalf("Sign = %s", got)
+	}
+}
+
+type captured struct{ urls []*url.URL }
+
+func (c *captured) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.urls = append(c.urls, r.URL)
+	return &http.Response{StatusCode: 200, Body: http.NoBody, Header: http.Header{}, Request: r}, nil
+}
+
+func TestSigningTransportAddsShortLivedSignature(t *testing.T) {
+	c := &captured{}
+	tr := &lvb.SigningTransport{Key: testKey, Now: func() time.Time { return testNow }, Next: c}
+	req, _ := http.NewRequest(http.MethodGet, "http://x/common_access?cmd=1", nil)
+	if _, err := tr.RoundTrip(req); err != nil {
+		t.Fatal(err)
+	}
+	q := c.urls[0].Query()
+	wantT := testNow.Unix() + 300 // five minutes
+	if q.Get("t") != strconv.FormatInt(wantT, 10) {
+		t.Fatalf("t = %s, want %d", q.Get("t"), wantT)
+	}
+	if q.Get("sign") != lvb.Sign(testKey, wantT) || q.Get("cmd") != "1" {
+		t.Fatalf("query = %v", q)
+	}
+	if req.URL.Query().Get("sign") != "" {
+		t.Fatal("the caller's request was modified")
+	}
+}
+
+func newClient(t *testing.T, endpoint, key string) *lvb.Client {
+	t.Helper()
+	c, err := lvb.New(lvb.Config{
+		Endpoint: endpoint,
+		Cmd:      testCmd,
+		Location: simulator.Beijing,
+		HTTPClient: &http.Client{Transport: &lvb.SigningTransport{
+			Key: key, Now: func() time.Time { return testNow },
+		}},
+		Retry: lvb.Retry{Attempts: 3, BaseDelay: time.Millisecond},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestURLEncodesAndOmitsUnsetParameters(t *testing.T) {
+	c := newClient(t, "http://example.invalid/common_access", testKey)
+	q := lvb.Query{Start: testNow.Add(-time.Hour), End: testNow}
+	u, _ := url.Parse(c.URL(q))
+	if u.Query().Has("Param.s.stream_id") || u.Query().Has("Param.s.domain") {
+		t.Fatalf("unset optional parameters were sent: %s", u)
+	}
+	q.StreamID, q.Domain = "a b&c=d", "play.example.com"
+	raw := c.URL(q)
+	u, _ = url.Parse(raw)
+	if u.Query().Get("Param.s.stream_id") != "a b&c=d" || strings.Contains(raw, " ") {
+		t.Fatalf("stream id not encoded: %s", raw)
+	}
+	for k, want := range map[string]string{
+		"cmd": testCmd, "interface": "Get_LivePlayStatHistory",
+		"Param.n.start_time": strconv.FormatInt(testNow.Unix()-3600, 10),
+		"Param.n.end_time":   strconv.FormatInt(testNow.Unix(), 10),
+	} {
+		if got := u.Query().Get(k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	if u.Query().Has("sign") || u.Query().Has("t") {
+		t.Fatal("URL() must not carry a credential")
+	}
+}
+
+func TestConfigValidation(t *testing.T) {
+	for _, ep := range []string{"ftp://x/y", "not a url", "http:///nohost", "http://x/common_access?cmd=1"} {
+		if _, err := lvb.ParseEndpoint(ep); err == nil {
+			t.Errorf("ParseEndpoint(%q) accepted", ep)
+		}
+	}
+	for _, cmd := range []string{"", "abc", "-5", "0", "12.5"} {
+		if _, err := lvb.ParseCmd(cmd); err == nil {
+			t.Errorf("ParseCmd(%q) accepted", cmd)
+		}
+	}
+	if got, err := lvb.ParseCmd("01250000000"); err != nil || got != testCmd {
+		t.Errorf("ParseCmd = %q, %v", got, err)
+	}
+}
+
+func startSim(t *testing.T) (*simulator.Simulator, string) {
+	t.Helper()
+	sim := simulator.New(testCmd, testKey, "play.example.com", "live_1", "live_2")
+	sim.Now = func() time.Time { return testNow }
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	return sim, srv.URL + "/common_access"
+}
+
+func TestClientAgainstSimulator(t *testing.T) {
+	sim, ep := startSim(t)
+	c := newClient(t, ep, testKey)
+	start := testNow.Add(-2 * time.Hour).Truncate(time.Hour)
+	q := lvb.Query{Start: start, End: start.Add(time.Hour - time.Second), StreamID: "live_1"}
+	for _, f := range []simulator.Faults{
+		{},
+		{NumbersAsStrings: true},
+		{SumInfoAsArray: true},
+		{Time: simulator.TimeUnix},
+		{Time: simulator.TimeRFC3339, NumbersAsStrings: true},
+	} {
+		sim.SetFaults(f)
+		res, err := c.PlayStatHistory(context.Background(), q)
+		if err != nil {
+			t.Fatalf("%+v: %v", f, err)
+		}
+		want := sim.Expected("live_1", q.Start, q.End.Add(time.Second))
+		if len(res.Points) != 60 || len(want) != 60 {
+			t.Fatalf("%+v: %d points, want 60", f, len(res.Points))
+		}
+		var sum float64
+		for i, p := range res.Points {
+			w := want[i]
+			if !p.Time.Equal(w.Time) || p.Bandwidth.Value != w.Bandwidth || p.Online.Value != float64(w.Online) || p.Flux.Value != w.Flux {
+				t.Fatalf("%+v: point %d = %+v, want %+v", f, i, p, w)
+			}
+			sum += w.Flux
+		}
+		if !res.SumFlux.Valid || abs(res.SumFlux.Value-sum) > 1e-6 {
+			t.Fatalf("%+v: sum_flux %+v, want %v", f, res.SumFlux, sum)
+		}
+	}
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func TestEmptyStreamIsNotAnError(t *testing.T) {
+	_, ep := startSim(t)
+	c := newClient(t, ep, testKey)
+	res, err := c.PlayStatHistory(context.Background(), lvb.Query{Start: testNow.Add(-time.Hour), End: testNow, StreamID: "nobody"})
+	if err != nil || !res.Empty || len(res.Points) != 0 {
+		t.Fatalf("res=%+v err=%v", res, err)
+	}
+}
+
+func TestErrorsAreTypedAndCarryNoSecret(t *testing.T) {
+	sim, ep := startSim(t)
+	q := lvb.Query{Start: testNow.Add(-time.Hour), End: testNow}
+	cases := []struct {
+		name   string
+		key    string
+		cmd    string
+		faults simulator.Faults
+		q      *lvb.Query
+		kind   lvb.Kind
+		calls  int
+	}{
+		{name: "wrong key", key: "0123456789abcdef0123456789abcdef", kind: lvb.KindInvalidSign, calls: 1},
+		{name: "wrong cmd", cmd: "1250000001", kind: lvb.KindInvalidCmd, calls: 1},
+		{name: "not registered", faults: simulator.Faults{Ret: 1000, RetFailures: -1}, kind: lvb.KindNotRegistered, calls: 1},
+		{name: "stopped", faults: simulator.Faults{Ret: 1001, RetFailures: -1}, kind: lvb.KindServiceStopped, calls: 1},
+		{name: "internal persists", faults: simulator.Faults{Ret: 1201, RetFailures: -1}, kind: lvb.KindUpstreamFault, calls: 3},
+		{name: "rate limited", faults: simulator.Faults{Ret: 1202, RetFailures: -1}, kind: lvb.KindRateLimited, calls: 3},
+		{name: "over two hours", q: &lvb.Query{Start: testNow.Add(-3 * time.Hour), End: testNow}, kind: lvb.KindInvalidParam, calls: 1},
+		{name: "over 15 days", q: &lvb.Query{Start: testNow.Add(-16 * 24 * time.Hour), End: testNow.Add(-16*24*time.Hour + time.Hour)}, kind: lvb.KindInvalidParam, calls: 1},
+		{name: "http 500", faults: simulator.Faults{HTTPStatus: 500, HTTPFailures: -1}, kind: lvb.KindHTTPStatus, calls: 3},
+		{name: "http 404", faults: simulator.Faults{HTTPStatus: 404, HTTPFailures: -1}, kind: lvb.KindHTTPStatus, calls: 1},
+		{name: "not json", faults: simulator.Faults{Malformed: true}, kind: lvb.KindBadResponse, calls: 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sim.Reset()
+			sim.SetFaults(tc.faults)
+			key := testKey
+			if tc.key != "" {
+				key = tc.key
+			}
+			c := newClient(t, ep, key)
+			if tc.cmd != "" {
+				var err error
+				c, err = lvb.New(lvb.Config{Endpoint: ep, Cmd: tc.cmd, Location: time.UTC,
+					HTTPClient: &http.Client{Transport: &lvb.SigningTransport{Key: key, Now: func() time.Time { return testNow }}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			qq := q
+			if tc.q != nil {
+				qq = *tc.q
+			}
+			_, err := c.PlayStatHistory(context.Background(), qq)
+			if got := lvb.KindOf(err); got != tc.kind {
+				t.Fatalf("kind = %v, want %v (err: %v)", got, tc.kind, err)
+			}
+			if sim.Calls() != tc.calls {
+				t.Errorf("calls = %d, want %d", sim.Calls(), tc.calls)
+			}
+			msg := err.Error()
+			if strings.Contains(msg, key) || strings.Contains(msg, "sign=") {
+				t.Fatalf("error leaks a credential: %s", msg)
+			}
+			if !strings.Contains(msg, ". ") && tc.kind != lvb.KindUnknown {
+				t.Errorf("error says nothing about what to do: %s", msg)
+			}
+		})
+	}
+}
+
+func TestRetryRecoversFromTransientFaults(t *testing.T) {
+	sim, ep := startSim(t)
+	c := newClient(t, ep, testKey)
+	q := lvb.Query{Start: testNow.Add(-time.Hour), End: testNow}
+	for _, f := range []simulator.Faults{
+		{Ret: 1201, RetFailures: 2},
+		{Ret: 1202, RetFailures: 1},
+		{HTTPStatus: 502, HTTPFailures: 2},
+	} {
+		sim.Reset()
+		sim.SetFaults(f)
+		res, err := c.PlayStatHistory(context.Background(), q)
+		if err != nil || len(res.Points) == 0 {
+			t.Fatalf("%+v: res=%v err=%v", f, res, err)
+		}
+		if want := f.RetFailures + f.HTTPFailures + 1; sim.Calls() != want {
+			t.Fatalf("%+v: calls = %d, want %d", f, sim.Calls(), want)
+		}
+	}
+}
+
+func TestUnreachableSaysSoWithoutTheURL(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	ep := srv.URL + "/common_access"
+	srv.Close()
+	c := newClient(t, ep, testKey)
+	_, err := c.PlayStatHistory(context.Background(), lvb.Query{Start: testNow.Add(-time.Hour), End: testNow, Domain: "secretish.example.com"})
+	var e *lvb.Error
+	if !errors.As(err, &e) || e.Kind != lvb.KindUnreachable {
+		t.Fatalf("err = %v", err)
+	}
+	if strings.Contains(err.Error(), "common_access?") || strings.Contains(err.Error(), testKey) {
+		t.Fatalf("error repeats the request: %v", err)
+	}
+	if !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("error does not say what happened: %v", err)
+	}
+}
+
+func TestCancelledContextStopsRetrying(t *testing.T) {
+	sim, ep := startSim(t)
+	sim.SetFaults(simulator.Faults{Ret: 1201, RetFailures: -1})
+	c, _ := lvb.New(lvb.Config{Endpoint: ep, Cmd: testCmd, Location: time.UTC,
+		HTTPClient: &http.Client{Transport: &lvb.SigningTransport{Key: testKey, Now: func() time.Time { return testNow }}},
+		Retry:      lvb.Retry{Attempts: 5, BaseDelay: time.Hour}})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := c.PlayStatHistory(ctx, lvb.Query{Start: testNow.Add(-time.Hour), End: testNow})
+	if err == nil || sim.Calls() > 1 {
+		t.Fatalf("err=%v calls=%d", err, sim.Calls())
+	}
+}

@@ -1,0 +1,244 @@
+package lvb
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Num is a statistic that may be absent: the upstream sometimes sends null
+// or an empty string, and a gap must stay a gap rather than become a zero.
+type Num struct {
+	Value float64
+	Valid bool
+}
+
+// Point is one minute of playback statistics.
+type Point struct {
+	Time      time.Time
+	Bandwidth Num // Mbps
+	Online    Num // viewers
+	Flux      Num // MB
+}
+
+// Result is the answer for one window.
+type Result struct {
+	Points  []Point
+	SumFlux Num  // sum_info.sum_flux, MB over the window
+	Empty   bool // the upstream said there is no data (ret 10003 or no stat_info)
+}
+
+// TimeLayout is the layout of stat_info.time in Tencent's examples.
+const TimeLayout = "2006-01-02 15:04:05"
+
+// flexNum accepts a JSON number, a numeric string, null or "".
+type flexNum Num
+
+func (n *flexNum) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if bytes.Equal(b, []byte("null")) {
+		*n = flexNum{}
+		return nil
+	}
+	s := string(b)
+	if len(b) > 0 && b[0] == '"' {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		s = strings.TrimSpace(s)
+		if s == "" {
+			*n = flexNum{}
+			return nil
+		}
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return fmt.Errorf("%s is not a number", clip(string(b), 40))
+	}
+	*n = flexNum{Value: v, Valid: true}
+	return nil
+}
+
+type rawPoint struct {
+	Time      json.RawMessage `json:"time"`
+	Bandwidth flexNum         `json:"bandwidth"`
+	Online    flexNum         `json:"online"`
+	Flux      flexNum         `json:"flux"`
+}
+
+type rawSum struct {
+	SumFlux flexNum `json:"sum_flux"`
+}
+
+type rawOutput struct {
+	StatInfo []rawPoint      `json:"stat_info"`
+	SumInfo  json.RawMessage `json:"sum_info"`
+}
+
+type envelope struct {
+	Ret     *flexNum        `json:"ret"`
+	RetCode *flexNum        `json:"retcode"`
+	Message string          `json:"message"`
+	ErrMsg  string          `json:"errmsg"`
+	Output  json.RawMessage `json:"output"`
+}
+
+// ParseResponse decodes a response body. Times without a zone are read in loc.
+func ParseResponse(body []byte, loc *time.Location) (*Result, error) {
+	var env envelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		// Front-door refusals may come as plain text rather than JSON.
+		if e := classify(-1, string(body)); e != nil && e.Kind != KindOtherRet {
+			e.Ret, e.Message = 0, strings.TrimSpace(clip(string(body), 60))
+			return nil, e
+		}
+		return nil, &Error{Kind: KindBadResponse, Detail: "not JSON: " + describeBody(body), Err: err}
+	}
+	ret := env.Ret
+	if ret == nil {
+		ret = env.RetCode
+	}
+	msg := env.Message
+	if msg == "" {
+		msg = env.ErrMsg
+	}
+	if ret == nil || !ret.Valid {
+		if e := classify(-1, msg); e != nil && e.Kind != KindOtherRet {
+			e.Ret = 0
+			return nil, e
+		}
+		return nil, &Error{Kind: KindBadResponse, Detail: "no ret field: " + describeBody(body)}
+	}
+	code := int(ret.Value)
+	if e := classify(code, msg); e != nil {
+		return nil, e
+	}
+	if code == RetEmpty || isEmptyJSON(env.Output) {
+		return &Result{Empty: true}, nil
+	}
+
+	var out rawOutput
+	if err := json.Unmarshal(env.Output, &out); err != nil {
+		return nil, &Error{Kind: KindBadResponse, Detail: "output: " + err.Error(), Err: err}
+	}
+	res := &Result{Points: make([]Point, 0, len(out.StatInfo))}
+	for i, rp := range out.StatInfo {
+		t, err := parseTime(rp.Time, loc)
+		if err != nil {
+			return nil, &Error{Kind: KindBadResponse, Detail: fmt.Sprintf("stat_info[%d].time: %v", i, err), Err: err}
+		}
+		res.Points = append(res.Points, Point{
+			Time:      t,
+			Bandwidth: Num(rp.Bandwidth),
+			Online:    Num(rp.Online),
+			Flux:      Num(rp.Flux),
+		})
+	}
+	sum, err := parseSum(out.SumInfo)
+	if err != nil {
+		return nil, &Error{Kind: KindBadResponse, Detail: "sum_info: " + err.Error(), Err: err}
+	}
+	res.SumFlux = sum
+	res.Empty = len(res.Points) == 0
+	return res, nil
+}
+
+// parseSum reads sum_info as documented ("array") or as callers see it (an object).
+func parseSum(raw json.RawMessage) (Num, error) {
+	raw = bytes.TrimSpace(raw)
+	if isEmptyJSON(raw) {
+		return Num{}, nil
+	}
+	if raw[0] == '[' {
+		var items []rawSum
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return Num{}, err
+		}
+		if len(items) != 1 {
+			return Num{}, fmt.Errorf("expected one element, got %d", len(items))
+		}
+		return Num(items[0].SumFlux), nil
+	}
+	var s rawSum
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return Num{}, err
+	}
+	return Num(s.SumFlux), nil
+}
+
+func parseTime(raw json.RawMessage, loc *time.Location) (time.Time, error) {
+	raw = bytes.TrimSpace(raw)
+	s := string(raw)
+	if len(raw) > 0 && raw[0] == '"' {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return time.Time{}, err
+		}
+		s = strings.TrimSpace(s)
+	}
+	if s == "" || s == "null" {
+		return time.Time{}, fmt.Errorf("missing")
+	}
+	if isDigits(s) {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if n > 1e11 { // milliseconds: no statistic dates from the year 5138
+			return time.UnixMilli(n), nil
+		}
+		return time.Unix(n, 0), nil
+	}
+	if t, err := time.ParseInLocation(TimeLayout, s, loc); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%s is neither %q, Unix seconds nor RFC 3339", clip(s, 40), TimeLayout)
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func isEmptyJSON(raw json.RawMessage) bool {
+	switch string(bytes.TrimSpace(raw)) {
+	case "", "null", "[]", "{}", `""`:
+		return true
+	}
+	return false
+}
+
+// Anything that looks like a signature or a key is cut out of what the
+// upstream echoes back, in case an error page repeats the request.
+var secretLike = regexp.MustCompile(`(?i)(sign=)?[0-9a-f]{32}`)
+
+func describeBody(body []byte) string {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return "the body is empty"
+	}
+	return fmt.Sprintf("%d bytes starting %q", len(body), clip(string(body), 60))
+}
+
+func clip(s string, n int) string {
+	s = secretLike.ReplaceAllString(s, "[redacted]")
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}

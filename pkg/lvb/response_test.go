@@ -1,0 +1,88 @@
+package lvb
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+var beijing = time.FixedZone("CST", 8*3600)
+
+func TestParseResponseShapes(t *testing.T) {
+	minute := time.Date(2026, 11, 29, 2, 0, 0, 0, time.UTC) // 10:00 in Beijing
+	cases := []struct {
+		name    string
+		body    string
+		points  int
+		sum     Num
+		bw      Num
+		online  Num
+		isEmpty bool
+	}{
+		{"numbers", `{"ret":0,"message":"ok","output":{"stat_info":[{"time":"2026-11-29 10:00:00","bandwidth":1.5,"online":3,"flux":11.25}],"sum_info":{"sum_flux":11.25}}}`,
+			1, Num{11.25, true}, Num{1.5, true}, Num{3, true}, false},
+		{"strings and array sum", `{"ret":"0","output":{"stat_info":[{"time":"2026-11-29 10:00:00","bandwidth":"1.5","online":"3","flux":"11.25"}],"sum_info":[{"sum_flux":"11.25"}]}}`,
+			1, Num{11.25, true}, Num{1.5, true}, Num{3, true}, false},
+		{"nulls stay gaps", `{"ret":0,"output":{"stat_info":[{"time":1795917600,"bandwidth":null,"online":"","flux":0}]}}`,
+			1, Num{}, Num{}, Num{}, false},
+		{"unix millis", `{"ret":0,"output":{"stat_info":[{"time":"1795917600000","bandwidth":2,"online":1,"flux":1}],"sum_info":{"sum_flux":1}}}`,
+			1, Num{1, true}, Num{2, true}, Num{1, true}, false},
+		{"rfc3339", `{"ret":0,"output":{"stat_info":[{"time":"2026-11-29T02:00:00Z","bandwidth":2,"online":1,"flux":1}],"sum_info":{"sum_flux":1}}}`,
+			1, Num{1, true}, Num{2, true}, Num{1, true}, false},
+		{"10003", `{"ret":10003,"message":"query data is empty","output":[]}`, 0, Num{}, Num{}, Num{}, true},
+		{"ok but nothing", `{"ret":0,"message":"ok","output":{"stat_info":[],"sum_info":{"sum_flux":0}}}`, 0, Num{0, true}, Num{}, Num{}, true},
+		{"retcode spelling", `{"retcode":0,"errmsg":"","output":{"stat_info":[{"time":"2026-11-29 10:00:00","bandwidth":2,"online":1,"flux":1}]}}`,
+			1, Num{}, Num{2, true}, Num{1, true}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := ParseResponse([]byte(tc.body), beijing)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Points) != tc.points || res.Empty != tc.isEmpty || res.SumFlux != tc.sum {
+				t.Fatalf("res = %+v", res)
+			}
+			if tc.points > 0 {
+				p := res.Points[0]
+				if !p.Time.Equal(minute) || p.Bandwidth != tc.bw || p.Online != tc.online {
+					t.Fatalf("point = %+v (time %s)", p, p.Time.UTC())
+				}
+			}
+		})
+	}
+}
+
+func TestParseResponseErrors(t *testing.T) {
+	cases := []struct {
+		body string
+		kind Kind
+		says string
+	}{
+		{`sign invalid`, KindInvalidSign, "API key"},
+		{`cmd is invalid`, KindInvalidCmd, "APPID"},
+		{`{"ret":-1,"message":"time expired"}`, KindExpired, "clock"},
+		{`{"ret":1000,"message":"user is not registered for statapi"}`, KindNotRegistered, "enable"},
+		{`{"ret":1204,"message":"invalid input param"}`, KindInvalidParam, "CNAME"},
+		{`{"ret":4242,"message":"new thing"}`, KindOtherRet, "4242"},
+		{`<html>502 bad gateway sign=0123456789abcdef0123456789abcdef</html>`, KindBadResponse, "[redacted]"},
+		{``, KindBadResponse, "empty"},
+		{`{"message":"hello"}`, KindBadResponse, "no ret"},
+		{`{"ret":0,"output":{"stat_info":[{"time":"yesterday","bandwidth":1}]}}`, KindBadResponse, "stat_info[0].time"},
+		{`{"ret":0,"output":{"stat_info":[{"time":"2026-11-29 10:00:00","bandwidth":"fast"}]}}`, KindBadResponse, "not a number"},
+		{`{"ret":0,"output":{"stat_info":[{"time":"2026-11-29 10:00:00","bandwidth":1}],"sum_info":[{"sum_flux":1},{"sum_flux":2}]}}`, KindBadResponse, "one element"},
+	}
+	for _, tc := range cases {
+		_, err := ParseResponse([]byte(tc.body), beijing)
+		if KindOf(err) != tc.kind {
+			t.Errorf("%s: kind %v, want %v (%v)", tc.body, KindOf(err), tc.kind, err)
+			continue
+		}
+		if !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("%s: %q does not mention %q", tc.body, err, tc.says)
+		}
+		if strings.Contains(err.Error(), "0123456789abcdef0123456789abcdef") {
+			t.Errorf("%s: a signature-like value was echoed: %v", tc.body, err)
+		}
+	}
+}

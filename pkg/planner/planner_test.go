@@ -1,0 +1,158 @@
+package planner
+
+import (
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+)
+
+var now = time.Date(2026, 11, 29, 10, 37, 23, 0, time.UTC)
+
+// checkPlan asserts the planner's promises for any range: windows on the
+// two-hour grid, none over two hours, in order, and every minute of
+// [From, To) up to now in exactly one window and no other minute in any.
+func checkPlan(t *testing.T, p Plan, now time.Time) {
+	t.Helper()
+	for i, w := range p.Windows {
+		if w.End.Sub(w.Start) >= Span {
+			t.Fatalf("window %d spans %s", i, w.End.Sub(w.Start))
+		}
+		if w.Start.Truncate(Span) != w.End.Truncate(Span) {
+			t.Fatalf("window %d crosses a grid line: %s–%s", i, w.Start, w.End)
+		}
+		if w.End.After(now) {
+			t.Fatalf("window %d ends in the future: %s", i, w.End)
+		}
+		if w.Full != (w.Start.Equal(w.Start.Truncate(Span)) && w.End.Equal(w.Start.Add(Span-time.Second))) {
+			t.Fatalf("window %d Full=%v is wrong", i, w.Full)
+		}
+	}
+	last := now.Truncate(time.Minute)
+	for m := p.From.Add(-2 * time.Hour); m.Before(p.To.Add(2 * time.Hour)); m = m.Add(time.Minute) {
+		n := 0
+		for _, w := range p.Windows {
+			if w.Contains(m) {
+				n++
+			}
+		}
+		want := 0
+		if !m.Before(p.From) && m.Before(p.To) && !m.After(last) {
+			want = 1
+		}
+		if n != want {
+			t.Fatalf("minute %s is in %d windows, want %d", m, n, want)
+		}
+	}
+}
+
+func TestTwentyFourHoursIsThirteenWindows(t *testing.T) {
+	p, err := Build(now.Add(-24*time.Hour), now, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPlan(t, p, now)
+	if len(p.Windows) != 13 {
+		t.Fatalf("%d windows, want 13", len(p.Windows))
+	}
+	if got := p.To.Sub(p.From); got != 24*time.Hour {
+		t.Fatalf("covers %s", got)
+	}
+	full := 0
+	for _, w := range p.Windows {
+		if w.Full {
+			full++
+		}
+	}
+	if full != 11 {
+		t.Fatalf("%d full windows, want 11 (all but the first and the last)", full)
+	}
+}
+
+func TestAlignedRangeInThePast(t *testing.T) {
+	to := now.Truncate(Span).Add(-4 * time.Hour)
+	p, err := Build(to.Add(-24*time.Hour), to, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPlan(t, p, now)
+	if len(p.Windows) != 12 || len(p.Notices) != 0 {
+		t.Fatalf("%d windows, notices %v", len(p.Windows), p.Notices)
+	}
+	// The same grid cell gives the same window whatever the range.
+	q, _ := Build(to.Add(-10*time.Hour-17*time.Minute), to.Add(-time.Minute), now)
+	same := 0
+	for _, a := range q.Windows[1 : len(q.Windows)-1] {
+		for _, b := range p.Windows {
+			if a.Start.Equal(b.Start) {
+				if a != b {
+					t.Fatalf("grid windows differ: %+v vs %+v", a, b)
+				}
+				same++
+			}
+		}
+	}
+	if same != len(q.Windows)-2 {
+		t.Fatalf("%d of the inner windows recur, want %d", same, len(q.Windows)-2)
+	}
+}
+
+func TestRetentionClampsWithNotice(t *testing.T) {
+	p, err := Build(now.Add(-20*24*time.Hour), now, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPlan(t, p, now)
+	if len(p.Notices) != 1 || !strings.Contains(p.Notices[0], "15 days") {
+		t.Fatalf("notices = %v", p.Notices)
+	}
+	if age := now.Sub(p.From); age > Retention || age < Retention-3*time.Minute {
+		t.Fatalf("starts %s ago", age)
+	}
+	if n := len(p.Windows); n < 180 || n > 181 {
+		t.Fatalf("%d windows for 15 days", n)
+	}
+}
+
+func TestFutureIsClampedToNow(t *testing.T) {
+	p, err := Build(now.Add(-time.Hour), now.Add(5*time.Hour), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPlan(t, p, now)
+	if !p.To.Equal(now.Truncate(time.Minute).Add(time.Minute)) {
+		t.Fatalf("To = %s", p.To)
+	}
+	p, err = Build(now.Add(time.Hour), now.Add(5*time.Hour), now)
+	if err != nil || len(p.Windows) != 0 || len(p.Notices) != 1 {
+		t.Fatalf("future range: %+v %v", p, err)
+	}
+}
+
+func TestHopelessRanges(t *testing.T) {
+	var old *ErrTooOld
+	if _, err := Build(now.Add(-30*24*time.Hour), now.Add(-20*24*time.Hour), now); !errors.As(err, &old) {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := Build(now, now.Add(-time.Hour), now); err == nil || !strings.Contains(err.Error(), "empty") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestRandomRanges(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 300 {
+		from := now.Add(-time.Duration(r.Int64N(int64(17 * 24 * time.Hour))))
+		to := from.Add(time.Duration(1 + r.Int64N(int64(30*time.Hour))))
+		p, err := Build(from, to, now)
+		var old *ErrTooOld
+		if errors.As(err, &old) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkPlan(t, p, now)
+	}
+}

@@ -1,0 +1,259 @@
+// Package plugin is the Grafana-facing layer: it reads settings and queries,
+// hands the work to the planner, collector and API client, and turns their
+// answers into data frames, health results and error sources.
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/tracing"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"go.opentelemetry.io/otel/attribute"
+	"golang.org/x/sync/semaphore"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
+)
+
+// PluginID is the id in src/plugin.json.
+const PluginID = "lvbstat-tencent-datasource"
+
+var (
+	_ backend.QueryDataHandler      = (*Datasource)(nil)
+	_ backend.CheckHealthHandler    = (*Datasource)(nil)
+	_ instancemgmt.InstanceDisposer = (*Datasource)(nil)
+)
+
+// Datasource is one configured data source.
+type Datasource struct {
+	settings Settings
+	// settingsErr is kept rather than returned by the factory, so that the
+	// health check and every query can say what to fix in the settings.
+	settingsErr error
+	client      *lvb.Client
+	httpClient  *http.Client
+	limit       *semaphore.Weighted
+	now         func() time.Time
+}
+
+// Options are knobs for tests; production uses the zero value.
+type Options struct {
+	Now   func() time.Time
+	Retry *lvb.Retry
+}
+
+// NewDatasource is the instance factory given to datasource.Manage.
+func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
+	return New(ctx, s, Options{})
+}
+
+// New builds a data source instance.
+func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (*Datasource, error) {
+	ds := &Datasource{now: o.Now}
+	if ds.now == nil {
+		ds.now = time.Now
+	}
+	ds.settings, ds.settingsErr = ParseSettings(s)
+	if ds.settingsErr != nil {
+		return ds, nil
+	}
+	opts, err := s.HTTPClientOptions(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("http client options: %w", err)
+	}
+	timeouts := httpclient.DefaultTimeoutOptions
+	if opts.Timeouts != nil {
+		timeouts = *opts.Timeouts
+	}
+	timeouts.Timeout = ds.settings.Timeout
+	opts.Timeouts = &timeouts
+	key := ds.settings.APIKey
+	// The signing middleware comes last, so that it is innermost: tracing,
+	// metrics and errors above it only ever see the unsigned URL.
+	opts.Middlewares = append(httpclient.DefaultMiddlewares(),
+		httpclient.NamedMiddlewareFunc("lvb-sign", func(_ httpclient.Options, next http.RoundTripper) http.RoundTripper {
+			return &lvb.SigningTransport{Key: key, Next: next, Now: o.Now}
+		}))
+	ds.httpClient, err = httpclient.New(opts)
+	if err != nil {
+		return nil, fmt.Errorf("http client: %w", err)
+	}
+	retry := lvb.DefaultRetry
+	if o.Retry != nil {
+		retry = *o.Retry
+	}
+	ds.client, err = lvb.New(lvb.Config{
+		Endpoint:   ds.settings.APIURL,
+		Cmd:        ds.settings.Cmd,
+		Location:   ds.settings.Location,
+		HTTPClient: ds.httpClient,
+		Retry:      retry,
+	})
+	if err != nil {
+		return nil, err
+	}
+	ds.limit = semaphore.NewWeighted(int64(ds.settings.MaxConcurrency))
+	return ds, nil
+}
+
+// Dispose closes idle connections when Grafana replaces the instance after
+// a settings change.
+func (d *Datasource) Dispose() {
+	if d.httpClient != nil {
+		d.httpClient.CloseIdleConnections()
+	}
+}
+
+// QueryData answers every query of the request; one query's failure never
+// fails another.
+func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
+	resp := backend.NewQueryDataResponse()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, q := range req.Queries {
+		wg.Go(func() {
+			r := d.query(ctx, q)
+			mu.Lock()
+			resp.Responses[q.RefID] = r
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return resp, nil
+}
+
+func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) backend.DataResponse {
+	logger := log.DefaultLogger.FromContext(ctx)
+	if d.settingsErr != nil {
+		return backend.ErrorResponseWithErrorSource(backend.DownstreamError(d.settingsErr))
+	}
+	q, err := ParseQuery(dq, d.settings.MaxStreams)
+	if err != nil {
+		return backend.ErrorResponseWithErrorSource(backend.DownstreamError(err))
+	}
+	plan, err := planner.Build(dq.TimeRange.From, dq.TimeRange.To, d.now())
+	if err != nil {
+		return backend.ErrorResponseWithErrorSource(backend.DownstreamError(err))
+	}
+
+	ctx, span := tracing.DefaultTracer().Start(ctx, "lvbstat.query")
+	defer span.End()
+	span.SetAttributes(
+		attribute.String("query_type", q.Type),
+		attribute.Int("streams", len(q.Streams)),
+		attribute.Int("windows", len(plan.Windows)),
+	)
+
+	series := collect.Run(ctx, d.client, d.limit, collect.Job{Domain: q.Domain, Streams: q.Streams, Windows: plan.Windows})
+
+	var notices []data.Notice
+	for _, n := range plan.Notices {
+		notices = append(notices, data.Notice{Severity: data.NoticeSeverityWarning, Text: n})
+	}
+	failed, total := 0, 0
+	var firstErr error
+	for i := range series {
+		s := &series[i]
+		total += s.Windows
+		failed += len(s.Failures)
+		if n := failureNotice(s, d.settings.Location); n != nil {
+			notices = append(notices, *n)
+			if firstErr == nil {
+				firstErr = s.Failures[0].Err
+			}
+		}
+	}
+	executed := d.describe(q, plan)
+	meta := func() *data.FrameMeta {
+		return &data.FrameMeta{ExecutedQueryString: executed, Notices: append([]data.Notice(nil), notices...)}
+	}
+	logger.Debug("Query done", "refId", dq.RefID, "queryType", q.Type, "streams", len(q.Streams),
+		"windows", len(plan.Windows), "failedWindows", failed)
+
+	if total > 0 && failed == total {
+		logger.Warn("Query failed", "refId", dq.RefID, "error", firstErr)
+		return errorResponse(firstErr)
+	}
+
+	var resp backend.DataResponse
+	switch q.Type {
+	case QueryTypeSummary:
+		resp.Frames = data.Frames{summaryFrame(series, meta())}
+	default:
+		resp.Frames = timeSeriesFrames(q, series, func(*collect.Series) *data.FrameMeta { return meta() })
+	}
+	if failed > 0 {
+		// Partial data is shown, but flagged as an error too: an alert rule
+		// must not judge a stream by the windows that happened to answer.
+		logger.Warn("Query partly failed", "refId", dq.RefID, "failedWindows", failed, "windows", total, "error", firstErr)
+		e := errorResponse(fmt.Errorf("%d of %d windows failed; the data shown is incomplete: %w", failed, total, firstErr))
+		resp.Error, resp.ErrorSource, resp.Status = e.Error, e.ErrorSource, e.Status
+	}
+	return resp
+}
+
+// describe is what the query inspector shows as the executed query: what
+// was asked, never the key or a signature.
+func (d *Datasource) describe(q Query, plan planner.Plan) string {
+	streams := strings.Join(q.Streams, ",")
+	if streams == "" {
+		streams = "(all streams)"
+	}
+	domain := q.Domain
+	if domain == "" {
+		domain = "(all domains)"
+	}
+	if len(plan.Windows) == 0 {
+		return fmt.Sprintf("%s cmd=%s domain=%s stream_id=%s: nothing to fetch", lvb.Interface, d.settings.Cmd, domain, streams)
+	}
+	return fmt.Sprintf("%s cmd=%s domain=%s stream_id=%s from %s to %s in %d windows of at most %s",
+		lvb.Interface, d.settings.Cmd, domain, streams,
+		plan.From.In(d.settings.Location).Format(time.DateTime), plan.To.In(d.settings.Location).Format(time.DateTime),
+		len(plan.Windows)*len(q.Streams), planner.Span)
+}
+
+// errorResponse marks upstream and network failures as downstream errors
+// and anything else as the plugin's own.
+func errorResponse(err error) backend.DataResponse {
+	var e *lvb.Error
+	switch {
+	case errors.As(err, &e):
+		r := backend.ErrorResponseWithErrorSource(backend.DownstreamError(err))
+		r.Status = statusOf(e)
+		return r
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		r := backend.ErrorResponseWithErrorSource(backend.DownstreamError(err))
+		r.Status = backend.StatusTimeout
+		return r
+	}
+	return backend.ErrorResponseWithErrorSource(backend.PluginError(err))
+}
+
+func statusOf(e *lvb.Error) backend.Status {
+	switch e.Kind {
+	case lvb.KindInvalidSign, lvb.KindInvalidCmd, lvb.KindExpired:
+		return backend.StatusUnauthorized
+	case lvb.KindNotRegistered, lvb.KindServiceStopped:
+		return backend.StatusForbidden
+	case lvb.KindRateLimited:
+		return backend.StatusTooManyRequests
+	case lvb.KindInvalidParam:
+		return backend.StatusBadRequest
+	case lvb.KindUnreachable:
+		return backend.StatusBadGateway
+	case lvb.KindHTTPStatus:
+		return backend.Status(e.Status)
+	}
+	return backend.StatusBadGateway
+}

@@ -1,0 +1,204 @@
+package plugin
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/stats"
+)
+
+// Grafana unit ids of the metrics.
+const (
+	UnitBandwidth = "Mbits"
+	UnitOnline    = "none"
+	UnitFlux      = "decmbytes"
+)
+
+var metricUnits = map[string]string{
+	MetricBandwidth: UnitBandwidth,
+	MetricOnline:    UnitOnline,
+	MetricFlux:      UnitFlux,
+}
+
+func metricValue(p *lvb.Point, metric string) lvb.Num {
+	switch metric {
+	case MetricBandwidth:
+		return p.Bandwidth
+	case MetricOnline:
+		return p.Online
+	default:
+		return p.Flux
+	}
+}
+
+func seriesLabels(s *collect.Series) data.Labels {
+	l := data.Labels{}
+	if s.Domain != "" {
+		l["domain"] = s.Domain
+	}
+	if s.StreamID != "" {
+		l["stream_id"] = s.StreamID
+	}
+	return l
+}
+
+func streamTitle(s *collect.Series) string {
+	if s.StreamID == "" {
+		return "All streams"
+	}
+	return s.StreamID
+}
+
+// timeSeriesFrames answers one frame per stream and metric, in the
+// time-series-multi shape of Grafana's data plane contract.
+func timeSeriesFrames(q Query, series []collect.Series, meta func(*collect.Series) *data.FrameMeta) data.Frames {
+	frames := make(data.Frames, 0, len(series)*len(q.Metrics))
+	for i := range series {
+		s := &series[i]
+		times := make([]time.Time, len(s.Points))
+		for j := range s.Points {
+			times[j] = s.Points[j].Time
+		}
+		for _, metric := range q.Metrics {
+			value := valueField(metric, s.Points)
+			value.Labels = seriesLabels(s)
+			value.Config = &data.FieldConfig{
+				Unit:              metricUnits[metric],
+				DisplayNameFromDS: streamTitle(s) + " " + metric,
+			}
+			if metric != MetricOnline {
+				value.Config.Decimals = ptr(uint16(3))
+			}
+			f := data.NewFrame(metric, data.NewField("time", nil, times), value)
+			f.Meta = meta(s)
+			f.Meta.Type = data.FrameTypeTimeSeriesMulti
+			f.Meta.TypeVersion = data.FrameTypeVersion{0, 1}
+			frames = append(frames, f)
+		}
+	}
+	return frames
+}
+
+// valueField builds a plain number field, or a nullable one when some
+// minute lacks the metric, so that a gap shows as a gap.
+func valueField(metric string, points []lvb.Point) *data.Field {
+	complete := true
+	for i := range points {
+		if !metricValue(&points[i], metric).Valid {
+			complete = false
+			break
+		}
+	}
+	if metric == MetricOnline {
+		if complete {
+			v := make([]int64, len(points))
+			for i := range points {
+				v[i] = int64(math.Round(points[i].Online.Value))
+			}
+			return data.NewField(metric, nil, v)
+		}
+		v := make([]*int64, len(points))
+		for i := range points {
+			if n := points[i].Online; n.Valid {
+				v[i] = ptr(int64(math.Round(n.Value)))
+			}
+		}
+		return data.NewField(metric, nil, v)
+	}
+	if complete {
+		v := make([]float64, len(points))
+		for i := range points {
+			v[i] = metricValue(&points[i], metric).Value
+		}
+		return data.NewField(metric, nil, v)
+	}
+	v := make([]*float64, len(points))
+	for i := range points {
+		if n := metricValue(&points[i], metric); n.Valid {
+			v[i] = ptr(n.Value)
+		}
+	}
+	return data.NewField(metric, nil, v)
+}
+
+// summaryFrame answers one table row per stream.
+func summaryFrame(series []collect.Series, meta *data.FrameMeta) *data.Frame {
+	n := len(series)
+	domain := make([]string, n)
+	stream := make([]string, n)
+	sumFlux := make([]float64, n)
+	peakBW := make([]*float64, n)
+	p95BW := make([]*float64, n)
+	peakOnline := make([]*int64, n)
+	avgOnline := make([]*float64, n)
+	for i := range series {
+		s := &series[i]
+		sum := stats.Summarize(s.Points)
+		domain[i], stream[i], sumFlux[i] = s.Domain, s.StreamID, s.SumFlux
+		peakBW[i] = numPtr(sum.PeakBandwidth)
+		p95BW[i] = numPtr(sum.P95Bandwidth)
+		avgOnline[i] = numPtr(sum.AvgOnline)
+		if sum.PeakOnline.Valid {
+			peakOnline[i] = ptr(int64(math.Round(sum.PeakOnline.Value)))
+		}
+		if s.SumFluxEstimated > 0 {
+			meta.Notices = append(meta.Notices, data.Notice{
+				Severity: data.NoticeSeverityInfo,
+				Text: fmt.Sprintf("%s: %d of %d windows came without sum_info; their sum_flux was added up from per-minute flux.",
+					streamTitle(s), s.SumFluxEstimated, s.Windows),
+			})
+		}
+	}
+	unit := func(f *data.Field, u string) *data.Field {
+		f.Config = &data.FieldConfig{Unit: u}
+		return f
+	}
+	frame := data.NewFrame("summary",
+		data.NewField("domain", nil, domain),
+		data.NewField("stream_id", nil, stream),
+		unit(data.NewField("sum_flux", nil, sumFlux), UnitFlux),
+		unit(data.NewField("peak_bandwidth", nil, peakBW), UnitBandwidth),
+		unit(data.NewField("p95_bandwidth", nil, p95BW), UnitBandwidth),
+		unit(data.NewField("peak_online", nil, peakOnline), UnitOnline),
+		unit(data.NewField("avg_online", nil, avgOnline), UnitOnline),
+	)
+	frame.Meta = meta
+	frame.Meta.Type = data.FrameTypeTable
+	return frame
+}
+
+// failureNotice says which windows of a stream are missing and why.
+func failureNotice(s *collect.Series, loc *time.Location) *data.Notice {
+	if s.Complete() {
+		return nil
+	}
+	f := s.Failures[0]
+	spans := make([]string, 0, 3)
+	for i, fl := range s.Failures {
+		if i == 3 {
+			spans = append(spans, fmt.Sprintf("and %d more", len(s.Failures)-3))
+			break
+		}
+		spans = append(spans, fl.Window.Start.In(loc).Format("01-02 15:04")+"–"+fl.Window.End.In(loc).Format("15:04"))
+	}
+	return &data.Notice{
+		Severity: data.NoticeSeverityWarning,
+		Text: fmt.Sprintf("%s: %d of %d two-hour windows failed, so the data has gaps (%s): %v",
+			streamTitle(s), len(s.Failures), s.Windows, strings.Join(spans, ", "), f.Err),
+	}
+}
+
+func numPtr(n lvb.Num) *float64 {
+	if !n.Valid {
+		return nil
+	}
+	return ptr(n.Value)
+}
+
+func ptr[T any](v T) *T { return &v }

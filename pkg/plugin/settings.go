@@ -1,0 +1,179 @@
+package plugin
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+)
+
+// Defaults and bounds of the settings, shared with the config page's help texts.
+const (
+	DefaultTimezone       = "Asia/Shanghai"
+	DefaultMaxConcurrency = 8
+	MaxMaxConcurrency     = 64
+	DefaultMaxStreams     = 20
+	MaxMaxStreams         = 200
+	DefaultTimeoutSeconds = 30
+	MaxTimeoutSeconds     = 300
+)
+
+// jsonData is the data source's jsonData as Grafana stores it.
+type jsonData struct {
+	APIURL         string    `json:"apiUrl"`
+	Cmd            flexCmd   `json:"cmd"`
+	Timezone       string    `json:"timezone"`
+	MaxConcurrency flexCount `json:"maxConcurrency"`
+	MaxStreams     flexCount `json:"maxStreams"`
+	TimeoutSeconds flexCount `json:"timeoutSeconds"`
+}
+
+// Settings are the checked settings of one data source.
+type Settings struct {
+	APIURL         string
+	Cmd            string
+	Location       *time.Location
+	MaxConcurrency int
+	MaxStreams     int
+	Timeout        time.Duration
+	APIKey         string
+}
+
+// ParseSettings reads and checks the settings. Every problem is reported
+// at once, each saying which field is wrong and how to fix it.
+func ParseSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
+	var jd jsonData
+	var errs []error
+	if len(bytes.TrimSpace(s.JSONData)) > 0 {
+		if err := json.Unmarshal(s.JSONData, &jd); err != nil {
+			return Settings{}, fmt.Errorf("the data source settings are not valid JSON (%v); save the settings page again", err)
+		}
+	}
+	out := Settings{APIKey: s.DecryptedSecureJSONData["apiKey"]}
+
+	u, err := lvb.ParseEndpoint(strings.TrimSpace(jd.APIURL))
+	if err != nil {
+		errs = append(errs, err)
+	} else {
+		out.APIURL = u.String()
+	}
+
+	switch cmd := strings.TrimSpace(string(jd.Cmd)); cmd {
+	case "":
+		errs = append(errs, errors.New("the APPID (cmd) is missing: enter the LVB APPID from the Tencent Cloud console's account information"))
+	default:
+		if out.Cmd, err = lvb.ParseCmd(cmd); err != nil {
+			errs = append(errs, err)
+		}
+	}
+
+	if strings.TrimSpace(out.APIKey) == "" {
+		errs = append(errs, errors.New("the API key is missing: enter the API authentication key from the Live console's access settings"))
+	}
+
+	tz := strings.TrimSpace(jd.Timezone)
+	if tz == "" {
+		tz = DefaultTimezone
+	}
+	if out.Location, err = time.LoadLocation(tz); err != nil {
+		errs = append(errs, fmt.Errorf("time zone %q is not an IANA zone name such as %s", tz, DefaultTimezone))
+	}
+
+	count := func(name string, v flexCount, def, hi int) int {
+		if v.err != nil {
+			errs = append(errs, fmt.Errorf("%s: %v", name, v.err))
+			return def
+		}
+		if !v.set {
+			return def
+		}
+		if v.n < 1 || v.n > hi {
+			errs = append(errs, fmt.Errorf("%s is %d; it must be between 1 and %d (default %d)", name, v.n, hi, def))
+			return def
+		}
+		return v.n
+	}
+	out.MaxConcurrency = count("maxConcurrency", jd.MaxConcurrency, DefaultMaxConcurrency, MaxMaxConcurrency)
+	out.MaxStreams = count("maxStreams", jd.MaxStreams, DefaultMaxStreams, MaxMaxStreams)
+	out.Timeout = time.Duration(count("timeoutSeconds", jd.TimeoutSeconds, DefaultTimeoutSeconds, MaxTimeoutSeconds)) * time.Second
+
+	if len(errs) > 0 {
+		return out, &SettingsError{errs: errs}
+	}
+	return out, nil
+}
+
+// SettingsError lists every problem found in the settings.
+type SettingsError struct{ errs []error }
+
+func (e *SettingsError) Error() string {
+	parts := make([]string, len(e.errs))
+	for i, err := range e.errs {
+		parts[i] = err.Error()
+	}
+	return "The data source settings need fixing: " + strings.Join(parts, "; ")
+}
+
+func (e *SettingsError) Unwrap() []error { return e.errs }
+
+// flexCmd accepts the APPID as a JSON string or number, since older
+// provisioning files write it as a number.
+type flexCmd string
+
+func (c *flexCmd) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case bytes.Equal(b, []byte("null")):
+		*c = ""
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*c = flexCmd(s)
+	default:
+		var n json.Number
+		if err := json.Unmarshal(b, &n); err != nil {
+			return fmt.Errorf("cmd must be a number or a string, got %s", b)
+		}
+		*c = flexCmd(n.String())
+	}
+	return nil
+}
+
+// flexCount accepts a whole number as a JSON number or string, and keeps a
+// parse problem for ParseSettings to report by field name.
+type flexCount struct {
+	n   int
+	set bool
+	err error
+}
+
+func (c *flexCount) UnmarshalJSON(b []byte) error {
+	s := strings.TrimSpace(string(b))
+	if s == "null" {
+		return nil
+	}
+	if strings.HasPrefix(s, `"`) {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		if s = strings.TrimSpace(s); s == "" {
+			return nil
+		}
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		c.err = fmt.Errorf("%s is not a whole number", s)
+		return nil
+	}
+	c.n, c.set = n, true
+	return nil
+}

@@ -1,0 +1,405 @@
+// Package simulator is a stand-in for Tencent's common_access endpoint,
+// answering Get_LivePlayStatHistory the way the contract in
+// shared/seed/Get_LivePlayStatHistory.md and the notes beside it describe:
+// signature and expiry checks, the APPID check, the two-hour and 15-day
+// limits, ret codes, and deterministic per-minute data in Beijing time.
+//
+// Tests start it in-process with httptest; cmd/lvbsim serves it for manual use.
+package simulator
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Beijing is the zone of the times the endpoint answers with.
+var Beijing = time.FixedZone("CST", 8*3600)
+
+const (
+	maxSpan   = 2 * time.Hour
+	retention = 15 * 24 * time.Hour
+)
+
+// TimeFormat is how stat_info.time is written.
+type TimeFormat int
+
+const (
+	TimeBeijing TimeFormat = iota // "2006-01-02 15:04:05" in UTC+8, as Tencent's examples
+	TimeUnix                      // Unix seconds as a JSON number
+	TimeRFC3339                   // RFC 3339 with offset
+)
+
+// Faults are the switches that make the simulator misbehave. The zero value
+// is a well-behaved endpoint.
+type Faults struct {
+	Latency          time.Duration // added to every answer
+	HTTPStatus       int           // answer this HTTP status (with an HTML body) ...
+	HTTPFailures     int           // ... for this many requests; -1 for all of them
+	Malformed        bool          // answer a body that is not JSON
+	NumbersAsStrings bool          // write every number of stat_info and sum_info as a string
+	SumInfoAsArray   bool          // write sum_info as a one-element array, as documented
+	OmitSumInfo      bool          // leave sum_info out
+	Time             TimeFormat
+	RateLimit        int // answer ret 1202 past this many requests a second; 0 for no limit
+	Ret              int // answer this ret (with a fitting message) ...
+	RetFailures      int // ... for this many requests; -1 for all of them
+}
+
+// Request is what the simulator saw of one call (never the key or sign).
+type Request struct {
+	Start, End time.Time
+	Domain     string
+	StreamID   string
+	Ret        int
+}
+
+// Simulator is an http.Handler for the endpoint.
+type Simulator struct {
+	Cmd     string   // the APPID it accepts
+	Key     string   // the API key it checks signatures with
+	Domain  string   // the playback domain that has data
+	Streams []string // the streams that have data; any other answers 10003
+	// Now is the simulator's clock; time.Now when nil.
+	Now func() time.Time
+
+	mu       sync.Mutex
+	faults   Faults
+	requests []Request
+	calls    int
+	second   int64
+	inSecond int
+}
+
+// New returns a simulator with the given credentials and data.
+func New(cmd, key, domain string, streams ...string) *Simulator {
+	return &Simulator{Cmd: cmd, Key: key, Domain: domain, Streams: streams}
+}
+
+// SetFaults replaces the fault switches.
+func (s *Simulator) SetFaults(f Faults) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = f
+}
+
+// Calls is how many requests reached the simulator, refused ones included.
+func (s *Simulator) Calls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls
+}
+
+// Requests lists the well-formed, correctly signed calls it served.
+func (s *Simulator) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// Reset forgets the counted calls.
+func (s *Simulator) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls, s.requests = 0, nil
+}
+
+func (s *Simulator) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+type answer struct {
+	Ret     int    `json:"ret"`
+	Message string `json:"message"`
+	Output  any    `json:"output"`
+}
+
+func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.calls++
+	f := s.faults
+	if f.HTTPFailures != 0 {
+		if f.HTTPFailures > 0 {
+			s.faults.HTTPFailures--
+		}
+	} else {
+		f.HTTPStatus = 0
+	}
+	if f.RetFailures != 0 {
+		if f.RetFailures > 0 {
+			s.faults.RetFailures--
+		}
+	} else {
+		f.Ret = 0
+	}
+	limited := false
+	if f.RateLimit > 0 {
+		sec := s.now().Unix()
+		if sec != s.second {
+			s.second, s.inSecond = sec, 0
+		}
+		s.inSecond++
+		limited = s.inSecond > f.RateLimit
+	}
+	s.mu.Unlock()
+
+	if f.Latency > 0 {
+		select {
+		case <-time.After(f.Latency):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if r.Method != http.MethodGet {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if f.HTTPStatus != 0 {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(f.HTTPStatus)
+		fmt.Fprintf(w, "<html><body><h1>%d %s</h1></body></html>", f.HTTPStatus, http.StatusText(f.HTTPStatus))
+		return
+	}
+	if f.Malformed {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, "<html><body>upstream gateway error</body></html>")
+		return
+	}
+
+	q := r.URL.Query()
+	req, refusal := s.check(q)
+	if refusal != nil {
+		s.write(w, *refusal)
+		return
+	}
+	switch {
+	case limited:
+		s.record(req, 1202)
+		s.write(w, answer{Ret: 1202, Message: "invalid request/request frequency exceeds limit"})
+		return
+	case f.Ret != 0:
+		s.record(req, f.Ret)
+		s.write(w, answer{Ret: f.Ret, Message: retMessage(f.Ret)})
+		return
+	}
+
+	points := s.points(req)
+	if len(points) == 0 {
+		s.record(req, 10003)
+		s.write(w, answer{Ret: 10003, Message: "query data is empty", Output: []any{}})
+		return
+	}
+	s.record(req, 0)
+	s.write(w, answer{Ret: 0, Message: "query data successfully", Output: s.output(req, points, f)})
+}
+
+func (s *Simulator) record(req Request, ret int) {
+	req.Ret = ret
+	s.mu.Lock()
+	s.requests = append(s.requests, req)
+	s.mu.Unlock()
+}
+
+// check applies the front door's and the interface's checks in the order a
+// real gateway would: who is calling, then whether the signature holds, then
+// what is asked.
+func (s *Simulator) check(q map[string][]string) (Request, *answer) {
+	get := func(k string) string {
+		if v := q[k]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	if get("cmd") != s.Cmd {
+		return Request{}, &answer{Ret: -1, Message: "cmd is invalid"}
+	}
+	t, err := strconv.ParseInt(get("t"), 10, 64)
+	if err != nil {
+		return Request{}, &answer{Ret: -2, Message: "sign invalid"}
+	}
+	sum := md5.Sum([]byte(s.Key + get("t")))
+	if get("sign") != hex.EncodeToString(sum[:]) {
+		return Request{}, &answer{Ret: -2, Message: "sign invalid"}
+	}
+	now := s.now()
+	if now.Unix() > t {
+		return Request{}, &answer{Ret: -3, Message: "time expired"}
+	}
+	if get("interface") != "Get_LivePlayStatHistory" {
+		return Request{}, &answer{Ret: 1204, Message: "invalid input param: interface"}
+	}
+	start, err1 := strconv.ParseInt(get("Param.n.start_time"), 10, 64)
+	end, err2 := strconv.ParseInt(get("Param.n.end_time"), 10, 64)
+	if err1 != nil || err2 != nil {
+		return Request{}, &answer{Ret: 1204, Message: "invalid input param: start_time/end_time"}
+	}
+	req := Request{Start: time.Unix(start, 0), End: time.Unix(end, 0),
+		Domain: get("Param.s.domain"), StreamID: get("Param.s.stream_id")}
+	switch {
+	case end < start:
+		return req, &answer{Ret: 1204, Message: "invalid input param: end_time before start_time"}
+	case req.End.Sub(req.Start) > maxSpan:
+		return req, &answer{Ret: 1204, Message: "invalid input param: time span exceeds 2 hours"}
+	case req.Start.Before(now.Add(-retention)):
+		return req, &answer{Ret: 1204, Message: "invalid input param: start_time older than 15 days"}
+	}
+	return req, nil
+}
+
+// points returns the minutes in [Start, End] (inclusive at both ends, the
+// harder case for a caller) up to now, for the stream and domain asked.
+func (s *Simulator) points(req Request) []Value {
+	if req.Domain != "" && req.Domain != s.Domain {
+		return nil
+	}
+	streams := s.Streams
+	if req.StreamID != "" {
+		if !slices.Contains(s.Streams, req.StreamID) {
+			return nil
+		}
+		streams = []string{req.StreamID}
+	}
+	last := req.End
+	if now := s.now(); last.After(now) {
+		last = now
+	}
+	first := req.Start.Truncate(time.Minute)
+	if first.Before(req.Start) {
+		first = first.Add(time.Minute)
+	}
+	var out []Value
+	for m := first; !m.After(last); m = m.Add(time.Minute) {
+		var v Value
+		v.Time = m
+		for _, st := range streams {
+			x := Minute(st, m)
+			v.Bandwidth += x.Bandwidth
+			v.Online += x.Online
+			v.Flux += x.Flux
+		}
+		v.Bandwidth, v.Flux = round3(v.Bandwidth), round3(v.Flux)
+		out = append(out, v)
+	}
+	return out
+}
+
+// Value is the simulator's statistic for one minute.
+type Value struct {
+	Time      time.Time
+	Bandwidth float64 // Mbps
+	Online    int64
+	Flux      float64 // MB
+}
+
+// Minute is the deterministic statistic of a stream for the minute at m:
+// a daily wave with a per-stream scale and a per-minute wobble, so that
+// every minute differs and a shifted time zone shows up as wrong values.
+func Minute(stream string, m time.Time) Value {
+	h := fnv.New64a()
+	h.Write([]byte(stream))
+	seed := h.Sum64()
+	scale := 20 + float64(seed%80)
+	minuteOfDay := float64(m.In(Beijing).Hour()*60 + m.In(Beijing).Minute())
+	wave := 1 + 0.6*math.Sin(2*math.Pi*(minuteOfDay-600)/1440)
+	mix := uint64(m.Unix()/60)*0x9E3779B97F4A7C15 ^ seed
+	mix ^= mix >> 29
+	wobble := 0.9 + 0.2*float64(mix%1000)/1000
+	bw := round3(scale * wave * wobble)
+	return Value{
+		Time:      m,
+		Bandwidth: bw,
+		Online:    int64(bw * 12),
+		Flux:      round3(bw * 60 / 8), // Mbps over a minute, in MB
+	}
+}
+
+// Expected is what a correct client should show for stream over [from, to):
+// one value a minute, summed over all streams when stream is empty.
+func (s *Simulator) Expected(stream string, from, to time.Time) []Value {
+	req := Request{Start: from, End: to.Add(-time.Second), StreamID: stream}
+	return s.points(req)
+}
+
+func (s *Simulator) output(req Request, points []Value, f Faults) map[string]any {
+	num := func(v float64) any {
+		if f.NumbersAsStrings {
+			return strconv.FormatFloat(v, 'f', -1, 64)
+		}
+		return v
+	}
+	stat := make([]map[string]any, len(points))
+	var sum float64
+	for i, p := range points {
+		var t any
+		switch f.Time {
+		case TimeUnix:
+			t = p.Time.Unix()
+		case TimeRFC3339:
+			t = p.Time.In(Beijing).Format(time.RFC3339)
+		default:
+			t = p.Time.In(Beijing).Format("2006-01-02 15:04:05")
+		}
+		stat[i] = map[string]any{
+			"time":      t,
+			"bandwidth": num(p.Bandwidth),
+			"online":    num(float64(p.Online)),
+			"flux":      num(p.Flux),
+		}
+		sum += p.Flux
+	}
+	out := map[string]any{"stat_info": stat}
+	sumInfo := map[string]any{"sum_flux": num(round3(sum))}
+	switch {
+	case f.OmitSumInfo:
+	case f.SumInfoAsArray:
+		out["sum_info"] = []any{sumInfo}
+	default:
+		out["sum_info"] = sumInfo
+	}
+	if req.Domain != "" {
+		out["domain"] = req.Domain
+	}
+	if req.StreamID != "" {
+		out["stream_id"] = req.StreamID
+	}
+	return out
+}
+
+func (s *Simulator) write(w http.ResponseWriter, a answer) {
+	if a.Output == nil {
+		a.Output = []any{}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(a)
+}
+
+func retMessage(ret int) string {
+	switch ret {
+	case 1000:
+		return "user is not registered for statapi"
+	case 1001:
+		return "user service for statapi was stopped"
+	case 1201:
+		return "internal/system error"
+	case 1202:
+		return "invalid request/request frequency exceeds limit"
+	case 1204:
+		return "invalid input param"
+	case 10003:
+		return "query data is empty"
+	}
+	return "error " + strconv.Itoa(ret)
+}
+
+func round3(v float64) float64 { return math.Round(v*1000) / 1000 }

@@ -1,0 +1,72 @@
+// Package stats computes the summary figures of a play-statistics series.
+package stats
+
+import (
+	"math"
+	"slices"
+	"time"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+)
+
+// BillingInterval is the bucket of the 95th-percentile bandwidth billing.
+const BillingInterval = 5 * time.Minute
+
+// Summary holds the figures of one series; a figure is invalid when no
+// point carried the metric.
+type Summary struct {
+	PeakBandwidth lvb.Num // Mbps
+	P95Bandwidth  lvb.Num // Mbps, 95th percentile of the 5-minute peaks
+	PeakOnline    lvb.Num
+	AvgOnline     lvb.Num
+}
+
+// Summarize computes the summary of points sorted by time.
+func Summarize(points []lvb.Point) Summary {
+	var s Summary
+	var onlineSum float64
+	var onlineN int
+	var peaks []float64 // one per 5-minute bucket that has a bandwidth
+	bucket := time.Time{}
+	for _, p := range points {
+		if b := p.Bandwidth; b.Valid {
+			s.PeakBandwidth = maxNum(s.PeakBandwidth, b.Value)
+			if cell := p.Time.Truncate(BillingInterval); len(peaks) == 0 || !cell.Equal(bucket) {
+				bucket = cell
+				peaks = append(peaks, b.Value)
+			} else {
+				peaks[len(peaks)-1] = math.Max(peaks[len(peaks)-1], b.Value)
+			}
+		}
+		if o := p.Online; o.Valid {
+			s.PeakOnline = maxNum(s.PeakOnline, o.Value)
+			onlineSum += o.Value
+			onlineN++
+		}
+	}
+	if onlineN > 0 {
+		s.AvgOnline = lvb.Num{Value: onlineSum / float64(onlineN), Valid: true}
+	}
+	if len(peaks) > 0 {
+		s.P95Bandwidth = lvb.Num{Value: Percentile(peaks, 95), Valid: true}
+	}
+	return s
+}
+
+// Percentile returns the nearest-rank percentile of values (which it
+// sorts): the smallest value that at least pct percent of values do not
+// exceed. This is the rule of 95th-percentile bandwidth billing: with 288
+// five-minute peaks a day, the 14 highest are discarded.
+func Percentile(values []float64, pct float64) float64 {
+	slices.Sort(values)
+	rank := int(math.Ceil(pct / 100 * float64(len(values))))
+	rank = min(max(rank, 1), len(values))
+	return values[rank-1]
+}
+
+func maxNum(n lvb.Num, v float64) lvb.Num {
+	if !n.Valid || v > n.Value {
+		return lvb.Num{Value: v, Valid: true}
+	}
+	return n
+}
