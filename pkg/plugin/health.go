@@ -22,7 +22,9 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: d.settingsErr.Error()}, nil
 	}
 	now := d.now()
-	res, err := d.client.PlayStatHistory(ctx, lvb.Query{Start: now.Add(-healthWindow).Truncate(time.Minute), End: now})
+	// The minutes that started in the last healthWindow.
+	start := now.Add(-healthWindow).Truncate(time.Minute).Add(time.Minute)
+	res, err := d.client.PlayStatHistory(ctx, lvb.Query{Start: start, End: now})
 	if err != nil {
 		log.DefaultLogger.FromContext(ctx).Warn("Health check failed", "error", err)
 		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: healthMessage(err)}, nil

@@ -340,7 +340,7 @@ func TestHealth(t *testing.T) {
 		}
 		return res
 	}
-	if res := check(e.ds); res.Status != backend.HealthStatusOk || !strings.Contains(res.Message, "11 minutes of playback") {
+	if res := check(e.ds); res.Status != backend.HealthStatusOk || !strings.Contains(res.Message, "10 minutes of playback") {
 		t.Fatalf("healthy: %+v", res)
 	}
 	if e.sim.Calls() != 1 {
