@@ -64,7 +64,14 @@ func Demo() error {
 	return sh.RunV("go", args...)
 }
 
-// Simulator serves the endpoint simulator on 127.0.0.1:8099 for manual use.
+// Bench runs the benchmarks and prints their figures: parsing a window, a
+// day's query cold and on refresh, and frames for the largest query.
+func Bench() error {
+	return sh.RunV("go", "test", "-run", "^$", "-bench", ".", "-benchmem", "./pkg/...")
+}
+
+// Simulator serves the endpoint simulator on 127.0.0.1:8099 for manual use;
+// set LVBSIM_KEY to the API key it should accept, SIM_ARGS for its flags.
 func Simulator() error {
 	return sh.RunV("go", append([]string{"run", "./cmd/lvbsim"}, strings.Fields(os.Getenv("SIM_ARGS"))...)...)
 }

@@ -174,6 +174,13 @@ func parseSum(raw json.RawMessage) (Num, error) {
 
 func parseTime(raw json.RawMessage, loc *time.Location) (time.Time, error) {
 	raw = bytes.TrimSpace(raw)
+	// Nearly every time is a plain quoted "YYYY-MM-DD HH:MM:SS": read it
+	// without the general decoders, which cost a third of a window's parse.
+	if len(raw) == len(TimeLayout)+2 && raw[0] == '"' && raw[len(raw)-1] == '"' {
+		if t, ok := parseLayout(raw[1:len(raw)-1], loc); ok {
+			return t, nil
+		}
+	}
 	s := string(raw)
 	if len(raw) > 0 && raw[0] == '"' {
 		if err := json.Unmarshal(raw, &s); err != nil {
@@ -201,6 +208,38 @@ func parseTime(raw json.RawMessage, loc *time.Location) (time.Time, error) {
 		return t, nil
 	}
 	return time.Time{}, fmt.Errorf("%s is neither %q, Unix seconds nor RFC 3339", clip(s, 40), TimeLayout)
+}
+
+// parseLayout reads b as TimeLayout, strictly: every digit where the layout
+// has one, the separators where it has them, and fields in range.
+func parseLayout(b []byte, loc *time.Location) (time.Time, bool) {
+	num := func(i, n int) (int, bool) {
+		v := 0
+		for _, c := range b[i : i+n] {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v, true
+	}
+	if b[4] != '-' || b[7] != '-' || b[10] != ' ' || b[13] != ':' || b[16] != ':' {
+		return time.Time{}, false
+	}
+	y, ok1 := num(0, 4)
+	mo, ok2 := num(5, 2)
+	d, ok3 := num(8, 2)
+	h, ok4 := num(11, 2)
+	mi, ok5 := num(14, 2)
+	sec, ok6 := num(17, 2)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, sec, 0, loc)
+	if t.Day() != d { // 31 April and the like roll over; leave them to time.Parse to reject
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 func isDigits(s string) bool {

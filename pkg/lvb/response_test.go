@@ -86,3 +86,23 @@ func TestParseResponseErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestParseLayoutAgreesWithTimeParse(t *testing.T) {
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Skip("no zone database")
+	}
+	for _, s := range []string{
+		"2026-11-29 10:00:00", "2026-02-28 23:59:59", "2024-02-29 00:00:00", "2026-02-29 00:00:00",
+		"2026-04-31 12:00:00", "2026-13-01 00:00:00", "2026-11-29 24:00:00", "2026-11-29T10:00:00",
+		"2026-1a-29 10:00:00", "1970-01-01 08:00:00", "1991-04-14 02:30:00", // a DST gap in China
+	} {
+		for _, loc := range []*time.Location{beijing, shanghai, time.UTC} {
+			want, werr := time.ParseInLocation(TimeLayout, s, loc)
+			got, err := parseTime([]byte(`"`+s+`"`), loc)
+			if (werr == nil) != (err == nil) || (err == nil && !got.Equal(want)) {
+				t.Errorf("%s in %s: got %v, %v; time.Parse %v, %v", s, loc, got, err, want, werr)
+			}
+		}
+	}
+}

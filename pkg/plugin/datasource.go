@@ -24,6 +24,7 @@ import (
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/windowcache"
 )
 
 // PluginID is the id in src/plugin.json.
@@ -42,6 +43,7 @@ type Datasource struct {
 	// health check and every query can say what to fix in the settings.
 	settingsErr error
 	client      *lvb.Client
+	windows     *windowcache.Cache
 	httpClient  *http.Client
 	limit       *semaphore.Weighted
 	now         func() time.Time
@@ -103,6 +105,7 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 	if err != nil {
 		return nil, err
 	}
+	ds.windows = windowcache.New(ds.client, windowcache.DefaultSize, ds.now)
 	ds.limit = semaphore.NewWeighted(int64(ds.settings.MaxConcurrency))
 	return ds, nil
 }
@@ -155,7 +158,7 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) backend.Da
 		attribute.Int("windows", len(plan.Windows)),
 	)
 
-	series := collect.Run(ctx, d.client, d.limit, collect.Job{Domain: q.Domain, Streams: q.Streams, Windows: plan.Windows})
+	series := collect.Run(ctx, d.windows, d.limit, collect.Job{Domain: q.Domain, Streams: q.Streams, Windows: plan.Windows})
 
 	var notices []data.Notice
 	for _, n := range plan.Notices {
@@ -178,8 +181,10 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) backend.Da
 	meta := func() *data.FrameMeta {
 		return &data.FrameMeta{ExecutedQueryString: executed, Notices: append([]data.Notice(nil), notices...)}
 	}
+	cs := d.windows.Stats()
 	logger.Debug("Query done", "refId", dq.RefID, "queryType", q.Type, "streams", len(q.Streams),
-		"windows", len(plan.Windows), "failedWindows", failed)
+		"windows", len(plan.Windows), "failedWindows", failed,
+		"cacheHits", cs.Hits, "upstreamFetches", cs.Fetches, "sharedFetches", cs.Shared)
 
 	if total > 0 && failed == total {
 		logger.Warn("Query failed", "refId", dq.RefID, "error", firstErr)

@@ -438,3 +438,22 @@ func TestSplitStreams(t *testing.T) {
 		}
 	}
 }
+
+func TestRefreshAsksOnlyForWhatCanHaveChanged(t *testing.T) {
+	e := newEnv(t, nil)
+	model := map[string]any{"streamId": "live_1"}
+	first := e.query(t, dq("A", testNow.Add(-24*time.Hour), testNow, model)).Responses["A"]
+	calls := e.sim.Calls()
+	// A second panel on the same range with another metric, then a refresh.
+	e.query(t, dq("B", testNow.Add(-24*time.Hour), testNow, map[string]any{"streamId": "live_1", "metrics": "online"}))
+	if got := e.sim.Calls() - calls; got != 2 {
+		t.Fatalf("the repeat made %d upstream calls, want 2 (the partial first and the current window)", got)
+	}
+	again := e.query(t, dq("A", testNow.Add(-24*time.Hour), testNow, model)).Responses["A"]
+	for i := range first.Frames {
+		a, b := first.Frames[i], again.Frames[i]
+		if a.Rows() != b.Rows() || a.Fields[1].At(700) != b.Fields[1].At(700) {
+			t.Fatalf("cached answer differs in frame %d", i)
+		}
+	}
+}
