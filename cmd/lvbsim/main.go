@@ -22,6 +22,9 @@ func main() {
 	latency := flag.Duration("latency", 0, "added to every answer")
 	rateLimit := flag.Int("rate-limit", 0, "answer ret 1202 past this many requests a second (0: off)")
 	strs := flag.Bool("numbers-as-strings", false, "write numbers as strings")
+	httpStatus := flag.Int("http-status", 0, "answer every request with this HTTP status (0: off)")
+	malformed := flag.Bool("malformed", false, "answer bodies that are not JSON")
+	ret := flag.Int("ret", 0, "answer every request with this ret, e.g. 1000, 1201 (0: off)")
 	flag.Parse()
 
 	// The key comes from the environment so that it stays out of shell
@@ -31,7 +34,14 @@ func main() {
 		log.Fatal("set LVBSIM_KEY to the API key the simulator should accept")
 	}
 	sim := simulator.New(*cmd, key, *domain, strings.Split(*streams, ",")...)
-	sim.SetFaults(simulator.Faults{Latency: *latency, RateLimit: *rateLimit, NumbersAsStrings: *strs})
+	f := simulator.Faults{Latency: *latency, RateLimit: *rateLimit, NumbersAsStrings: *strs, Malformed: *malformed}
+	if *httpStatus != 0 {
+		f.HTTPStatus, f.HTTPFailures = *httpStatus, -1
+	}
+	if *ret != 0 {
+		f.Ret, f.RetFailures = *ret, -1
+	}
+	sim.SetFaults(f)
 	mux := http.NewServeMux()
 	mux.Handle("/common_access", sim)
 	fmt.Printf("Simulating http://%s/common_access for APPID %s, domain %s, streams %s\n", *addr, *cmd, *domain, *streams)
