@@ -1,0 +1,154 @@
+import React, { ChangeEvent, useState } from 'react';
+import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
+import { Collapse, Field, FieldSet, Input, SecretInput, Stack } from '@grafana/ui';
+
+import { DEFAULTS, LIMITS, LvbOptions, LvbSecureOptions } from '../types';
+import { validateApiUrl, validateCmd, validateCount, validateTimezone } from '../validation';
+
+type Props = DataSourcePluginOptionsEditorProps<LvbOptions, LvbSecureOptions>;
+
+type CountKey = keyof typeof LIMITS;
+
+const WIDTH = 60;
+
+/** Keeps what was typed when it is not a whole number, so the field can say so; the backend refuses it too. */
+function asCount(text: string): number | string | undefined {
+  const t = text.trim();
+  if (t === '') {
+    return undefined;
+  }
+  return /^\d+$/.test(t) ? Number(t) : t;
+}
+
+export function ConfigEditor({ options, onOptionsChange }: Props) {
+  const { jsonData, secureJsonFields } = options;
+  const secureJsonData = options.secureJsonData ?? {};
+  // An empty required field is flagged once the user has left it, not on a fresh page.
+  const [cmdTouched, setCmdTouched] = useState(false);
+  const [keyTouched, setKeyTouched] = useState(false);
+  const [advancedOpen, setAdvancedOpen] = useState(false);
+
+  const setJson = <K extends keyof LvbOptions>(key: K, value: LvbOptions[K]) =>
+    onOptionsChange({ ...options, jsonData: { ...jsonData, [key]: value } });
+
+  const onApiKeyChange = (event: ChangeEvent<HTMLInputElement>) =>
+    onOptionsChange({ ...options, secureJsonData: { ...secureJsonData, apiKey: event.target.value } });
+
+  const onApiKeyReset = () =>
+    onOptionsChange({
+      ...options,
+      secureJsonFields: { ...secureJsonFields, apiKey: false },
+      secureJsonData: { ...secureJsonData, apiKey: '' },
+    });
+
+  const apiUrlError = validateApiUrl(jsonData.apiUrl);
+  const cmdValue = jsonData.cmd === undefined ? '' : String(jsonData.cmd);
+  const cmdError = cmdValue !== '' || cmdTouched ? validateCmd(cmdValue) : undefined;
+  const timezoneError = validateTimezone(jsonData.timezone);
+  const keyMissing = !secureJsonFields?.apiKey && !secureJsonData.apiKey;
+
+  const countField = (key: CountKey, label: string, description: string) => {
+    const value = jsonData[key];
+    const error = validateCount(key, value);
+    return (
+      <Field label={label} description={description} invalid={!!error} error={error}>
+        <Input
+          id={`lvb-${key}`}
+          width={20}
+          inputMode="numeric"
+          value={value === undefined ? '' : String(value)}
+          placeholder={String(DEFAULTS[key])}
+          onChange={(e: ChangeEvent<HTMLInputElement>) => setJson(key, asCount(e.target.value))}
+        />
+      </Field>
+    );
+  };
+
+  return (
+    <Stack direction="column" gap={2}>
+      <FieldSet label="Tencent Cloud Live statistics API">
+        <Field
+          label="API URL"
+          description={`The common_access endpoint of the statistics API. Keep the default unless Tencent gave you another address or you go through a proxy. Default: ${DEFAULTS.apiUrl}`}
+          invalid={!!apiUrlError}
+          error={apiUrlError}
+        >
+          <Input
+            id="lvb-apiUrl"
+            width={WIDTH}
+            value={jsonData.apiUrl ?? ''}
+            placeholder={DEFAULTS.apiUrl}
+            onChange={(e: ChangeEvent<HTMLInputElement>) => setJson('apiUrl', e.target.value.trim())}
+          />
+        </Field>
+        <Field
+          label="APPID"
+          description="Your LVB APPID (cmd), a number such as 1250000000: in the Live console under Access management → Access configuration (接入配置), or in the account information of the Tencent Cloud console. Required."
+          required
+          invalid={!!cmdError}
+          error={cmdError}
+        >
+          <Input
+            id="lvb-cmd"
+            width={WIDTH}
+            inputMode="numeric"
+            value={cmdValue}
+            placeholder="1250000000"
+            onBlur={() => setCmdTouched(true)}
+            onChange={(e: ChangeEvent<HTMLInputElement>) => setJson('cmd', e.target.value.trim())}
+          />
+        </Field>
+        <Field
+          label="API key"
+          description="The API authentication key (API鉴权Key) on the same Access configuration page. Grafana stores it encrypted and never sends it back to the browser. Required."
+          required
+          invalid={keyMissing && keyTouched}
+          error={keyMissing && keyTouched ? 'Required: the API key of the Live console' : undefined}
+        >
+          <SecretInput
+            id="lvb-apiKey"
+            width={WIDTH}
+            isConfigured={!!secureJsonFields?.apiKey}
+            value={secureJsonData.apiKey ?? ''}
+            placeholder="API key"
+            onBlur={() => setKeyTouched(true)}
+            onChange={onApiKeyChange}
+            onReset={onApiKeyReset}
+          />
+        </Field>
+        <Field
+          label="Time zone of the API's timestamps"
+          description={`The IANA zone in which Tencent writes the statistics' times (Beijing time unless Tencent says otherwise). Default: ${DEFAULTS.timezone}`}
+          invalid={!!timezoneError}
+          error={timezoneError}
+        >
+          <Input
+            id="lvb-timezone"
+            width={WIDTH}
+            value={jsonData.timezone ?? ''}
+            placeholder={DEFAULTS.timezone}
+            onChange={(e: ChangeEvent<HTMLInputElement>) => setJson('timezone', e.target.value.trim())}
+          />
+        </Field>
+      </FieldSet>
+
+      <Collapse label="Advanced" collapsible isOpen={advancedOpen} onToggle={() => setAdvancedOpen(!advancedOpen)}>
+        {countField(
+          'maxConcurrency',
+          'Max concurrency',
+          `Requests to Tencent in flight at once for this data source, all panels together. Lower it if queries report rate limiting (ret 1202). Default: ${DEFAULTS.maxConcurrency}, from ${LIMITS.maxConcurrency.min} to ${LIMITS.maxConcurrency.max}.`
+        )}
+        {countField(
+          'maxStreams',
+          'Max streams',
+          `The most streams one query may name. Default: ${DEFAULTS.maxStreams}, from ${LIMITS.maxStreams.min} to ${LIMITS.maxStreams.max}.`
+        )}
+        {countField(
+          'timeoutSeconds',
+          'Timeout (seconds)',
+          `How long to wait for one answer from Tencent. Default: ${DEFAULTS.timeoutSeconds}, from ${LIMITS.timeoutSeconds.min} to ${LIMITS.timeoutSeconds.max}.`
+        )}
+      </Collapse>
+    </Stack>
+  );
+}

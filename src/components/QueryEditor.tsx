@@ -1,0 +1,157 @@
+/* eslint-disable @typescript-eslint/no-deprecated --
+ * Select and MultiSelect are deprecated in favour of Combobox, which not every Grafana 11 release
+ * ships; the plugin supports Grafana 11 to 13, and these two work in all of them. */
+import React, { ChangeEvent, useState } from 'react';
+import { QueryEditorProps, SelectableValue } from '@grafana/data';
+import { InlineField, InlineFieldRow, Input, MultiSelect, Select } from '@grafana/ui';
+
+import { DataSource } from '../datasource';
+import { ALL_METRICS, LvbOptions, LvbQuery, METRIC_LABELS, QUERY_TYPES } from '../types';
+
+type Props = QueryEditorProps<DataSource, LvbQuery, LvbOptions>;
+
+/** One label width for every field, as Grafana's own editors keep them. */
+const LABEL_WIDTH = 14;
+
+function splitStreams(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) {
+  const variables = safeVariableNames(datasource);
+  const variableOptions: Array<SelectableValue<string>> = variables.map((v) => ({
+    label: v,
+    value: v,
+    description: 'Template variable',
+  }));
+
+  // The domain is typed freely and committed when the field is left, so that a query does not
+  // run for every keystroke; while not being edited, the field shows the query's value.
+  const [draft, setDraft] = useState<string | undefined>(undefined);
+  const domain = draft ?? query.domain ?? '';
+
+  const commit = (next: LvbQuery) => {
+    onChange(next);
+    onRunQuery();
+  };
+
+  const queryType = query.queryType || 'timeseries';
+  const typeOptions: Array<SelectableValue<string>> = [...QUERY_TYPES, ...variableOptions];
+  if (!typeOptions.some((o) => o.value === queryType)) {
+    typeOptions.push({ label: queryType, value: queryType });
+  }
+
+  const streams = splitStreams(query.streamId);
+  const streamOptions: Array<SelectableValue<string>> = [
+    ...streams.filter((s) => !variables.includes(s)).map((s) => ({ label: s, value: s })),
+    ...variableOptions,
+  ];
+
+  const metrics = query.metrics ?? [];
+  const metricOptions: Array<SelectableValue<string>> = [
+    ...ALL_METRICS.map((m) => ({ value: m, ...METRIC_LABELS[m] })),
+    ...variableOptions,
+  ];
+  for (const m of metrics) {
+    if (!metricOptions.some((o) => o.value === m)) {
+      metricOptions.push({ label: m, value: m });
+    }
+  }
+
+  return (
+    <>
+      <InlineFieldRow>
+        <InlineField
+          label="Query type"
+          labelWidth={LABEL_WIDTH}
+          tooltip="Time series per minute, or one summary row per stream"
+        >
+          <Select
+            inputId="lvb-query-type"
+            width={24}
+            options={typeOptions}
+            value={queryType}
+            allowCustomValue
+            onChange={(v: SelectableValue<string>) => commit({ ...query, queryType: v.value })}
+          />
+        </InlineField>
+        <InlineField
+          label="Domain"
+          labelWidth={LABEL_WIDTH}
+          tooltip="The original playback domain, not its CNAME target. Empty: every domain of the APPID. Template variables allowed."
+        >
+          <Input
+            id="lvb-domain"
+            width={36}
+            value={domain}
+            placeholder="All domains"
+            onChange={(e: ChangeEvent<HTMLInputElement>) => setDraft(e.target.value)}
+            onBlur={() => {
+              setDraft(undefined);
+              if (domain.trim() !== (query.domain ?? '')) {
+                commit({ ...query, domain: domain.trim() });
+              }
+            }}
+          />
+        </InlineField>
+      </InlineFieldRow>
+      <InlineFieldRow>
+        <InlineField
+          label="Stream IDs"
+          labelWidth={LABEL_WIDTH}
+          grow
+          tooltip="Type a stream ID and press Enter; add several to get a series each. Empty: the total of all streams. A multi-value template variable gives a series per value."
+        >
+          <MultiSelect
+            inputId="lvb-streams"
+            options={streamOptions}
+            value={streams}
+            allowCustomValue
+            placeholder="All streams (total)"
+            onChange={(v: Array<SelectableValue<string>>) =>
+              commit({
+                ...query,
+                streamId: v
+                  .map((o) => o.value ?? '')
+                  .filter((s) => s !== '')
+                  .join(','),
+              })
+            }
+          />
+        </InlineField>
+      </InlineFieldRow>
+      <InlineFieldRow>
+        <InlineField
+          label="Metrics"
+          labelWidth={LABEL_WIDTH}
+          grow
+          tooltip="Which figures a time-series query answers. None selected: all three."
+        >
+          <MultiSelect
+            inputId="lvb-metrics"
+            options={metricOptions}
+            value={metrics}
+            allowCustomValue
+            placeholder="All metrics"
+            disabled={queryType === 'summary'}
+            onChange={(v: Array<SelectableValue<string>>) =>
+              commit({ ...query, metrics: v.map((o) => o.value ?? '').filter((s) => s !== '') })
+            }
+          />
+        </InlineField>
+      </InlineFieldRow>
+    </>
+  );
+}
+
+/** Outside a dashboard (a bare test page, say) there may be no template service. */
+function safeVariableNames(datasource: DataSource): string[] {
+  try {
+    return datasource.getVariableNames();
+  } catch {
+    return [];
+  }
+}

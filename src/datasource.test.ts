@@ -1,0 +1,99 @@
+import { CoreApp, DataSourceInstanceSettings } from '@grafana/data';
+import { setTemplateSrv } from '@grafana/runtime';
+
+import { DataSource } from './datasource';
+import { FixedTemplateSrv } from './testing/templateSrv';
+import { LvbOptions, LvbQuery } from './types';
+
+const settings = {
+  id: 1,
+  uid: 'lvb',
+  type: 'lvbstat-tencent-datasource',
+  name: 'Tencent LVB',
+  jsonData: { cmd: '1250000000' },
+  meta: { id: 'lvbstat-tencent-datasource' },
+  access: 'proxy',
+  readOnly: false,
+} as unknown as DataSourceInstanceSettings<LvbOptions>;
+
+describe('DataSource', () => {
+  beforeEach(() => {
+    setTemplateSrv(
+      new FixedTemplateSrv({
+        domain: 'play.example.com',
+        stream: 'live_1',
+        streams: ['live_1', 'live_2', 'live_3'],
+        kind: 'summary',
+        metric: ['bandwidth', 'online'],
+      })
+    );
+  });
+
+  it('defaults to a time series of every metric of all streams', () => {
+    const ds = new DataSource(settings);
+    expect(ds.getDefaultQuery(CoreApp.PanelEditor)).toEqual({
+      queryType: 'timeseries',
+      domain: '',
+      streamId: '',
+      metrics: [],
+    });
+  });
+
+  it('interpolates a single-value stream and the domain', () => {
+    const ds = new DataSource(settings);
+    const q = ds.applyTemplateVariables({ refId: 'A', domain: '$domain', streamId: '$stream' }, {});
+    expect(q.domain).toBe('play.example.com');
+    expect(q.streamId).toBe('live_1');
+  });
+
+  it('turns a multi-value stream variable into a comma-separated list', () => {
+    const ds = new DataSource(settings);
+    const q = ds.applyTemplateVariables({ refId: 'A', streamId: '$streams' }, {});
+    expect(q.streamId).toBe('live_1,live_2,live_3');
+  });
+
+  it('mixes typed streams and variables, and drops blanks', () => {
+    const ds = new DataSource(settings);
+    const q = ds.applyTemplateVariables({ refId: 'A', streamId: 'extra, ${streams} ,,' }, {});
+    expect(q.streamId).toBe('extra,live_1,live_2,live_3');
+  });
+
+  it('prefers scoped variables, as repeated panels pass them', () => {
+    const ds = new DataSource(settings);
+    const q = ds.applyTemplateVariables(
+      { refId: 'A', streamId: '$streams' },
+      { streams: { text: 'live_9', value: 'live_9' } }
+    );
+    expect(q.streamId).toBe('live_9');
+  });
+
+  it('interpolates the query type and expands metric variables', () => {
+    const ds = new DataSource(settings);
+    const q = ds.applyTemplateVariables({ refId: 'A', queryType: '$kind', metrics: ['$metric', 'flux'] }, {});
+    expect(q.queryType).toBe('summary');
+    expect(q.metrics).toEqual(['bandwidth', 'online', 'flux']);
+  });
+
+  it('leaves unknown variables for the backend to report', () => {
+    const ds = new DataSource(settings);
+    expect(ds.applyTemplateVariables({ refId: 'A', streamId: '$nope' }, {}).streamId).toBe('$nope');
+  });
+
+  it('skips hidden queries only', () => {
+    const ds = new DataSource(settings);
+    expect(ds.filterQuery({ refId: 'A', hide: true } as LvbQuery)).toBe(false);
+    expect(ds.filterQuery({ refId: 'A' })).toBe(true);
+    expect(ds.filterQuery({ refId: 'A', streamId: '' })).toBe(true);
+  });
+
+  it('interpolates queries for Explore the same way', () => {
+    const ds = new DataSource(settings);
+    const [q] = ds.interpolateVariablesInQueries([{ refId: 'A', streamId: '$streams' }], {});
+    expect(q.streamId).toBe('live_1,live_2,live_3');
+    expect(q.datasource).toEqual({ type: 'lvbstat-tencent-datasource', uid: 'lvb' });
+  });
+
+  it('lists the dashboard variables for the editors', () => {
+    expect(new DataSource(settings).getVariableNames()).toEqual(['$domain', '$stream', '$streams', '$kind', '$metric']);
+  });
+});

@@ -1,0 +1,56 @@
+import { CoreApp, DataSourceInstanceSettings, ScopedVars } from '@grafana/data';
+import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
+
+import { DEFAULT_QUERY, LvbOptions, LvbQuery } from './types';
+
+/**
+ * The data source's browser half. Everything that decides an answer happens in the backend, so
+ * that alert rules, which never run this code, get what panels get; this class only fills in
+ * template variables and skips hidden queries.
+ */
+export class DataSource extends DataSourceWithBackend<LvbQuery, LvbOptions> {
+  constructor(instanceSettings: DataSourceInstanceSettings<LvbOptions>) {
+    super(instanceSettings);
+  }
+
+  getDefaultQuery(_: CoreApp): Partial<LvbQuery> {
+    return DEFAULT_QUERY;
+  }
+
+  /**
+   * Domain and query type take one value; stream IDs and metrics become comma-separated lists,
+   * which is how the backend reads several of them.
+   */
+  applyTemplateVariables(query: LvbQuery, scopedVars: ScopedVars): LvbQuery {
+    const srv = getTemplateSrv();
+    const list = (value: string) =>
+      srv
+        .replace(value, scopedVars, 'csv')
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+    return {
+      ...query,
+      queryType: query.queryType ? srv.replace(query.queryType, scopedVars) : query.queryType,
+      domain: srv.replace(query.domain ?? '', scopedVars).trim(),
+      streamId: list(query.streamId ?? '').join(','),
+      metrics: (query.metrics ?? []).flatMap(list),
+    };
+  }
+
+  /** Explore and "open in Explore" need the variables resolved the same way. */
+  interpolateVariablesInQueries(queries: LvbQuery[], scopedVars: ScopedVars): LvbQuery[] {
+    return queries.map((q) => ({ ...this.applyTemplateVariables(q, scopedVars), datasource: this.getRef() }));
+  }
+
+  filterQuery(query: LvbQuery): boolean {
+    return !query.hide;
+  }
+
+  /** Names of the dashboard's variables, as the editors offer them. */
+  getVariableNames(): string[] {
+    return getTemplateSrv()
+      .getVariables()
+      .map((v) => `$${v.name}`);
+  }
+}
