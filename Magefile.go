@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -28,10 +29,31 @@ func executable() (string, error) {
 	return filepath.Abs(name)
 }
 
-// Check runs every test of the project: gofmt, go vet, and the Go tests with
-// the race detector, the end-to-end tests running the binary the SDK's build
-// produced for this machine.
+// NpmInstall installs the frontend's packages when node_modules is missing or
+// older than package-lock.json.
+func NpmInstall() error {
+	lock, err := os.Stat("package-lock.json")
+	if err != nil {
+		return err
+	}
+	if installed, err := os.Stat("node_modules/.package-lock.json"); err == nil && !installed.ModTime().Before(lock.ModTime()) {
+		return nil
+	}
+	return sh.RunV("npm", "ci", "--no-audit", "--no-fund")
+}
+
+// Frontend builds the frontend into dist/ (module.js, plugin.json, logo, README).
+func Frontend() error {
+	mg.Deps(NpmInstall)
+	return sh.RunV("npm", "run", "build")
+}
+
+// Check runs every test of the project: gofmt, go vet, the TypeScript type
+// check, lint and Jest tests, the browser test of the editors, and the Go
+// tests with the race detector, whose end-to-end tests run the binary the
+// SDK's build produced for this machine.
 func Check() error {
+	mg.Deps(NpmInstall)
 	out, err := sh.Output("gofmt", "-l", "pkg", "cmd", "Magefile.go")
 	if err != nil {
 		return err
@@ -39,7 +61,18 @@ func Check() error {
 	if out != "" {
 		return fmt.Errorf("gofmt would change:\n%s", out)
 	}
-	if err := sh.RunV("go", "vet", "./..."); err != nil {
+	for _, step := range [][]string{
+		{"go", "vet", "./..."},
+		{"npm", "run", "typecheck"},
+		{"npm", "run", "lint"},
+		{"npm", "run", "test:ci"},
+		{"npm", "run", "build"},
+	} {
+		if err := sh.RunV(step[0], step[1:]...); err != nil {
+			return err
+		}
+	}
+	if err := browserTest(); err != nil {
 		return err
 	}
 	mg.Deps(build.Build.Backend)
@@ -49,6 +82,24 @@ func Check() error {
 	}
 	env := map[string]string{"LVBSTAT_PLUGIN_BINARY": bin}
 	return sh.RunWithV(env, "go", "test", "-race", "-count=1", "./...")
+}
+
+// browserTest runs the editors in Chromium. Without a Chromium it fails on
+// CI and, elsewhere, says loudly that it did not run.
+func browserTest() error {
+	chromium := os.Getenv("CHROMIUM_PATH")
+	if chromium == "" {
+		chromium, _ = exec.LookPath("chromium")
+	}
+	if chromium == "" {
+		msg := "no Chromium found: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH"
+		if os.Getenv("CI") != "" {
+			return fmt.Errorf("browser test: %s", msg)
+		}
+		fmt.Printf("\n*** SKIPPED the browser test of the editors: %s ***\n\n", msg)
+		return nil
+	}
+	return sh.RunWithV(map[string]string{"CHROMIUM_PATH": chromium}, "npm", "run", "test:browser")
 }
 
 // Demo builds the plugin, starts the simulator, runs the plugin over the

@@ -132,7 +132,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         </Field>
       </FieldSet>
 
-      <Collapse label="Advanced" collapsible isOpen={advancedOpen} onToggle={() => setAdvancedOpen(!advancedOpen)}>
+      <Collapse label="Advanced" isOpen={advancedOpen} onToggle={() => setAdvancedOpen(!advancedOpen)}>
         {countField(
           'maxConcurrency',
           'Max concurrency',

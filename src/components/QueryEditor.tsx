@@ -123,26 +123,28 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
           />
         </InlineField>
       </InlineFieldRow>
-      <InlineFieldRow>
-        <InlineField
-          label="Metrics"
-          labelWidth={LABEL_WIDTH}
-          grow
-          tooltip="Which figures a time-series query answers. None selected: all three."
-        >
-          <MultiSelect
-            inputId="lvb-metrics"
-            options={metricOptions}
-            value={metrics}
-            allowCustomValue
-            placeholder="All metrics"
-            disabled={queryType === 'summary'}
-            onChange={(v: Array<SelectableValue<string>>) =>
-              commit({ ...query, metrics: v.map((o) => o.value ?? '').filter((s) => s !== '') })
-            }
-          />
-        </InlineField>
-      </InlineFieldRow>
+      {/* A summary has fixed columns; metrics only choose a time series' frames. */}
+      {queryType !== 'summary' && (
+        <InlineFieldRow>
+          <InlineField
+            label="Metrics"
+            labelWidth={LABEL_WIDTH}
+            grow
+            tooltip="Which figures a time-series query answers. None selected: all three."
+          >
+            <MultiSelect
+              inputId="lvb-metrics"
+              options={metricOptions}
+              value={metrics}
+              allowCustomValue
+              placeholder="All metrics"
+              onChange={(v: Array<SelectableValue<string>>) =>
+                commit({ ...query, metrics: v.map((o) => o.value ?? '').filter((s) => s !== '') })
+              }
+            />
+          </InlineField>
+        </InlineFieldRow>
+      )}
     </>
   );
 }

@@ -1,0 +1,89 @@
+/**
+ * A page that mounts the plugin's real ConfigEditor and QueryEditor with the real @grafana/ui
+ * theme, as Grafana would, for the browser test (tests/browser). It shows the options and query
+ * objects the editors produce, so the test reads the same state a person sees.
+ */
+import React, { useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { createTheme, DataSourceInstanceSettings, DataSourceSettings } from '@grafana/data';
+import { setTemplateSrv } from '@grafana/runtime';
+import { GlobalStyles, ThemeContext } from '@grafana/ui';
+
+import { ConfigEditor } from '../src/components/ConfigEditor';
+import { QueryEditor } from '../src/components/QueryEditor';
+import { DataSource } from '../src/datasource';
+import { FixedTemplateSrv } from '../src/testing/templateSrv';
+import { DEFAULT_QUERY, LvbOptions, LvbQuery, LvbSecureOptions } from '../src/types';
+
+type Settings = DataSourceSettings<LvbOptions, LvbSecureOptions>;
+
+setTemplateSrv(new FixedTemplateSrv({ streams: ['live_1', 'live_2'], domain: 'play.example.com' }));
+
+const params = new URLSearchParams(window.location.search);
+const theme = createTheme({ colors: { mode: params.get('theme') === 'light' ? 'light' : 'dark' } });
+
+// A data source saved earlier: its key is stored, so the page shows it as configured.
+const saved = {
+  id: 1,
+  uid: 'lvb',
+  orgId: 1,
+  name: 'Tencent Cloud Live',
+  type: 'lvbstat-tencent-datasource',
+  typeName: 'Tencent Cloud Live Play Statistics',
+  typeLogoUrl: '',
+  access: 'proxy',
+  url: '',
+  user: '',
+  basicAuth: false,
+  basicAuthUser: '',
+  isDefault: false,
+  withCredentials: false,
+  readOnly: false,
+  jsonData: {},
+  secureJsonFields: { apiKey: true },
+  secureJsonData: {},
+} as unknown as Settings;
+
+const datasource = new DataSource({
+  ...saved,
+  meta: { id: saved.type },
+} as unknown as DataSourceInstanceSettings<LvbOptions>);
+
+function App() {
+  const [options, setOptions] = useState<Settings>(saved);
+  const [query, setQuery] = useState<LvbQuery>({ refId: 'A', ...DEFAULT_QUERY });
+  const [runs, setRuns] = useState(0);
+  const state = {
+    jsonData: options.jsonData,
+    secureJsonData: options.secureJsonData,
+    secureJsonFields: options.secureJsonFields,
+    query,
+    interpolated: datasource.applyTemplateVariables(query, {}),
+    runs,
+  };
+  return (
+    <ThemeContext.Provider value={theme}>
+      <GlobalStyles />
+      <main style={{ padding: theme.spacing(3), maxWidth: 1000 }} data-canvas={theme.colors.background.canvas}>
+        <section data-testid="config-editor" style={{ marginBottom: theme.spacing(4) }}>
+          <h2>Settings</h2>
+          <ConfigEditor options={options} onOptionsChange={setOptions} />
+        </section>
+        <section data-testid="query-editor" style={{ marginBottom: theme.spacing(4) }}>
+          <h2>Query</h2>
+          <QueryEditor
+            datasource={datasource}
+            query={query}
+            onChange={setQuery}
+            onRunQuery={() => setRuns((n) => n + 1)}
+          />
+        </section>
+        <pre data-testid="state" style={{ fontSize: 11 }}>
+          {JSON.stringify(state, null, 1)}
+        </pre>
+      </main>
+    </ThemeContext.Provider>
+  );
+}
+
+createRoot(document.getElementById('root')!).render(<App />);

@@ -1,0 +1,131 @@
+import React, { useState } from 'react';
+import { DataSourceSettings } from '@grafana/data';
+import { render, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+
+import { ConfigEditor } from './ConfigEditor';
+import { LvbOptions, LvbSecureOptions } from '../types';
+
+type Settings = DataSourceSettings<LvbOptions, LvbSecureOptions>;
+
+function settings(jsonData: LvbOptions = {}, secureJsonFields: Record<string, boolean> = {}): Settings {
+  return {
+    id: 1,
+    uid: 'lvb',
+    orgId: 1,
+    name: 'Tencent LVB',
+    type: 'lvbstat-tencent-datasource',
+    typeName: 'Tencent Cloud Live Play Statistics',
+    typeLogoUrl: '',
+    access: 'proxy',
+    url: '',
+    user: '',
+    basicAuth: false,
+    basicAuthUser: '',
+    isDefault: false,
+    withCredentials: false,
+    readOnly: false,
+    jsonData,
+    secureJsonFields,
+    secureJsonData: {},
+  } as Settings;
+}
+
+/** Renders the editor the way Grafana does: it owns the options and feeds changes back. */
+function renderEditor(initial: Settings) {
+  const changes: Settings[] = [];
+  function Host() {
+    const [options, setOptions] = useState(initial);
+    return (
+      <ConfigEditor
+        options={options}
+        onOptionsChange={(o) => {
+          changes.push(o);
+          setOptions(o);
+        }}
+      />
+    );
+  }
+  render(<Host />);
+  return { changes, last: () => changes[changes.length - 1] };
+}
+
+describe('ConfigEditor', () => {
+  it('shows the defaults and where to find each value', () => {
+    renderEditor(settings());
+    expect(screen.getByLabelText(/API URL/)).toHaveAttribute(
+      'placeholder',
+      'http://statcgi.video.qcloud.com/common_access'
+    );
+    expect(screen.getByLabelText(/Time zone/)).toHaveAttribute('placeholder', 'Asia/Shanghai');
+    expect(screen.getByText(/Access configuration \(接入配置\)/)).toBeInTheDocument();
+    expect(screen.getByText(/API authentication key/)).toBeInTheDocument();
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  });
+
+  it('stores what is typed in jsonData and the key in secureJsonData', async () => {
+    const { last } = renderEditor(settings());
+    await userEvent.type(screen.getByLabelText(/APPID/), '1250000000');
+    await userEvent.type(screen.getByLabelText(/API key/), 'secret-key');
+    await userEvent.type(screen.getByLabelText(/Time zone/), 'UTC');
+    expect(last().jsonData).toEqual({ cmd: '1250000000', timezone: 'UTC' });
+    expect(last().secureJsonData).toEqual({ apiKey: 'secret-key' });
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  });
+
+  it('flags invalid values in place', async () => {
+    renderEditor(settings());
+    await userEvent.type(screen.getByLabelText(/API URL/), 'ftp://example.com/x');
+    expect(await screen.findByText('The URL must start with http:// or https://')).toBeInTheDocument();
+    await userEvent.type(screen.getByLabelText(/APPID/), '12ab');
+    expect(screen.getByText('The APPID is a whole number such as 1250000000')).toBeInTheDocument();
+    await userEvent.type(screen.getByLabelText(/Time zone/), 'Mars/Olympus');
+    expect(screen.getByText('Not an IANA time zone such as Asia/Shanghai')).toBeInTheDocument();
+    expect(screen.getAllByRole('alert')).toHaveLength(3);
+  });
+
+  it('flags an empty required APPID once the field is left', async () => {
+    renderEditor(settings());
+    expect(screen.queryByText(/Required: the LVB APPID/)).not.toBeInTheDocument();
+    await userEvent.click(screen.getByLabelText(/APPID/));
+    await userEvent.tab();
+    expect(screen.getByText(/Required: the LVB APPID/)).toBeInTheDocument();
+  });
+
+  it('accepts an APPID stored as a number by provisioning', () => {
+    renderEditor(settings({ cmd: 1250000000 }));
+    expect(screen.getByLabelText(/APPID/)).toHaveValue('1250000000');
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  });
+
+  it('keeps advanced settings behind a section and checks their ranges', async () => {
+    const { last } = renderEditor(settings());
+    expect(screen.queryByLabelText(/Max concurrency/)).not.toBeInTheDocument();
+    await userEvent.click(screen.getByText('Advanced'));
+    const concurrency = screen.getByLabelText(/Max concurrency/);
+    expect(concurrency).toHaveAttribute('placeholder', '8');
+    expect(screen.getByLabelText(/Max streams/)).toHaveAttribute('placeholder', '20');
+    expect(screen.getByLabelText(/Timeout/)).toHaveAttribute('placeholder', '30');
+    await userEvent.type(concurrency, '100');
+    expect(screen.getByText('A whole number from 1 to 64')).toBeInTheDocument();
+    await userEvent.clear(concurrency);
+    await userEvent.type(concurrency, '4');
+    expect(screen.queryByText('A whole number from 1 to 64')).not.toBeInTheDocument();
+    expect(last().jsonData.maxConcurrency).toBe(4);
+    await userEvent.type(screen.getByLabelText(/Timeout/), 'x');
+    expect(last().jsonData.timeoutSeconds).toBe('x');
+    expect(screen.getByText('A whole number from 1 to 300')).toBeInTheDocument();
+  });
+
+  it('never shows a saved key and can reset it', async () => {
+    const { last } = renderEditor(settings({ cmd: '1250000000' }, { apiKey: true }));
+    const key = screen.getByLabelText(/API key/);
+    expect(key).toBeDisabled();
+    expect(key).toHaveValue('configured');
+    await userEvent.click(screen.getByRole('button', { name: 'Reset' }));
+    expect(last().secureJsonFields.apiKey).toBe(false);
+    expect(last().secureJsonData).toEqual({ apiKey: '' });
+    expect(screen.getByLabelText(/API key/)).toBeEnabled();
+    expect(screen.getByLabelText(/API key/)).toHaveValue('');
+  });
+});
