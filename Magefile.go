@@ -62,7 +62,7 @@ func Check() error {
 		return fmt.Errorf("gofmt would change:\n%s", out)
 	}
 	for _, step := range [][]string{
-		{"go", "vet", "./..."},
+		{"go", "vet", "./pkg/...", "./cmd/..."},
 		{"npm", "run", "typecheck"},
 		{"npm", "run", "lint"},
 		{"npm", "run", "test:ci"},
@@ -81,7 +81,7 @@ func Check() error {
 		return err
 	}
 	env := map[string]string{"LVBSTAT_PLUGIN_BINARY": bin}
-	return sh.RunWithV(env, "go", "test", "-race", "-count=1", "./...")
+	return sh.RunWithV(env, "go", "test", "-race", "-count=1", "./pkg/...", "./cmd/...")
 }
 
 // browserTest runs the editors in Chromium. Without a Chromium it fails on
