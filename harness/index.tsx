@@ -5,17 +5,16 @@
  */
 import React, { useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { createTheme, DataSourceInstanceSettings, DataSourceSettings } from '@grafana/data';
+import { createTheme } from '@grafana/data';
 import { setTemplateSrv } from '@grafana/runtime';
 import { GlobalStyles, ThemeContext } from '@grafana/ui';
 
 import { ConfigEditor } from '../src/components/ConfigEditor';
 import { QueryEditor } from '../src/components/QueryEditor';
 import { DataSource } from '../src/datasource';
+import { dataSourceSettings, instanceSettings, Settings } from '../src/testing/fixtures';
 import { FixedTemplateSrv } from '../src/testing/templateSrv';
-import { DEFAULT_QUERY, LvbOptions, LvbQuery, LvbSecureOptions } from '../src/types';
-
-type Settings = DataSourceSettings<LvbOptions, LvbSecureOptions>;
+import { DEFAULT_QUERY, LvbQuery } from '../src/types';
 
 setTemplateSrv(new FixedTemplateSrv({ streams: ['live_1', 'live_2'], domain: 'play.example.com' }));
 
@@ -23,31 +22,8 @@ const params = new URLSearchParams(window.location.search);
 const theme = createTheme({ colors: { mode: params.get('theme') === 'light' ? 'light' : 'dark' } });
 
 // A data source saved earlier: its key is stored, so the page shows it as configured.
-const saved = {
-  id: 1,
-  uid: 'lvb',
-  orgId: 1,
-  name: 'Tencent Cloud Live',
-  type: 'lvbstat-tencent-datasource',
-  typeName: 'Tencent Cloud Live Play Statistics',
-  typeLogoUrl: '',
-  access: 'proxy',
-  url: '',
-  user: '',
-  basicAuth: false,
-  basicAuthUser: '',
-  isDefault: false,
-  withCredentials: false,
-  readOnly: false,
-  jsonData: {},
-  secureJsonFields: { apiKey: true },
-  secureJsonData: {},
-} as unknown as Settings;
-
-const datasource = new DataSource({
-  ...saved,
-  meta: { id: saved.type },
-} as unknown as DataSourceInstanceSettings<LvbOptions>);
+const saved = dataSourceSettings({}, { apiKey: true });
+const datasource = new DataSource(instanceSettings());
 
 function App() {
   const [options, setOptions] = useState<Settings>(saved);

@@ -1,20 +1,12 @@
-import { CoreApp, DataSourceInstanceSettings } from '@grafana/data';
+import { CoreApp } from '@grafana/data';
 import { setTemplateSrv } from '@grafana/runtime';
 
 import { DataSource } from './datasource';
 import { FixedTemplateSrv } from './testing/templateSrv';
-import { LvbOptions, LvbQuery } from './types';
+import { instanceSettings } from './testing/fixtures';
+import { LvbQuery } from './types';
 
-const settings = {
-  id: 1,
-  uid: 'lvb',
-  type: 'lvbstat-tencent-datasource',
-  name: 'Tencent LVB',
-  jsonData: { cmd: '1250000000' },
-  meta: { id: 'lvbstat-tencent-datasource' },
-  access: 'proxy',
-  readOnly: false,
-} as unknown as DataSourceInstanceSettings<LvbOptions>;
+const settings = instanceSettings({ cmd: '1250000000' });
 
 describe('DataSource', () => {
   beforeEach(() => {

@@ -1,35 +1,9 @@
 import React, { useState } from 'react';
-import { DataSourceSettings } from '@grafana/data';
 import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
 import { ConfigEditor } from './ConfigEditor';
-import { LvbOptions, LvbSecureOptions } from '../types';
-
-type Settings = DataSourceSettings<LvbOptions, LvbSecureOptions>;
-
-function settings(jsonData: LvbOptions = {}, secureJsonFields: Record<string, boolean> = {}): Settings {
-  return {
-    id: 1,
-    uid: 'lvb',
-    orgId: 1,
-    name: 'Tencent LVB',
-    type: 'lvbstat-tencent-datasource',
-    typeName: 'Tencent Cloud Live Play Statistics',
-    typeLogoUrl: '',
-    access: 'proxy',
-    url: '',
-    user: '',
-    basicAuth: false,
-    basicAuthUser: '',
-    isDefault: false,
-    withCredentials: false,
-    readOnly: false,
-    jsonData,
-    secureJsonFields,
-    secureJsonData: {},
-  } as Settings;
-}
+import { dataSourceSettings as settings, Settings } from '../testing/fixtures';
 
 /** Renders the editor the way Grafana does: it owns the options and feeds changes back. */
 function renderEditor(initial: Settings) {

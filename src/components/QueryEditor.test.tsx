@@ -1,5 +1,4 @@
 import React, { useState } from 'react';
-import { DataSourceInstanceSettings } from '@grafana/data';
 import { setTemplateSrv } from '@grafana/runtime';
 import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
@@ -7,18 +6,10 @@ import userEvent from '@testing-library/user-event';
 import { QueryEditor } from './QueryEditor';
 import { DataSource } from '../datasource';
 import { FixedTemplateSrv } from '../testing/templateSrv';
-import { LvbOptions, LvbQuery } from '../types';
+import { instanceSettings } from '../testing/fixtures';
+import { LvbQuery } from '../types';
 
-const datasource = new DataSource({
-  id: 1,
-  uid: 'lvb',
-  type: 'lvbstat-tencent-datasource',
-  name: 'Tencent LVB',
-  jsonData: {},
-  meta: { id: 'lvbstat-tencent-datasource' },
-  access: 'proxy',
-  readOnly: false,
-} as unknown as DataSourceInstanceSettings<LvbOptions>);
+const datasource = new DataSource(instanceSettings());
 
 /** Hosts the editor as a panel does: it keeps the query and counts the runs. */
 function renderEditor(initial: LvbQuery) {
