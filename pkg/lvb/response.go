@@ -123,30 +123,52 @@ func ParseResponse(body []byte, loc *time.Location) (*Result, error) {
 		return &Result{Empty: true}, nil
 	}
 
-	var out rawOutput
-	if err := json.Unmarshal(env.Output, &out); err != nil {
+	outputs, err := parseOutputs(env.Output)
+	if err != nil {
 		return nil, &Error{Kind: KindBadResponse, Detail: "output: " + err.Error(), Err: err}
 	}
-	res := &Result{Points: make([]Point, 0, len(out.StatInfo))}
-	for i, rp := range out.StatInfo {
-		t, err := parseTime(rp.Time, loc)
-		if err != nil {
-			return nil, &Error{Kind: KindBadResponse, Detail: fmt.Sprintf("stat_info[%d].time: %v", i, err), Err: err}
+	n := 0
+	for _, out := range outputs {
+		n += len(out.StatInfo)
+	}
+	res := &Result{Points: make([]Point, 0, n)}
+	for _, out := range outputs {
+		for i, rp := range out.StatInfo {
+			t, err := parseTime(rp.Time, loc)
+			if err != nil {
+				return nil, &Error{Kind: KindBadResponse, Detail: fmt.Sprintf("stat_info[%d].time: %v", i, err), Err: err}
+			}
+			res.Points = append(res.Points, Point{
+				Time:      t,
+				Bandwidth: Num(rp.Bandwidth),
+				Online:    Num(rp.Online),
+				Flux:      Num(rp.Flux),
+			})
 		}
-		res.Points = append(res.Points, Point{
-			Time:      t,
-			Bandwidth: Num(rp.Bandwidth),
-			Online:    Num(rp.Online),
-			Flux:      Num(rp.Flux),
-		})
+		sum, err := parseSum(out.SumInfo)
+		if err != nil {
+			return nil, &Error{Kind: KindBadResponse, Detail: "sum_info: " + err.Error(), Err: err}
+		}
+		if sum.Valid {
+			res.SumFlux = Num{Value: res.SumFlux.Value + sum.Value, Valid: true}
+		}
 	}
-	sum, err := parseSum(out.SumInfo)
-	if err != nil {
-		return nil, &Error{Kind: KindBadResponse, Detail: "sum_info: " + err.Error(), Err: err}
-	}
-	res.SumFlux = sum
 	res.Empty = len(res.Points) == 0
 	return res, nil
+}
+
+// parseOutputs reads output as the object every known caller sees, or as
+// the array the seed's table calls it, of such objects.
+func parseOutputs(raw json.RawMessage) ([]rawOutput, error) {
+	raw = bytes.TrimSpace(raw)
+	if raw[0] == '[' {
+		var outs []rawOutput
+		err := json.Unmarshal(raw, &outs)
+		return outs, err
+	}
+	var out rawOutput
+	err := json.Unmarshal(raw, &out)
+	return []rawOutput{out}, err
 }
 
 // parseSum reads sum_info as documented ("array") or as callers see it (an object).
@@ -205,6 +227,9 @@ func parseTime(raw json.RawMessage, loc *time.Location) (time.Time, error) {
 		return t, nil
 	}
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02 15:04", s, loc); err == nil {
 		return t, nil
 	}
 	return time.Time{}, fmt.Errorf("%s is neither %q, Unix seconds nor RFC 3339", clip(s, 40), TimeLayout)

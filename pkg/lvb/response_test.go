@@ -31,6 +31,10 @@ func TestParseResponseShapes(t *testing.T) {
 			1, Num{1, true}, Num{2, true}, Num{1, true}, false},
 		{"10003", `{"ret":10003,"message":"query data is empty","output":[]}`, 0, Num{}, Num{}, Num{}, true},
 		{"ok but nothing", `{"ret":0,"message":"ok","output":{"stat_info":[],"sum_info":{"sum_flux":0}}}`, 0, Num{0, true}, Num{}, Num{}, true},
+		{"output as an array", `{"ret":0,"output":[{"stat_info":[{"time":"2026-11-29 10:00:00","bandwidth":2,"online":1,"flux":1}],"sum_info":{"sum_flux":1}}]}`,
+			1, Num{1, true}, Num{2, true}, Num{1, true}, false},
+		{"minutes without seconds", `{"ret":0,"output":{"stat_info":[{"time":"2026-11-29 10:00","bandwidth":2,"online":1,"flux":1}],"sum_info":{"sum_flux":1}}}`,
+			1, Num{1, true}, Num{2, true}, Num{1, true}, false},
 		{"retcode spelling", `{"retcode":0,"errmsg":"","output":{"stat_info":[{"time":"2026-11-29 10:00:00","bandwidth":2,"online":1,"flux":1}]}}`,
 			1, Num{}, Num{2, true}, Num{1, true}, false},
 	}
