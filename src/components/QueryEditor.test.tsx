@@ -53,6 +53,13 @@ describe('QueryEditor', () => {
     await userEvent.tab();
     expect(last().domain).toBe('play.example.com');
     expect(runs()).toBe(1);
+    // Enter commits too; leaving an unchanged field runs nothing.
+    await userEvent.type(screen.getByLabelText('Domain'), '.cn{enter}');
+    expect(last().domain).toBe('play.example.com.cn');
+    expect(runs()).toBe(2);
+    await userEvent.click(screen.getByLabelText('Domain'));
+    await userEvent.tab();
+    expect(runs()).toBe(2);
   });
 
   it('adds several streams and a variable into one comma-separated streamId', async () => {

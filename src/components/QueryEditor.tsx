@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-deprecated --
  * Select and MultiSelect are deprecated in favour of Combobox, which not every Grafana 11 release
  * ships; the plugin supports Grafana 11 to 13, and these two work in all of them. */
-import React, { ChangeEvent, useState } from 'react';
+import React, { ChangeEvent, KeyboardEvent, useState } from 'react';
 import { QueryEditorProps, SelectableValue } from '@grafana/data';
 import { InlineField, InlineFieldRow, Input, MultiSelect, Select } from '@grafana/ui';
 
@@ -89,6 +89,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
             value={domain}
             placeholder="All domains"
             onChange={(e: ChangeEvent<HTMLInputElement>) => setDraft(e.target.value)}
+            onKeyDown={(e: KeyboardEvent<HTMLInputElement>) => e.key === 'Enter' && e.currentTarget.blur()}
             onBlur={() => {
               setDraft(undefined);
               if (domain.trim() !== (query.domain ?? '')) {
