@@ -80,13 +80,7 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 	}
 	timeouts.Timeout = ds.settings.Timeout
 	opts.Timeouts = &timeouts
-	key := ds.settings.APIKey
-	// The signing middleware comes last, so that it is innermost: tracing,
-	// metrics and errors above it only ever see the unsigned URL.
-	opts.Middlewares = append(httpclient.DefaultMiddlewares(),
-		httpclient.NamedMiddlewareFunc("lvb-sign", func(_ httpclient.Options, next http.RoundTripper) http.RoundTripper {
-			return &lvb.SigningTransport{Key: key, Next: next, Now: o.Now}
-		}))
+	opts.Middlewares = middlewares(ds.settings.APIKey, o.Now)
 	ds.httpClient, err = httpclient.New(opts)
 	if err != nil {
 		return nil, fmt.Errorf("http client: %w", err)
@@ -108,6 +102,16 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 	ds.windows = windowcache.New(ds.client, windowcache.DefaultSize, ds.now)
 	ds.limit = semaphore.NewWeighted(int64(ds.settings.MaxConcurrency))
 	return ds, nil
+}
+
+// middlewares are the SDK's defaults followed by request signing. Signing
+// comes last, so that it is innermost: tracing, metrics and errors above it
+// only ever see the unsigned URL.
+func middlewares(key string, now func() time.Time) []httpclient.Middleware {
+	return append(httpclient.DefaultMiddlewares(),
+		httpclient.NamedMiddlewareFunc("lvb-sign", func(_ httpclient.Options, next http.RoundTripper) http.RoundTripper {
+			return &lvb.SigningTransport{Key: key, Next: next, Now: now}
+		}))
 }
 
 // Dispose closes idle connections when Grafana replaces the instance after

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -45,7 +46,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "the plugin logged a credential:\n"+out)
 		code = 1
 	}
-	if code == 0 && !strings.Contains(out, "Query done") {
+	// A full run must have logged, or the check above proved nothing.
+	if full := flag.Lookup("test.run").Value.String() == ""; code == 0 && full && !strings.Contains(out, "Query done") {
 		fmt.Fprintln(os.Stderr, "the plugin logged nothing: the secret check above proves nothing")
 		code = 1
 	}
