@@ -110,3 +110,27 @@ func TestParseLayoutAgreesWithTimeParse(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseResponse holds the parser to one promise whatever arrives: an
+// answer or a typed error, never a panic.
+func FuzzParseResponse(f *testing.F) {
+	for _, seed := range []string{
+		`{"ret":0,"output":{"stat_info":[{"time":"2026-11-29 10:00:00","bandwidth":"1.5","online":3,"flux":1}],"sum_info":[{"sum_flux":1}]}}`,
+		`{"ret":0,"output":[{"stat_info":[{"time":1795917600,"bandwidth":null}]}]}`,
+		`{"ret":"10003","output":""}`,
+		`sign invalid`,
+		`{"retcode":1204,"errmsg":"invalid input param"}`,
+		`[]`, `null`, `{"ret":0,"output":{"sum_info":7}}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		res, err := ParseResponse(body, beijing)
+		if err == nil && res == nil {
+			t.Fatal("no result and no error")
+		}
+		if err != nil && KindOf(err) == KindUnknown {
+			t.Fatalf("untyped error %v", err)
+		}
+	})
+}
