@@ -25,13 +25,14 @@ function renderEditor(initial: Settings) {
 }
 
 describe('ConfigEditor', () => {
-  it('shows the defaults and where to find each value', () => {
-    renderEditor(settings());
-    expect(screen.getByLabelText(/API URL/)).toHaveAttribute(
-      'placeholder',
-      'http://statcgi.video.qcloud.com/common_access'
-    );
-    expect(screen.getByLabelText(/Time zone/)).toHaveAttribute('placeholder', 'Asia/Shanghai');
+  it('fills in the defaults and says where to find each value', () => {
+    const { last } = renderEditor(settings());
+    expect(screen.getByLabelText(/API URL/)).toHaveValue('http://statcgi.video.qcloud.com/common_access');
+    expect(screen.getByLabelText(/Time zone/)).toHaveValue('Asia/Shanghai');
+    expect(last().jsonData).toEqual({
+      apiUrl: 'http://statcgi.video.qcloud.com/common_access',
+      timezone: 'Asia/Shanghai',
+    });
     expect(screen.getByText(/Access configuration \(接入配置\)/)).toBeInTheDocument();
     expect(screen.getByText(/API authentication key/)).toBeInTheDocument();
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
@@ -41,18 +42,25 @@ describe('ConfigEditor', () => {
     const { last } = renderEditor(settings());
     await userEvent.type(screen.getByLabelText(/APPID/), '1250000000');
     await userEvent.type(screen.getByLabelText(/API key/), 'secret-key');
+    await userEvent.clear(screen.getByLabelText(/Time zone/));
     await userEvent.type(screen.getByLabelText(/Time zone/), 'UTC');
-    expect(last().jsonData).toEqual({ cmd: '1250000000', timezone: 'UTC' });
+    expect(last().jsonData).toEqual({
+      apiUrl: 'http://statcgi.video.qcloud.com/common_access',
+      cmd: '1250000000',
+      timezone: 'UTC',
+    });
     expect(last().secureJsonData).toEqual({ apiKey: 'secret-key' });
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
   });
 
   it('flags invalid values in place', async () => {
     renderEditor(settings());
+    await userEvent.clear(screen.getByLabelText(/API URL/));
     await userEvent.type(screen.getByLabelText(/API URL/), 'ftp://example.com/x');
     expect(await screen.findByText('The URL must start with http:// or https://')).toBeInTheDocument();
     await userEvent.type(screen.getByLabelText(/APPID/), '12ab');
     expect(screen.getByText('The APPID is a whole number such as 1250000000')).toBeInTheDocument();
+    await userEvent.clear(screen.getByLabelText(/Time zone/));
     await userEvent.type(screen.getByLabelText(/Time zone/), 'Mars/Olympus');
     expect(screen.getByText('Not an IANA time zone such as Asia/Shanghai')).toBeInTheDocument();
     expect(screen.getAllByRole('alert')).toHaveLength(3);
@@ -66,8 +74,10 @@ describe('ConfigEditor', () => {
     expect(screen.getByText(/Required: the LVB APPID/)).toBeInTheDocument();
   });
 
-  it('accepts an APPID stored as a number by provisioning', () => {
-    renderEditor(settings({ cmd: 1250000000 }));
+  it('keeps saved settings as they are, an APPID stored as a number included', () => {
+    const { changes } = renderEditor(settings({ cmd: 1250000000, apiUrl: '', timezone: 'UTC' }));
+    expect(changes).toHaveLength(0);
+    expect(screen.getByLabelText(/API URL/)).toHaveValue('');
     expect(screen.getByLabelText(/APPID/)).toHaveValue('1250000000');
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
   });

@@ -1,4 +1,4 @@
-import React, { ChangeEvent, useState } from 'react';
+import React, { ChangeEvent, useEffect, useState } from 'react';
 import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
 import { Collapse, Field, FieldSet, Input, SecretInput, Stack } from '@grafana/ui';
 
@@ -27,6 +27,23 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   const [cmdTouched, setCmdTouched] = useState(false);
   const [keyTouched, setKeyTouched] = useState(false);
   const [advancedOpen, setAdvancedOpen] = useState(false);
+
+  // A new data source starts with the defaults filled in, so that what the page shows is what
+  // gets saved. Clearing a field later leaves it empty, and the backend uses the default.
+  useEffect(() => {
+    if (jsonData.apiUrl === undefined || jsonData.timezone === undefined) {
+      onOptionsChange({
+        ...options,
+        jsonData: {
+          ...jsonData,
+          apiUrl: jsonData.apiUrl ?? DEFAULTS.apiUrl,
+          timezone: jsonData.timezone ?? DEFAULTS.timezone,
+        },
+      });
+    }
+    // Only once, for the settings the page opened with.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
 
   const setJson = <K extends keyof LvbOptions>(key: K, value: LvbOptions[K]) =>
     onOptionsChange({ ...options, jsonData: { ...jsonData, [key]: value } });
