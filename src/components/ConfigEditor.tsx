@@ -64,6 +64,18 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   const timezoneError = validateTimezone(jsonData.timezone);
   const keyMissing = !secureJsonFields?.apiKey && !secureJsonData.apiKey;
 
+  const textField = (key: 'apiUrl' | 'timezone', label: string, description: string, error?: string) => (
+    <Field label={label} description={description} invalid={!!error} error={error}>
+      <Input
+        id={`lvb-${key}`}
+        width={WIDTH}
+        value={jsonData[key] ?? ''}
+        placeholder={DEFAULTS[key]}
+        onChange={(e: ChangeEvent<HTMLInputElement>) => setJson(key, e.target.value.trim())}
+      />
+    </Field>
+  );
+
   const countField = (key: CountKey, label: string, description: string) => {
     const value = jsonData[key];
     const error = validateCount(key, value);
@@ -84,20 +96,12 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   return (
     <Stack direction="column" gap={2}>
       <FieldSet label="Tencent Cloud Live statistics API">
-        <Field
-          label="API URL"
-          description={`The common_access endpoint of the statistics API. Keep the default unless Tencent gave you another address or you go through a proxy. Default: ${DEFAULTS.apiUrl}`}
-          invalid={!!apiUrlError}
-          error={apiUrlError}
-        >
-          <Input
-            id="lvb-apiUrl"
-            width={WIDTH}
-            value={jsonData.apiUrl ?? ''}
-            placeholder={DEFAULTS.apiUrl}
-            onChange={(e: ChangeEvent<HTMLInputElement>) => setJson('apiUrl', e.target.value.trim())}
-          />
-        </Field>
+        {textField(
+          'apiUrl',
+          'API URL',
+          `The common_access endpoint of the statistics API. Keep the default unless Tencent gave you another address or you go through a proxy. Default: ${DEFAULTS.apiUrl}`,
+          apiUrlError
+        )}
         <Field
           label="APPID"
           description="Your LVB APPID (cmd), a number such as 1250000000: in the Live console under Access management → Access configuration (接入配置), or in the account information of the Tencent Cloud console. Required."
@@ -133,20 +137,12 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             onReset={onApiKeyReset}
           />
         </Field>
-        <Field
-          label="Time zone of the API's timestamps"
-          description={`The IANA zone in which Tencent writes the statistics' times (Beijing time unless Tencent says otherwise). Default: ${DEFAULTS.timezone}`}
-          invalid={!!timezoneError}
-          error={timezoneError}
-        >
-          <Input
-            id="lvb-timezone"
-            width={WIDTH}
-            value={jsonData.timezone ?? ''}
-            placeholder={DEFAULTS.timezone}
-            onChange={(e: ChangeEvent<HTMLInputElement>) => setJson('timezone', e.target.value.trim())}
-          />
-        </Field>
+        {textField(
+          'timezone',
+          "Time zone of the API's timestamps",
+          `The IANA zone in which Tencent writes the statistics' times (Beijing time unless Tencent says otherwise). Default: ${DEFAULTS.timezone}`,
+          timezoneError
+        )}
       </FieldSet>
 
       <Collapse label="Advanced" isOpen={advancedOpen} onToggle={() => setAdvancedOpen(!advancedOpen)}>
