@@ -200,7 +200,7 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) backend.Da
 	case QueryTypeSummary:
 		resp.Frames = data.Frames{summaryFrame(series, meta())}
 	default:
-		resp.Frames = timeSeriesFrames(q, series, func(*collect.Series) *data.FrameMeta { return meta() })
+		resp.Frames = timeSeriesFrames(q, series, meta)
 	}
 	if failed > 0 {
 		// Partial data is shown, but flagged as an error too: an alert rule

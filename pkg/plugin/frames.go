@@ -57,7 +57,7 @@ func streamTitle(s *collect.Series) string {
 
 // timeSeriesFrames answers one frame per stream and metric, in the
 // time-series-multi shape of Grafana's data plane contract.
-func timeSeriesFrames(q Query, series []collect.Series, meta func(*collect.Series) *data.FrameMeta) data.Frames {
+func timeSeriesFrames(q Query, series []collect.Series, meta func() *data.FrameMeta) data.Frames {
 	frames := make(data.Frames, 0, len(series)*len(q.Metrics))
 	for i := range series {
 		s := &series[i]
@@ -76,7 +76,7 @@ func timeSeriesFrames(q Query, series []collect.Series, meta func(*collect.Serie
 				value.Config.Decimals = ptr(uint16(3))
 			}
 			f := data.NewFrame(metric, data.NewField("time", nil, times), value)
-			f.Meta = meta(s)
+			f.Meta = meta()
 			f.Meta.Type = data.FrameTypeTimeSeriesMulti
 			f.Meta.TypeVersion = data.FrameTypeVersion{0, 1}
 			frames = append(frames, f)
