@@ -81,7 +81,7 @@ func Check() error {
 		return err
 	}
 	env := map[string]string{"LVBSTAT_PLUGIN_BINARY": bin}
-	return sh.RunWithV(env, "go", "test", "-race", "-count=1", "./pkg/...", "./cmd/...")
+	return sh.RunWithV(env, "go", "test", "-race", "-count=1", "./cmd/...", "./pkg/...")
 }
 
 // browserTest runs the editors in Chromium. Without a Chromium it fails on
