@@ -20,14 +20,14 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/plugin"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/pluginhost"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/simulator"
 )
 
 const (
-	pluginID = "lvbstat-tencent-datasource"
-	demoCmd  = "1250000000"
-	domain   = "play.example.com"
+	demoCmd = "1250000000"
+	domain  = "play.example.com"
 )
 
 func main() {
@@ -62,7 +62,7 @@ func run(bin, stream string, hours, every int, showLogs bool) error {
 	fmt.Printf("Simulator of Get_LivePlayStatHistory at %s (APPID %s, domain %s)\n", url, demoCmd, domain)
 
 	logOut := &strings.Builder{}
-	p, err := pluginhost.Start(bin, pluginID, logOut, os.Environ()...)
+	p, err := pluginhost.Start(bin, plugin.PluginID, logOut, os.Environ()...)
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func run(bin, stream string, hours, every int, showLogs bool) error {
 
 	jd, _ := json.Marshal(map[string]any{"apiUrl": url, "cmd": demoCmd, "timezone": "Asia/Shanghai"})
 	settings := backend.DataSourceInstanceSettings{
-		ID: 1, UID: "demo", Name: "Tencent LVB (demo)", Type: pluginID, JSONData: jd,
+		ID: 1, UID: "demo", Name: "Tencent LVB (demo)", Type: plugin.PluginID, JSONData: jd,
 		DecryptedSecureJSONData: map[string]string{"apiKey": key}, Updated: time.Now(),
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -22,15 +22,15 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/plugin"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/pluginhost"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/simulator"
 )
 
 const (
-	pluginID = "lvbstat-tencent-datasource"
-	cmd      = "1250000123"
-	key      = "c4ca4238a0b923820dcc509a6f75849b"
-	domain   = "play.e2e.example.com"
+	cmd    = "1250000123"
+	key    = "c4ca4238a0b923820dcc509a6f75849b"
+	domain = "play.e2e.example.com"
 )
 
 var binary string
@@ -93,7 +93,7 @@ func start(t *testing.T) *harness {
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	logs := &syncBuffer{}
-	p, err := pluginhost.Start(binary, pluginID, logs, os.Environ()...)
+	p, err := pluginhost.Start(binary, plugin.PluginID, logs, os.Environ()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func (h *harness) settings(c, k string, extra map[string]any) backend.DataSource
 	}
 	raw, _ := json.Marshal(jd)
 	return backend.DataSourceInstanceSettings{
-		ID: 1, UID: "lvb-" + c + k[:4], Name: "Tencent LVB", Type: pluginID, JSONData: raw,
+		ID: 1, UID: "lvb-" + c + k[:4], Name: "Tencent LVB", Type: plugin.PluginID, JSONData: raw,
 		DecryptedSecureJSONData: map[string]string{"apiKey": k}, Updated: time.Now(),
 	}
 }
