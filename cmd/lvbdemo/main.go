@@ -20,9 +20,9 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/lvbstat/lvbstat-tencent-datasource/internal/pluginhost"
+	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/plugin"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/pluginhost"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/simulator"
 )
 
 const (

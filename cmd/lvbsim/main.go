@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/simulator"
+	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
 )
 
 func main() {

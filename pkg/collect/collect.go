@@ -24,6 +24,10 @@ type Job struct {
 	Domain  string
 	Streams []string // "" stands for the total over all streams
 	Windows []planner.Window
+	// LikelyShift is the zone shift to name when several fit the points
+	// equally: the one that would make the upstream's times Beijing time,
+	// as Tencent writes them, read in the configured zone.
+	LikelyShift time.Duration
 }
 
 // Failure is a window that could not be fetched.
@@ -45,10 +49,44 @@ type Series struct {
 	SumFluxEstimated int
 	Failures         []Failure
 	Windows          int
+	// Dropped accounts for every row the upstream sent that is not in Points.
+	Dropped Dropped
 }
 
 // Complete tells whether every window answered.
 func (s *Series) Complete() bool { return len(s.Failures) == 0 }
+
+// Answered tells whether at least one window answered.
+func (s *Series) Answered() bool { return len(s.Failures) < s.Windows }
+
+// Dropped counts what the upstream sent that could not be shown, so that
+// nothing is lost without a word.
+type Dropped struct {
+	// Outside counts points whose minute lies outside the window they
+	// were asked for; OutsideExample is the first of them.
+	Outside        int
+	OutsideExample Stray
+	// Duplicates counts repeated minutes within one answer; the first of
+	// each minute is kept.
+	Duplicates       int
+	DuplicateExample time.Time
+	// Unreadable counts rows the parser could not read.
+	Unreadable        int
+	UnreadableExample string
+	// Shift is non-zero when the points outside their windows would fall
+	// inside them moved back by this much: the signature of reading the
+	// upstream's times in the wrong time zone.
+	Shift time.Duration
+}
+
+// Any tells whether anything was dropped.
+func (d Dropped) Any() bool { return d.Outside+d.Duplicates+d.Unreadable > 0 }
+
+// Stray is a point that came back outside its window.
+type Stray struct {
+	Time   time.Time
+	Window planner.Window
+}
 
 type answer struct {
 	res *lvb.Result
@@ -81,12 +119,12 @@ func Run(ctx context.Context, src Source, limit *semaphore.Weighted, job Job) []
 
 	out := make([]Series, len(job.Streams))
 	for si, stream := range job.Streams {
-		out[si] = merge(job.Domain, stream, job.Windows, answers[si*nw:(si+1)*nw])
+		out[si] = merge(job.Domain, stream, job.Windows, answers[si*nw:(si+1)*nw], job.LikelyShift)
 	}
 	return out
 }
 
-func merge(domain, stream string, windows []planner.Window, answers []answer) Series {
+func merge(domain, stream string, windows []planner.Window, answers []answer, likely time.Duration) Series {
 	s := Series{Domain: domain, StreamID: stream, Windows: len(windows)}
 	n := 0
 	for _, a := range answers {
@@ -95,11 +133,18 @@ func merge(domain, stream string, windows []planner.Window, answers []answer) Se
 		}
 	}
 	s.Points = make([]lvb.Point, 0, n)
+	d := &s.Dropped
 	for i, a := range answers {
 		w := windows[i]
 		if a.err != nil {
 			s.Failures = append(s.Failures, Failure{Window: w, Err: a.err})
 			continue
+		}
+		if a.res.Rejected > 0 {
+			if d.Unreadable == 0 {
+				d.UnreadableExample = a.res.RejectedExample
+			}
+			d.Unreadable += a.res.Rejected
 		}
 		first := len(s.Points)
 		for _, p := range a.res.Points {
@@ -108,9 +153,22 @@ func merge(domain, stream string, windows []planner.Window, answers []answer) Se
 			p.Time = p.Time.Truncate(time.Minute)
 			if w.Contains(p.Time) {
 				s.Points = append(s.Points, p)
+				continue
 			}
+			if d.Outside == 0 {
+				d.OutsideExample = Stray{Time: p.Time, Window: w}
+			}
+			d.Outside++
 		}
-		s.Points = append(s.Points[:first], sortUnique(s.Points[first:])...)
+		own := s.Points[first:]
+		kept := sortUnique(own)
+		if dup := len(own) - len(kept); dup > 0 {
+			if d.Duplicates == 0 {
+				d.DuplicateExample = firstRepeat(own)
+			}
+			d.Duplicates += dup
+		}
+		s.Points = append(s.Points[:first], kept...)
 		var flux float64
 		for _, p := range s.Points[first:] {
 			if p.Flux.Valid {
@@ -125,9 +183,100 @@ func merge(domain, stream string, windows []planner.Window, answers []answer) Se
 			s.SumFluxEstimated++
 		}
 	}
+	if d.Outside > 0 {
+		d.Shift = zoneShift(windows, answers, likely)
+	}
 	// Windows may come from a planner whose windows touch; one point a minute.
 	s.Points = sortUnique(s.Points)
 	return s
+}
+
+// firstRepeat returns the first minute that occurs twice in points, which
+// sortUnique has sorted (stably) before compacting.
+func firstRepeat(points []lvb.Point) time.Time {
+	seen := make(map[time.Time]bool, len(points))
+	for _, p := range points {
+		if seen[p.Time] {
+			return p.Time
+		}
+		seen[p.Time] = true
+	}
+	return time.Time{}
+}
+
+// Time-zone offsets run from UTC−12 to UTC+14, in quarter hours, so a
+// misread zone shifts times by at most 26 hours, in quarter hours.
+const (
+	maxShift  = 26 * time.Hour
+	shiftStep = 15 * time.Minute
+	// A shift is reported only when it puts at least this share of all
+	// points inside their windows; a few stray points are not a zone.
+	shiftShare = 0.9
+)
+
+// zoneShift looks for the time-zone error that would explain points
+// outside their windows: the shift d such that moving every point back by
+// d puts the most points inside their windows. It returns d when that fits
+// nearly all points and fits more than no shift does, and 0 otherwise.
+// When a few minutes of data fit several shifts, likely wins, then whole
+// hours, then the smallest.
+func zoneShift(windows []planner.Window, answers []answer, likely time.Duration) time.Duration {
+	total := 0
+	for _, a := range answers {
+		if a.err == nil {
+			total += len(a.res.Points)
+		}
+	}
+	inside := func(d time.Duration) int {
+		n := 0
+		for i, a := range answers {
+			if a.err != nil {
+				continue
+			}
+			for _, p := range a.res.Points {
+				if windows[i].Contains(p.Time.Add(-d).Truncate(time.Minute)) {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	rank := func(d time.Duration) int {
+		switch {
+		case d == likely:
+			return 0
+		case d%time.Hour == 0:
+			return 1
+		}
+		return 2
+	}
+	better := func(d, than time.Duration) bool {
+		if rank(d) != rank(than) {
+			return rank(d) < rank(than)
+		}
+		return d.Abs() < than.Abs()
+	}
+	best, bestN := time.Duration(0), inside(0)
+	unshifted := bestN
+	for d := -maxShift; d <= maxShift; d += shiftStep {
+		if d == 0 {
+			continue
+		}
+		if n := inside(d); n > bestN || (n == bestN && n > unshifted && better(d, best)) {
+			best, bestN = d, n
+		}
+	}
+	if best == 0 || float64(bestN) < shiftShare*float64(total) {
+		return 0
+	}
+	return best
+}
+
+// Account reads one answer for one window the way a query does, for the
+// health check: which points fall inside, and the zone shift if the rest
+// suggest one.
+func Account(w planner.Window, res *lvb.Result, likely time.Duration) Series {
+	return merge("", "", []planner.Window{w}, []answer{{res: res}}, likely)
 }
 
 // sortUnique sorts points by time and keeps the first of each minute.

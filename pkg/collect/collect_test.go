@@ -11,9 +11,9 @@ import (
 
 	"golang.org/x/sync/semaphore"
 
+	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/simulator"
 )
 
 var now = time.Date(2026, 11, 29, 10, 37, 23, 0, time.UTC)

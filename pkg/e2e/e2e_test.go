@@ -22,9 +22,9 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/lvbstat/lvbstat-tencent-datasource/internal/pluginhost"
+	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/plugin"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/pluginhost"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/simulator"
 )
 
 const (
@@ -244,7 +244,7 @@ func TestSummaryEmptyAndRetentionOverThePluginProtocol(t *testing.T) {
 	}
 	for i := range 2 {
 		stream := sr.Frames[0].Fields[1].At(i).(string)
-		got := sr.Frames[0].Fields[2].At(i).(float64)
+		got := *sr.Frames[0].Fields[2].At(i).(*float64)
 		if sums[stream] == 0 || math.Abs(got-sums[stream]) > 0.01 {
 			t.Fatalf("%s sum_flux %v, upstream %v", stream, got, sums[stream])
 		}

@@ -8,7 +8,10 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/cenkalti/backoff/v5"
 )
 
 // DefaultEndpoint is the documented common_access address.
@@ -31,14 +34,31 @@ type Query struct {
 }
 
 // Retry says how often and how patiently to repeat a request that failed in
-// a way that may pass (internal error, rate limit, network, HTTP 5xx).
+// a way that may pass (Error.Retryable).
 type Retry struct {
 	Attempts  int           // total tries, at least 1
-	BaseDelay time.Duration // doubled after each failure
+	BaseDelay time.Duration // the first wait; doubled after each failure, with ±50 % jitter
+	MaxDelay  time.Duration // the longest wait; 10 s when zero
 }
 
 // DefaultRetry fits an endpoint that asks not to be polled more than once a minute.
-var DefaultRetry = Retry{Attempts: 3, BaseDelay: 500 * time.Millisecond}
+var DefaultRetry = Retry{Attempts: 3, BaseDelay: 500 * time.Millisecond, MaxDelay: 10 * time.Second}
+
+// backoff returns the waits between tries. Jitter keeps the panels of a
+// dashboard that failed together from retrying together.
+func (r Retry) backoff() *backoff.ExponentialBackOff {
+	b := &backoff.ExponentialBackOff{
+		InitialInterval:     r.BaseDelay,
+		RandomizationFactor: 0.5,
+		Multiplier:          2,
+		MaxInterval:         r.MaxDelay,
+	}
+	if b.MaxInterval <= 0 {
+		b.MaxInterval = 10 * time.Second
+	}
+	b.Reset()
+	return b
+}
 
 // Config configures a Client.
 type Config struct {
@@ -105,7 +125,41 @@ func New(cfg Config) (*Client, error) {
 	if r.Attempts < 1 {
 		r.Attempts = 1
 	}
-	return &Client{endpoint: u, cmd: cmd, loc: cfg.Location, http: cfg.HTTPClient, retry: r}, nil
+	// A copy, so that the redirect rule is this client's and the caller's
+	// client is left as it was.
+	hc := *cfg.HTTPClient
+	hc.CheckRedirect = sameHostRedirect
+	return &Client{endpoint: u, cmd: cmd, loc: cfg.Location, http: &hc, retry: r}, nil
+}
+
+// redirectError is what sameHostRedirect refuses a redirect with.
+type redirectError struct {
+	status int
+	host   string
+	scheme string
+}
+
+func (e *redirectError) Error() string { return "redirect to " + e.scheme + "://" + e.host }
+
+// sameHostRedirect follows a redirect only on the host it started from and
+// never from https down to http. The signature covers the key and the
+// expiry but not the query, so whoever receives a signed request can read
+// any statistics of the account until it expires: it must not travel to a
+// host the admin did not configure. A followed redirect is signed afresh by
+// the signing transport, which sees it as a new request.
+func sameHostRedirect(req *http.Request, via []*http.Request) error {
+	first := via[0].URL
+	status := 0
+	if req.Response != nil {
+		status = req.Response.StatusCode
+	}
+	if !strings.EqualFold(req.URL.Hostname(), first.Hostname()) || (first.Scheme == "https" && req.URL.Scheme != "https") {
+		return &redirectError{status: status, host: req.URL.Host, scheme: req.URL.Scheme}
+	}
+	if len(via) >= 5 {
+		return &redirectError{status: status, host: req.URL.Host, scheme: req.URL.Scheme}
+	}
+	return nil
 }
 
 // URL returns the unsigned request URL of q. It holds no credential.
@@ -133,25 +187,35 @@ func (c *Client) PlayStatHistory(ctx context.Context, q Query) (*Result, error) 
 	if !q.End.After(q.Start) {
 		return nil, fmt.Errorf("lvb: window end %s is not after start %s", q.End, q.Start)
 	}
-	delay := c.retry.BaseDelay
+	return retry(ctx, c.retry, func() (*Result, error) { return c.once(ctx, q) })
+}
+
+// retry calls try until it succeeds, fails for good, runs out of attempts,
+// or the next wait would end past ctx's deadline: a retry that cannot finish
+// in time would only hold a slot and delay the answer. On giving up it
+// returns the last failure, which says more than "context canceled".
+func retry[T any](ctx context.Context, r Retry, try func() (T, error)) (T, error) {
+	b := r.backoff()
 	for attempt := 1; ; attempt++ {
-		res, err := c.once(ctx, q)
+		res, err := try()
 		var e *Error
-		if err == nil || attempt >= c.retry.Attempts || !errors.As(err, &e) || !e.Retryable() {
+		if err == nil || attempt >= r.Attempts || !errors.As(err, &e) || !e.Retryable() {
 			return res, err
 		}
-		wait := delay
+		wait := b.NextBackOff()
 		if e.Kind == KindRateLimited {
 			wait *= 2
+		}
+		if deadline, ok := ctx.Deadline(); ok && time.Now().Add(wait).After(deadline) {
+			return res, err
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, err
+			return res, err
 		case <-t.C:
 		}
-		delay *= 2
 	}
 }
 
@@ -162,14 +226,14 @@ func (c *Client) once(ctx context.Context, q Query) (*Result, error) {
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, &Error{Kind: KindUnreachable, Detail: transportDetail(err), Err: err}
+		return nil, c.transportError(ctx, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		return nil, &Error{Kind: KindUnreachable, Detail: "reading the answer: " + transportDetail(err), Err: err}
 	}
 	if len(body) > maxBody {
@@ -189,6 +253,22 @@ func (c *Client) once(ctx context.Context, q Query) (*Result, error) {
 		return nil, &Error{Kind: KindHTTPStatus, Status: resp.StatusCode}
 	}
 	return ParseResponse(body, c.loc)
+}
+
+// transportError classifies a failure of http.Client.Do.
+func (c *Client) transportError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var re *redirectError
+	if errors.As(err, &re) {
+		return &Error{Kind: KindRedirect, Status: re.status, Detail: re.scheme + "://" + re.host}
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Timeout() {
+		return &Error{Kind: KindTimeout, Detail: transportDetail(err), Err: err}
+	}
+	return &Error{Kind: KindUnreachable, Detail: transportDetail(err), Err: err}
 }
 
 // transportDetail describes a transport failure without the request URL,

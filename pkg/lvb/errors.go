@@ -25,6 +25,8 @@ const (
 	KindBadResponse         // an answer that is not the documented JSON
 	KindUnreachable         // the request never got an answer
 	KindOtherRet            // a ret code nobody documented
+	KindRedirect            // a redirect to another host, refused unfollowed
+	KindTimeout             // no answer within the timeout
 )
 
 // Return codes documented for the statistics interfaces.
@@ -69,7 +71,11 @@ func (e *Error) Unwrap() error { return e.Err }
 // Retryable tells whether the same request may succeed if sent again later.
 func (e *Error) Retryable() bool {
 	switch e.Kind {
-	case KindUpstreamFault, KindRateLimited, KindUnreachable:
+	case KindUpstreamFault, KindRateLimited, KindUnreachable, KindTimeout:
+		return true
+	case KindBadResponse:
+		// A body cut short or garbled on the way; a wrong URL answering
+		// HTML fails every try too, but only Retry.Attempts times.
 		return true
 	case KindHTTPStatus:
 		return e.Status >= 500 || e.Status == http.StatusTooManyRequests
@@ -137,6 +143,16 @@ func (e *Error) describe() (what, todo string) {
 			"Check the API URL, DNS, proxy and firewall of the Grafana server, and the timeout in the data source settings"
 	case KindOtherRet:
 		return "Tencent Cloud answered with an undocumented error" + up, ""
+	case KindRedirect:
+		what = "the API URL redirects to " + e.Detail
+		if e.Status != 0 {
+			what = fmt.Sprintf("the API URL answered HTTP %d, a redirect to %s", e.Status, e.Detail)
+		}
+		return what + ", which the plugin does not follow because the signed request would carry a credential to another host",
+			"Set the API URL in the data source settings to the address requests should go to (such as " + e.Detail + "/common_access if you trust that host), or fix the proxy that redirects"
+	case KindTimeout:
+		return "the API did not answer in time: " + e.Detail,
+			"Raise the timeout in the data source settings if the network is slow, or check the proxy and firewall of the Grafana server"
 	}
 	return "unknown error" + up, ""
 }

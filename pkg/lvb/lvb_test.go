@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/simulator"
 )
 
 const (
@@ -198,7 +198,7 @@ func TestErrorsAreTypedAndCarryNoSecret(t *testing.T) {
 		{name: "over 15 days", q: &lvb.Query{Start: testNow.Add(-16 * 24 * time.Hour), End: testNow.Add(-16*24*time.Hour + time.Hour)}, kind: lvb.KindInvalidParam, calls: 1},
 		{name: "http 500", faults: simulator.Faults{HTTPStatus: 500, HTTPFailures: -1}, kind: lvb.KindHTTPStatus, calls: 3},
 		{name: "http 404", faults: simulator.Faults{HTTPStatus: 404, HTTPFailures: -1}, kind: lvb.KindHTTPStatus, calls: 1},
-		{name: "not json", faults: simulator.Faults{Malformed: true}, kind: lvb.KindBadResponse, calls: 1},
+		{name: "not json, retried", faults: simulator.Faults{Malformed: true}, kind: lvb.KindBadResponse, calls: 3},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -32,6 +32,12 @@ type Result struct {
 	Points  []Point
 	SumFlux Num  // sum_info.sum_flux, MB over the window
 	Empty   bool // the upstream said there is no data (ret 10003 or no stat_info)
+	// Rejected counts stat_info rows that could not be read (a time or a
+	// number that is not one); RejectedExample says what the first was.
+	// The rows that could be read are kept: one bad row must not cost the
+	// other 119 minutes of a window, nor go unmentioned.
+	Rejected        int
+	RejectedExample string
 }
 
 // TimeLayout is the layout of stat_info.time in Tencent's examples.
@@ -79,6 +85,12 @@ type rawSum struct {
 type rawOutput struct {
 	StatInfo []rawPoint      `json:"stat_info"`
 	SumInfo  json.RawMessage `json:"sum_info"`
+}
+
+// looseOutput is read when rawOutput fails, to tell the bad rows from the good.
+type looseOutput struct {
+	StatInfo []json.RawMessage `json:"stat_info"`
+	SumInfo  json.RawMessage   `json:"sum_info"`
 }
 
 type envelope struct {
@@ -129,23 +141,34 @@ func ParseResponse(body []byte, loc *time.Location) (*Result, error) {
 	}
 	n := 0
 	for _, out := range outputs {
-		n += len(out.StatInfo)
+		n += len(out.rows)
 	}
 	res := &Result{Points: make([]Point, 0, n)}
+	reject := func(i int, err error) {
+		if res.Rejected == 0 {
+			res.RejectedExample = fmt.Sprintf("stat_info[%d]: %v", i, err)
+		}
+		res.Rejected++
+	}
 	for _, out := range outputs {
-		for i, rp := range out.StatInfo {
-			t, err := parseTime(rp.Time, loc)
+		for i, row := range out.rows {
+			if row.err != nil {
+				reject(i, row.err)
+				continue
+			}
+			t, err := parseTime(row.p.Time, loc)
 			if err != nil {
-				return nil, &Error{Kind: KindBadResponse, Detail: fmt.Sprintf("stat_info[%d].time: %v", i, err), Err: err}
+				reject(i, fmt.Errorf("time: %w", err))
+				continue
 			}
 			res.Points = append(res.Points, Point{
 				Time:      t,
-				Bandwidth: Num(rp.Bandwidth),
-				Online:    Num(rp.Online),
-				Flux:      Num(rp.Flux),
+				Bandwidth: Num(row.p.Bandwidth),
+				Online:    Num(row.p.Online),
+				Flux:      Num(row.p.Flux),
 			})
 		}
-		sum, err := parseSum(out.SumInfo)
+		sum, err := parseSum(out.sumInfo)
 		if err != nil {
 			return nil, &Error{Kind: KindBadResponse, Detail: "sum_info: " + err.Error(), Err: err}
 		}
@@ -153,22 +176,70 @@ func ParseResponse(body []byte, loc *time.Location) (*Result, error) {
 			res.SumFlux = Num{Value: res.SumFlux.Value + sum.Value, Valid: true}
 		}
 	}
+	if len(res.Points) == 0 && res.Rejected > 0 {
+		// Nothing usable at all is a broken answer, not a partial one.
+		return nil, &Error{Kind: KindBadResponse, Detail: fmt.Sprintf("none of the %d stat_info rows could be read; %s", res.Rejected, res.RejectedExample)}
+	}
 	res.Empty = len(res.Points) == 0
 	return res, nil
 }
 
+// output is one element of output, its rows read one by one.
+type output struct {
+	rows    []row
+	sumInfo json.RawMessage
+}
+
+type row struct {
+	p   rawPoint
+	err error
+}
+
 // parseOutputs reads output as the object every known caller sees, or as
 // the array the seed's table calls it, of such objects.
-func parseOutputs(raw json.RawMessage) ([]rawOutput, error) {
+func parseOutputs(raw json.RawMessage) ([]output, error) {
 	raw = bytes.TrimSpace(raw)
 	if raw[0] == '[' {
-		var outs []rawOutput
-		err := json.Unmarshal(raw, &outs)
-		return outs, err
+		var items []json.RawMessage
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return nil, err
+		}
+		outs := make([]output, 0, len(items))
+		for _, item := range items {
+			out, err := parseOutput(item)
+			if err != nil {
+				return nil, err
+			}
+			outs = append(outs, out)
+		}
+		return outs, nil
 	}
-	var out rawOutput
-	err := json.Unmarshal(raw, &out)
-	return []rawOutput{out}, err
+	out, err := parseOutput(raw)
+	return []output{out}, err
+}
+
+// parseOutput decodes every row at once, which is the fast path, and only
+// when that fails row by row, to keep the good rows and count the bad.
+func parseOutput(raw json.RawMessage) (output, error) {
+	var fast rawOutput
+	if err := json.Unmarshal(raw, &fast); err == nil {
+		rows := make([]row, len(fast.StatInfo))
+		for i := range fast.StatInfo {
+			rows[i].p = fast.StatInfo[i]
+		}
+		return output{rows: rows, sumInfo: fast.SumInfo}, nil
+	}
+	var loose looseOutput
+	if err := json.Unmarshal(raw, &loose); err != nil {
+		return output{}, err
+	}
+	rows := make([]row, len(loose.StatInfo))
+	for i, item := range loose.StatInfo {
+		if err := json.Unmarshal(item, &rows[i].p); err != nil {
+			rows[i].err = err
+		}
+	}
+	return output{rows: rows, sumInfo: loose.SumInfo}, nil
 }
 
 // parseSum reads sum_info as documented ("array") or as callers see it (an object).

@@ -72,8 +72,8 @@ func TestParseResponseErrors(t *testing.T) {
 		{`<html>502 bad gateway sign=0123456789abcdef0123456789abcdef</html>`, KindBadResponse, "[redacted]"},
 		{``, KindBadResponse, "empty"},
 		{`{"message":"hello"}`, KindBadResponse, "no ret"},
-		{`{"ret":0,"output":{"stat_info":[{"time":"yesterday","bandwidth":1}]}}`, KindBadResponse, "stat_info[0].time"},
-		{`{"ret":0,"output":{"stat_info":[{"time":"2026-11-29 10:00:00","bandwidth":"fast"}]}}`, KindBadResponse, "not a number"},
+		{`{"ret":0,"output":{"stat_info":[{"time":"yesterday","bandwidth":1}]}}`, KindBadResponse, "stat_info[0]: time"},
+		{`{"ret":0,"output":{"stat_info":[{"time":"2026-11-29 10:00:00","bandwidth":"fast"}]}}`, KindBadResponse, "none of the 1"},
 		{`{"ret":0,"output":{"stat_info":[{"time":"2026-11-29 10:00:00","bandwidth":1}],"sum_info":[{"sum_flux":1},{"sum_flux":2}]}}`, KindBadResponse, "one element"},
 	}
 	for _, tc := range cases {

@@ -11,9 +11,9 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/simulator"
 )
 
 func benchEnv(b *testing.B) (*simulator.Simulator, string) {

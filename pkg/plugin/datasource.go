@@ -143,15 +143,15 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) backend.DataResponse {
 	logger := log.DefaultLogger.FromContext(ctx)
 	if d.settingsErr != nil {
-		return backend.ErrorResponseWithErrorSource(backend.DownstreamError(d.settingsErr))
+		return badRequest(d.settingsErr)
 	}
 	q, err := ParseQuery(dq, d.settings.MaxStreams)
 	if err != nil {
-		return backend.ErrorResponseWithErrorSource(backend.DownstreamError(err))
+		return badRequest(err)
 	}
 	plan, err := planner.Build(dq.TimeRange.From, dq.TimeRange.To, d.now())
 	if err != nil {
-		return backend.ErrorResponseWithErrorSource(backend.DownstreamError(err))
+		return badRequest(err)
 	}
 
 	ctx, span := tracing.DefaultTracer().Start(ctx, "lvbstat.query")
@@ -162,22 +162,33 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) backend.Da
 		attribute.Int("windows", len(plan.Windows)),
 	)
 
-	series := collect.Run(ctx, d.windows, d.limit, collect.Job{Domain: q.Domain, Streams: q.Streams, Windows: plan.Windows})
+	series := collect.Run(ctx, d.windows, d.limit, collect.Job{
+		Domain: q.Domain, Streams: q.Streams, Windows: plan.Windows,
+		LikelyShift: likelyShift(d.settings.Location, plan.From),
+	})
 
 	var notices []data.Notice
 	for _, n := range plan.Notices {
 		notices = append(notices, data.Notice{Severity: data.NoticeSeverityWarning, Text: n})
 	}
 	failed, total := 0, 0
-	var firstErr error
+	var firstErr, zoneErr error
 	for i := range series {
 		s := &series[i]
 		total += s.Windows
 		failed += len(s.Failures)
-		if n := failureNotice(s, d.settings.Location); n != nil {
+		if n := failureNotice(s, d.settings.Location, q.Type == QueryTypeSummary); n != nil {
 			notices = append(notices, *n)
 			if firstErr == nil {
 				firstErr = s.Failures[0].Err
+			}
+		}
+		if n := droppedNotice(s, d.settings.Location); n != nil {
+			notices = append(notices, *n)
+			logger.Warn("Upstream rows left out", "refId", dq.RefID, "stream", s.StreamID,
+				"outside", s.Dropped.Outside, "duplicates", s.Dropped.Duplicates, "unreadable", s.Dropped.Unreadable, "shift", s.Dropped.Shift)
+			if s.Dropped.Shift != 0 && zoneErr == nil {
+				zoneErr = errors.New(zoneAdvice(s.Dropped.Shift, d.settings.Location, s.Dropped.OutsideExample.Time))
 			}
 		}
 	}
@@ -202,7 +213,13 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) backend.Da
 	default:
 		resp.Frames = timeSeriesFrames(q, series, meta)
 	}
-	if failed > 0 {
+	switch {
+	case zoneErr != nil:
+		// The minutes shown are at the wrong instants, not merely few:
+		// an alert rule must not judge them, and the admin must see why.
+		e := badRequest(fmt.Errorf("the data source's time zone does not match the API's times, so minutes were misplaced or left out. %w", zoneErr))
+		resp.Error, resp.ErrorSource, resp.Status = e.Error, e.ErrorSource, e.Status
+	case failed > 0:
 		// Partial data is shown, but flagged as an error too: an alert rule
 		// must not judge a stream by the windows that happened to answer.
 		logger.Warn("Query partly failed", "refId", dq.RefID, "failedWindows", failed, "windows", total, "error", firstErr)
@@ -210,6 +227,13 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) backend.Da
 		resp.Error, resp.ErrorSource, resp.Status = e.Error, e.ErrorSource, e.Status
 	}
 	return resp
+}
+
+// badRequest answers a problem with what the user or the admin entered.
+func badRequest(err error) backend.DataResponse {
+	r := backend.ErrorResponseWithErrorSource(backend.DownstreamError(err))
+	r.Status = backend.StatusBadRequest
+	return r
 }
 
 // describe is what the query inspector shows as the executed query: what
@@ -249,6 +273,9 @@ func errorResponse(err error) backend.DataResponse {
 	return backend.ErrorResponseWithErrorSource(backend.PluginError(err))
 }
 
+// statusOf maps an upstream failure to the status Grafana shows: refused
+// credentials 401, a refused account 403, throttling 429, a bad parameter
+// 400, a timeout 504, and any other fault of the upstream or the way to it 502.
 func statusOf(e *lvb.Error) backend.Status {
 	switch e.Kind {
 	case lvb.KindInvalidSign, lvb.KindInvalidCmd, lvb.KindExpired:
@@ -259,10 +286,17 @@ func statusOf(e *lvb.Error) backend.Status {
 		return backend.StatusTooManyRequests
 	case lvb.KindInvalidParam:
 		return backend.StatusBadRequest
-	case lvb.KindUnreachable:
-		return backend.StatusBadGateway
+	case lvb.KindTimeout:
+		return backend.StatusTimeout
 	case lvb.KindHTTPStatus:
-		return backend.Status(e.Status)
+		switch e.Status {
+		case http.StatusUnauthorized:
+			return backend.StatusUnauthorized
+		case http.StatusForbidden:
+			return backend.StatusForbidden
+		case http.StatusTooManyRequests:
+			return backend.StatusTooManyRequests
+		}
 	}
 	return backend.StatusBadGateway
 }

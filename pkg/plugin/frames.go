@@ -3,7 +3,6 @@ package plugin
 import (
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -75,7 +74,7 @@ func timeSeriesFrames(q Query, series []collect.Series, meta func() *data.FrameM
 			if metric != MetricOnline {
 				value.Config.Decimals = ptr(uint16(3))
 			}
-			f := data.NewFrame(metric, data.NewField("time", nil, times), value)
+			f := data.NewFrame(metric, timeField(times), value)
 			f.Meta = meta()
 			f.Meta.Type = data.FrameTypeTimeSeriesMulti
 			f.Meta.TypeVersion = data.FrameTypeVersion{0, 1}
@@ -83,6 +82,20 @@ func timeSeriesFrames(q Query, series []collect.Series, meta func() *data.FrameM
 		}
 	}
 	return frames
+}
+
+// minuteMs is the data's resolution, in the unit of FieldConfig.Interval.
+const minuteMs = float64(time.Minute / time.Millisecond)
+
+// timeField carries the data's one-minute interval in its config. Missing
+// minutes (a stream that stopped) are not rows at all; with the interval
+// known, Grafana's time-series panel inserts nulls where rows are further
+// apart than a minute and draws a gap instead of a line across it, unless
+// the panel's "Connect null values" says otherwise. No zero is invented.
+func timeField(times []time.Time) *data.Field {
+	f := data.NewField("time", nil, times)
+	f.Config = &data.FieldConfig{Interval: minuteMs}
+	return f
 }
 
 // valueField builds a plain number field, or a nullable one when some
@@ -132,7 +145,7 @@ func summaryFrame(series []collect.Series, meta *data.FrameMeta) *data.Frame {
 	n := len(series)
 	domain := make([]string, n)
 	stream := make([]string, n)
-	sumFlux := make([]float64, n)
+	sumFlux := make([]*float64, n)
 	peakBW := make([]*float64, n)
 	p95BW := make([]*float64, n)
 	peakOnline := make([]*int64, n)
@@ -140,7 +153,11 @@ func summaryFrame(series []collect.Series, meta *data.FrameMeta) *data.Frame {
 	for i := range series {
 		s := &series[i]
 		sum := stats.Summarize(s.Points)
-		domain[i], stream[i], sumFlux[i] = s.Domain, s.StreamID, s.SumFlux
+		domain[i], stream[i] = s.Domain, s.StreamID
+		if s.Answered() {
+			// A stream no window answered for has no total, which is not 0 MB.
+			sumFlux[i] = ptr(s.SumFlux)
+		}
 		peakBW[i] = numPtr(sum.PeakBandwidth)
 		p95BW[i] = numPtr(sum.P95Bandwidth)
 		avgOnline[i] = numPtr(sum.AvgOnline)
@@ -171,27 +188,6 @@ func summaryFrame(series []collect.Series, meta *data.FrameMeta) *data.Frame {
 	frame.Meta = meta
 	frame.Meta.Type = data.FrameTypeTable
 	return frame
-}
-
-// failureNotice says which windows of a stream are missing and why.
-func failureNotice(s *collect.Series, loc *time.Location) *data.Notice {
-	if s.Complete() {
-		return nil
-	}
-	f := s.Failures[0]
-	spans := make([]string, 0, 3)
-	for i, fl := range s.Failures {
-		if i == 3 {
-			spans = append(spans, fmt.Sprintf("and %d more", len(s.Failures)-3))
-			break
-		}
-		spans = append(spans, fl.Window.Start.In(loc).Format("01-02 15:04")+"–"+fl.Window.End.In(loc).Format("15:04"))
-	}
-	return &data.Notice{
-		Severity: data.NoticeSeverityWarning,
-		Text: fmt.Sprintf("%s: %d of %d two-hour windows failed, so the data has gaps (%s): %v",
-			streamTitle(s), len(s.Failures), s.Windows, strings.Join(spans, ", "), f.Err),
-	}
 }
 
 func numPtr(n lvb.Num) *float64 {

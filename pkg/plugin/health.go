@@ -9,7 +9,9 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
 )
 
 // healthWindow is how far back "Save & test" looks: short, so the check is
@@ -23,17 +25,27 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	}
 	now := d.now()
 	// The minutes that started in the last healthWindow.
-	start := now.Add(-healthWindow).Truncate(time.Minute).Add(time.Minute)
-	res, err := d.client.PlayStatHistory(ctx, lvb.Query{Start: start, End: now})
+	w := planner.Window{Start: now.Add(-healthWindow).Truncate(time.Minute).Add(time.Minute), End: now.Truncate(time.Second)}
+	res, err := d.client.PlayStatHistory(ctx, lvb.Query{Start: w.Start, End: w.End})
 	if err != nil {
 		log.DefaultLogger.FromContext(ctx).Warn("Health check failed", "error", err)
 		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: healthMessage(err)}, nil
+	}
+	// The same accounting as a query's: a wrong time zone shows here first.
+	s := collect.Account(w, res, likelyShift(d.settings.Location, w.Start))
+	if s.Dropped.Shift != 0 {
+		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: fmt.Sprintf(
+			"Connected to Tencent Cloud Live statistics for APPID %s, but %d of the %d minutes it answered lie outside the %d minutes asked for. %s",
+			d.settings.Cmd, s.Dropped.Outside, len(res.Points), int(healthWindow.Minutes()), zoneAdvice(s.Dropped.Shift, d.settings.Location, s.Dropped.OutsideExample.Time))}, nil
 	}
 	msg := fmt.Sprintf("Connected to Tencent Cloud Live statistics for APPID %s: ", d.settings.Cmd)
 	if res.Empty {
 		msg += fmt.Sprintf("no playback in the last %d minutes, which is fine if nothing was watched.", int(healthWindow.Minutes()))
 	} else {
-		msg += fmt.Sprintf("%d minutes of playback data in the last %d minutes.", len(res.Points), int(healthWindow.Minutes()))
+		msg += fmt.Sprintf("%d minutes of playback data in the last %d minutes.", len(s.Points), int(healthWindow.Minutes()))
+	}
+	if n := droppedNotice(&s, d.settings.Location); n != nil {
+		msg += " But: " + n.Text
 	}
 	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: msg}, nil
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/simulator"
 )
 
 const (
@@ -182,7 +182,7 @@ func TestSummaryMatchesUpstreamSums(t *testing.T) {
 	}
 	for i := range f.Rows() {
 		stream := f.Fields[1].At(i).(string)
-		sum := f.Fields[2].At(i).(float64)
+		sum := *f.Fields[2].At(i).(*float64)
 		if math.Abs(sum-sums[stream]) > 0.01 {
 			t.Fatalf("%s: sum_flux %v, upstream %v", stream, sum, sums[stream])
 		}

@@ -3,11 +3,25 @@ package plugin
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"golang.org/x/net/idna"
+)
+
+// Limits of the query's free-text fields. A host name has at most 253
+// characters in labels of at most 63; stream IDs are Tencent's to choose,
+// and 256 leaves room for any real one while keeping a URL well under what
+// servers accept.
+const (
+	MaxDomainLength   = 253
+	maxLabelLength    = 63
+	MaxStreamIDLength = 256
 )
 
 // Query types.
@@ -47,7 +61,7 @@ func ParseQuery(q backend.DataQuery, maxStreams int) (Query, error) {
 	var m queryModel
 	if len(bytes.TrimSpace(q.JSON)) > 0 {
 		if err := json.Unmarshal(q.JSON, &m); err != nil {
-			return Query{}, fmt.Errorf("the query is not valid JSON (%v); open it in the query editor and save it again", err)
+			return Query{}, queryJSONError(err)
 		}
 	}
 	out := Query{Type: strings.TrimSpace(q.QueryType)}
@@ -59,12 +73,12 @@ func ParseQuery(q backend.DataQuery, maxStreams int) (Query, error) {
 		out.Type = QueryTypeTimeSeries
 	case QueryTypeTimeSeries, QueryTypeSummary:
 	default:
-		return Query{}, fmt.Errorf("query type %q is unknown: use %q or %q", out.Type, QueryTypeTimeSeries, QueryTypeSummary)
+		return Query{}, fmt.Errorf("query type %s is unknown: use %q or %q", quoteClip(out.Type), QueryTypeTimeSeries, QueryTypeSummary)
 	}
 
-	out.Domain = strings.TrimSpace(m.Domain)
-	if strings.ContainsAny(out.Domain, " \t,/?#&=") {
-		return Query{}, fmt.Errorf("domain %q is not a host name: enter the playback domain alone, such as play.example.com", out.Domain)
+	var err error
+	if out.Domain, err = CheckDomain(m.Domain); err != nil {
+		return Query{}, err
 	}
 
 	out.Streams = SplitStreams(m.StreamID)
@@ -73,8 +87,8 @@ func ParseQuery(q backend.DataQuery, maxStreams int) (Query, error) {
 			len(out.Streams), maxStreams)
 	}
 	for _, s := range out.Streams {
-		if strings.ContainsAny(s, " \t&=?#") {
-			return Query{}, fmt.Errorf("stream ID %q contains a space or URL delimiter: enter stream IDs separated by commas", s)
+		if err := CheckStreamID(s); err != nil {
+			return Query{}, err
 		}
 	}
 	if len(out.Streams) == 0 {
@@ -87,7 +101,7 @@ func ParseQuery(q backend.DataQuery, maxStreams int) (Query, error) {
 			continue
 		}
 		if !slices.Contains(AllMetrics, name) {
-			return Query{}, fmt.Errorf("metric %q is unknown: use %s", name, strings.Join(AllMetrics, ", "))
+			return Query{}, fmt.Errorf("metric %s is unknown: use %s", quoteClip(name), strings.Join(AllMetrics, ", "))
 		}
 		if !slices.Contains(out.Metrics, name) {
 			out.Metrics = append(out.Metrics, name)
@@ -102,6 +116,85 @@ func ParseQuery(q backend.DataQuery, maxStreams int) (Query, error) {
 		})
 	}
 	return out, nil
+}
+
+// queryJSONError names the field of the wrong type, when that is what
+// went wrong, rather than calling the whole query broken.
+func queryJSONError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		want := "a string"
+		if te.Field == "metrics" {
+			want = "a list of metric names"
+		}
+		return fmt.Errorf("the query's field %q must be %s, not a JSON %s; open the query in the query editor and save it again", te.Field, want, te.Value)
+	}
+	var fe *fieldError
+	if errors.As(err, &fe) {
+		return fmt.Errorf("the query's field %q is invalid: %v; open the query in the query editor and save it again", fe.field, fe.err)
+	}
+	return fmt.Errorf("the query is not valid JSON (%v); open it in the query editor and save it again", err)
+}
+
+// CheckDomain returns the playback domain in the form sent to Tencent:
+// trimmed, lower case, an internationalised name in its punycode form.
+// Empty is allowed: it asks for every domain of the APPID.
+func CheckDomain(raw string) (string, error) {
+	d := strings.TrimSpace(raw)
+	if d == "" {
+		return "", nil
+	}
+	if utf8.RuneCountInString(d) > MaxDomainLength {
+		return "", fmt.Errorf("domain %s is %d characters long; a host name has at most %d: enter the playback domain alone, such as play.example.com",
+			quoteClip(d), utf8.RuneCountInString(d), MaxDomainLength)
+	}
+	ascii, err := idna.Lookup.ToASCII(d)
+	if err == nil && len(ascii) > MaxDomainLength {
+		err = fmt.Errorf("longer than %d characters in punycode", MaxDomainLength)
+	}
+	if err == nil {
+		for label := range strings.SplitSeq(strings.TrimSuffix(ascii, "."), ".") {
+			if label == "" || len(label) > maxLabelLength {
+				err = fmt.Errorf("a label is empty or longer than %d characters", maxLabelLength)
+				break
+			}
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("domain %s is not a host name (%v): enter the original playback domain alone, such as play.example.com, without scheme, path or port",
+			quoteClip(d), err)
+	}
+	return ascii, nil
+}
+
+// CheckStreamID accepts a stream ID of at most MaxStreamIDLength printable
+// characters, with no space and none of the characters that separate query
+// parameters: those are almost always a pasted URL rather than an ID.
+func CheckStreamID(s string) error {
+	if n := utf8.RuneCountInString(s); n > MaxStreamIDLength {
+		return fmt.Errorf("stream ID %s is %d characters long; the limit is %d: enter the stream ID (the stream name in the push URL), not a URL",
+			quoteClip(s), n, MaxStreamIDLength)
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) || r == ' ' {
+			return fmt.Errorf("stream ID %s contains a space or an invisible control character (%U): enter stream IDs separated by commas", quoteClip(s), r)
+		}
+	}
+	if strings.ContainsAny(s, "&=?#") {
+		return fmt.Errorf("stream ID %s contains a URL delimiter (& = ? #): enter the stream ID alone, not a URL", quoteClip(s))
+	}
+	return nil
+}
+
+// quoteClip quotes a user's value for an error message, cut short so that
+// a 100 kB paste does not come back in full.
+func quoteClip(s string) string {
+	const n = 40
+	if utf8.RuneCountInString(s) <= n {
+		return fmt.Sprintf("%q", s)
+	}
+	runes := []rune(s)
+	return fmt.Sprintf("%q…", string(runes[:n]))
 }
 
 // SplitStreams splits a comma-separated list of stream IDs, which is how a
@@ -141,8 +234,17 @@ func (f *flexStrings) UnmarshalJSON(b []byte) error {
 	}
 	var list []string
 	if err := json.Unmarshal(b, &list); err != nil {
-		return fmt.Errorf("metrics must be a list of names: %w", err)
+		return &fieldError{field: "metrics", err: errors.New("it must be a list of metric names such as [\"bandwidth\"]")}
 	}
 	*f = list
 	return nil
 }
+
+// fieldError is a field's own complaint, from a custom unmarshaller.
+type fieldError struct {
+	field string
+	err   error
+}
+
+func (e *fieldError) Error() string { return e.field + ": " + e.err.Error() }
+func (e *fieldError) Unwrap() error { return e.err }

@@ -1,6 +1,6 @@
 // Package simulator is a stand-in for Tencent's common_access endpoint,
 // answering Get_LivePlayStatHistory the way the contract in
-// shared/seed/Get_LivePlayStatHistory.md and the notes beside it describe:
+// docs/api.md describes:
 // signature and expiry checks, the APPID check, the two-hour and 15-day
 // limits, ret codes, and deterministic per-minute data in Beijing time.
 //
