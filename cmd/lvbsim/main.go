@@ -25,6 +25,12 @@ func main() {
 	httpStatus := flag.Int("http-status", 0, "answer every request with this HTTP status (0: off)")
 	malformed := flag.Bool("malformed", false, "answer bodies that are not JSON")
 	ret := flag.Int("ret", 0, "answer every request with this ret, e.g. 1000, 1201 (0: off)")
+	zone := flag.String("zone", "", "write times in this IANA zone instead of Beijing time, e.g. UTC")
+	redirect := flag.String("redirect-to", "", "answer 302 to this base URL, signature included")
+	truncate := flag.Int("truncate-every", 0, "cut every Nth answer in half (0: off)")
+	outside := flag.Int("outside", 0, "add this many minutes outside each window")
+	dups := flag.Bool("duplicates", false, "repeat every minute with other values")
+	nullEvery := flag.Int("null-every", 0, "every Nth minute has null values (0: off)")
 	flag.Parse()
 
 	// The key comes from the environment so that it stays out of shell
@@ -34,7 +40,15 @@ func main() {
 		log.Fatal("set LVBSIM_KEY to the API key the simulator should accept")
 	}
 	sim := simulator.New(*cmd, key, *domain, strings.Split(*streams, ",")...)
-	f := simulator.Faults{Latency: *latency, RateLimit: *rateLimit, NumbersAsStrings: *strs, Malformed: *malformed}
+	f := simulator.Faults{Latency: *latency, RateLimit: *rateLimit, NumbersAsStrings: *strs, Malformed: *malformed,
+		RedirectTo: *redirect, TruncateEvery: *truncate, Outside: *outside, Duplicates: *dups, NullEvery: *nullEvery}
+	if *zone != "" {
+		loc, err := time.LoadLocation(*zone)
+		if err != nil {
+			log.Fatalf("-zone: %v", err)
+		}
+		f.Zone = loc
+	}
 	if *httpStatus != 0 {
 		f.HTTPStatus, f.HTTPFailures = *httpStatus, -1
 	}

@@ -52,6 +52,19 @@ type Faults struct {
 	RateLimit        int // answer ret 1202 past this many requests a second; 0 for no limit
 	Ret              int // answer this ret (with a fitting message) ...
 	RetFailures      int // ... for this many requests; -1 for all of them
+
+	// What a real upstream or the way to it may also do.
+	RefusalStatus int            // HTTP status of the JSON front-door refusals (cmd, sign, expiry); 200 when 0
+	RedirectTo    string         // answer 302 to this base URL with the request's query (signature included)
+	TruncateEvery int            // cut the first body and every Nth after it in half (1: all of them)
+	OutputAsArray bool           // write output as a one-element array, as the seed's table calls it
+	NullEvery     int            // every Nth minute has null bandwidth, online and flux
+	MissingEvery  int            // every Nth minute leaves bandwidth, online and flux out
+	BadRowEvery   int            // every Nth minute's time is unreadable
+	Zone          *time.Location // write times in this zone instead of Beijing time
+	Outside       int            // add this many minutes before the window's start and after its end
+	Duplicates    bool           // repeat every minute, the repeat with other values
+	Unsorted      bool           // write the minutes newest first
 }
 
 // Request is what the simulator saw of one call (never the key or sign).
@@ -75,6 +88,7 @@ type Simulator struct {
 	faults   Faults
 	requests []Request
 	calls    int
+	bodies   int
 	second   int64
 	inSecond int
 }
@@ -109,7 +123,7 @@ func (s *Simulator) Requests() []Request {
 func (s *Simulator) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.calls, s.requests = 0, nil
+	s.calls, s.bodies, s.requests = 0, 0, nil
 }
 
 func (s *Simulator) now() time.Time {
@@ -176,10 +190,20 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, "<html><body>upstream gateway error</body></html>")
 		return
 	}
+	if f.RedirectTo != "" {
+		http.Redirect(w, r, f.RedirectTo+"?"+r.URL.RawQuery, http.StatusFound)
+		return
+	}
 
 	q := r.URL.Query()
 	req, refusal := s.check(q)
 	if refusal != nil {
+		if f.RefusalStatus != 0 {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(f.RefusalStatus)
+			_ = json.NewEncoder(w).Encode(refusal)
+			return
+		}
 		s.write(w, *refusal)
 		return
 	}
@@ -201,7 +225,21 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.record(req, 0)
-	s.write(w, answer{Ret: 0, Message: "query data successfully", Output: s.output(req, points, f)})
+	a := answer{Ret: 0, Message: "query data successfully", Output: s.output(req, points, f)}
+	if f.OutputAsArray {
+		a.Output = []any{a.Output}
+	}
+	s.mu.Lock()
+	s.bodies++
+	cut := f.TruncateEvery > 0 && (s.bodies-1)%f.TruncateEvery == 0
+	s.mu.Unlock()
+	if cut {
+		body, _ := json.Marshal(a)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body[:len(body)/2])
+		return
+	}
+	s.write(w, a)
 }
 
 func (s *Simulator) record(req Request, ret int) {
@@ -294,6 +332,26 @@ func (s *Simulator) points(req Request) []Value {
 	return out
 }
 
+// withOutside adds n minutes of data before the window's start and after
+// its end, as an upstream that ignores the window's edges would.
+func (s *Simulator) withOutside(req Request, points []Value, n int) []Value {
+	stream := req.StreamID
+	out := make([]Value, 0, len(points)+2*n)
+	first := req.Start.Truncate(time.Minute)
+	if first.Before(req.Start) {
+		first = first.Add(time.Minute)
+	}
+	for i := n; i >= 1; i-- {
+		out = append(out, Minute(stream, first.Add(-time.Duration(i)*time.Minute)))
+	}
+	out = append(out, points...)
+	last := req.End.Truncate(time.Minute)
+	for i := 1; i <= n; i++ {
+		out = append(out, Minute(stream, last.Add(time.Duration(i)*time.Minute)))
+	}
+	return out
+}
+
 // Value is the simulator's statistic for one minute.
 type Value struct {
 	Time      time.Time
@@ -338,25 +396,51 @@ func (s *Simulator) output(req Request, points []Value, f Faults) map[string]any
 		}
 		return v
 	}
-	stat := make([]map[string]any, len(points))
+	zone := Beijing
+	if f.Zone != nil {
+		zone = f.Zone
+	}
+	if f.Outside > 0 {
+		points = s.withOutside(req, points, f.Outside)
+	}
+	stat := make([]map[string]any, 0, len(points))
 	var sum float64
 	for i, p := range points {
 		var t any
-		switch f.Time {
-		case TimeUnix:
+		switch {
+		case f.BadRowEvery > 0 && (i+1)%f.BadRowEvery == 0:
+			t = "not a time"
+		case f.Time == TimeUnix:
 			t = p.Time.Unix()
-		case TimeRFC3339:
-			t = p.Time.In(Beijing).Format(time.RFC3339)
+		case f.Time == TimeRFC3339:
+			t = p.Time.In(zone).Format(time.RFC3339)
 		default:
-			t = p.Time.In(Beijing).Format("2006-01-02 15:04:05")
+			t = p.Time.In(zone).Format("2006-01-02 15:04:05")
 		}
-		stat[i] = map[string]any{
+		row := map[string]any{
 			"time":      t,
 			"bandwidth": num(p.Bandwidth),
 			"online":    num(float64(p.Online)),
 			"flux":      num(p.Flux),
 		}
-		sum += p.Flux
+		switch {
+		case f.NullEvery > 0 && (i+1)%f.NullEvery == 0:
+			row["bandwidth"], row["online"], row["flux"] = nil, nil, nil
+		case f.MissingEvery > 0 && (i+1)%f.MissingEvery == 0:
+			delete(row, "bandwidth")
+			delete(row, "online")
+			delete(row, "flux")
+		default:
+			sum += p.Flux
+		}
+		stat = append(stat, row)
+		if f.Duplicates {
+			again := map[string]any{"time": t, "bandwidth": num(p.Bandwidth + 1), "online": num(float64(p.Online + 1)), "flux": num(p.Flux + 1)}
+			stat = append(stat, again)
+		}
+	}
+	if f.Unsorted {
+		slices.Reverse(stat)
 	}
 	out := map[string]any{"stat_info": stat}
 	sumInfo := map[string]any{"sum_flux": num(round3(sum))}

@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"bytes"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
@@ -220,5 +221,105 @@ func TestFaultSwitches(t *testing.T) {
 		if r, _ := call(t, srv, p); r.Ret != 1001 || r.Message != "user service for statapi was stopped" {
 			t.Fatalf("forced ret: %d %q", r.Ret, r.Message)
 		}
+	}
+}
+
+// raw calls the simulator without following redirects and returns the body.
+func raw(t *testing.T, srv *httptest.Server, params map[string]string) (*http.Response, []byte) {
+	t.Helper()
+	v := url.Values{}
+	for k, val := range params {
+		v.Set(k, val)
+	}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(srv.URL + "/common_access?" + v.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
+		t.Fatal(err)
+	}
+	return resp, buf.Bytes()
+}
+
+func TestUpstreamQuirkSwitches(t *testing.T) {
+	sim, srv := start(t)
+	from := time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
+	p := signed(from, from.Add(9*time.Minute), map[string]string{"Param.s.stream_id": "1234_xxx"}) // 10 minutes
+	rows := func(f Faults) []map[string]any {
+		t.Helper()
+		sim.SetFaults(f)
+		_, body := raw(t, srv, p)
+		var r struct {
+			Output json.RawMessage `json:"output"`
+		}
+		if err := json.Unmarshal(body, &r); err != nil {
+			t.Fatalf("%+v: %v in %s", f, err, body)
+		}
+		var out struct {
+			StatInfo []map[string]any `json:"stat_info"`
+		}
+		if f.OutputAsArray {
+			var arr []json.RawMessage
+			if err := json.Unmarshal(r.Output, &arr); err != nil || len(arr) != 1 {
+				t.Fatalf("output is not a one-element array: %s", r.Output)
+			}
+			r.Output = arr[0]
+		}
+		if err := json.Unmarshal(r.Output, &out); err != nil {
+			t.Fatal(err)
+		}
+		return out.StatInfo
+	}
+	if got := rows(Faults{}); len(got) != 10 || got[0]["time"] != "2026-11-29 16:00:00" {
+		t.Fatalf("plain: %d rows, first %v", len(got), got[0])
+	}
+	if got := rows(Faults{Zone: time.UTC}); got[0]["time"] != "2026-11-29 08:00:00" {
+		t.Fatalf("zone: first %v", got[0]["time"])
+	}
+	if got := rows(Faults{OutputAsArray: true}); len(got) != 10 {
+		t.Fatalf("array: %d rows", len(got))
+	}
+	got := rows(Faults{NullEvery: 3, MissingEvery: 5})
+	if got[2]["bandwidth"] != nil || got[1]["bandwidth"] == nil {
+		t.Fatalf("nulls: %v", got)
+	}
+	if _, ok := got[4]["flux"]; ok {
+		t.Fatalf("missing: %v", got[4])
+	}
+	if got := rows(Faults{Outside: 2}); len(got) != 14 || got[0]["time"] != "2026-11-29 15:58:00" || got[13]["time"] != "2026-11-29 16:11:00" {
+		t.Fatalf("outside: %d rows, %v … %v", len(got), got[0]["time"], got[len(got)-1]["time"])
+	}
+	if got := rows(Faults{Duplicates: true}); len(got) != 20 || got[0]["time"] != got[1]["time"] || got[0]["flux"] == got[1]["flux"] {
+		t.Fatalf("duplicates: %v", got[:2])
+	}
+	if got := rows(Faults{Unsorted: true}); got[0]["time"] != "2026-11-29 16:09:00" {
+		t.Fatalf("unsorted: first %v", got[0]["time"])
+	}
+	if got := rows(Faults{BadRowEvery: 4}); got[3]["time"] != "not a time" || got[2]["time"] == "not a time" {
+		t.Fatalf("bad rows: %v", got[:4])
+	}
+
+	sim.SetFaults(Faults{TruncateEvery: 2})
+	_, first := raw(t, srv, p)
+	_, second := raw(t, srv, p)
+	if json.Valid(first) || !json.Valid(second) || len(first) >= len(second) {
+		t.Fatalf("truncate every 2nd: %d bytes valid=%v, %d bytes valid=%v", len(first), json.Valid(first), len(second), json.Valid(second))
+	}
+
+	sim.SetFaults(Faults{RedirectTo: "http://elsewhere.example/common_access"})
+	resp, _ := raw(t, srv, p)
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || loc.Host != "elsewhere.example" || loc.Query().Get("sign") != p["sign"] {
+		t.Fatalf("redirect: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+
+	sim.SetFaults(Faults{RefusalStatus: http.StatusForbidden})
+	bad := signed(from, from.Add(time.Minute), map[string]string{"sign": "0123456789abcdef0123456789abcdef"})
+	resp, body := raw(t, srv, bad)
+	if resp.StatusCode != http.StatusForbidden || !bytes.Contains(body, []byte("sign invalid")) {
+		t.Fatalf("refusal: %d %s", resp.StatusCode, body)
 	}
 }

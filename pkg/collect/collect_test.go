@@ -127,7 +127,7 @@ func TestFailuresAndSums(t *testing.T) {
 		t.Fatalf("failure lost its type: %v", a.Failures[0].Err)
 	}
 	// Two upstream points in the same minute count once.
-	if len(a.Points) != n-1 || a.SumFlux != float64(5*(n-1)) || a.SumFluxEstimated != 0 {
+	if len(a.Points) != n-1 || a.SumFlux != float64(5*(n-1)) || a.SumFluxEstimated != 0 || a.Dropped.Duplicates != n-1 {
 		t.Fatalf("a: %d points, sum %v", len(a.Points), a.SumFlux)
 	}
 	if nosum.SumFlux != float64(2*(n-1)) || nosum.SumFluxEstimated != n-1 {
@@ -135,5 +135,117 @@ func TestFailuresAndSums(t *testing.T) {
 	}
 	if len(quiet.Points) != 0 || quiet.SumFlux != 0 || quiet.SumFluxEstimated != 0 || len(quiet.Failures) != 1 {
 		t.Fatalf("quiet: %+v", quiet)
+	}
+}
+
+// simRun runs a job against the simulator with faults f, reading its times
+// in loc, and returns the one series plus what the simulator says is true.
+func simRun(t *testing.T, f simulator.Faults, loc *time.Location, likely time.Duration, from, to time.Time) (Series, []simulator.Value) {
+	t.Helper()
+	sim := simulator.New("1250000000", "k", "play.example.com", "live_1")
+	sim.Now = func() time.Time { return now }
+	sim.SetFaults(f)
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	c, err := lvb.New(lvb.Config{Endpoint: srv.URL, Cmd: "1250000000", Location: loc,
+		HTTPClient: &http.Client{Transport: &lvb.SigningTransport{Key: "k", Now: sim.Now}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := planner.Build(from, to, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Run(context.Background(), c, semaphore.NewWeighted(4),
+		Job{Streams: []string{"live_1"}, Windows: plan.Windows, LikelyShift: likely})[0]
+	return s, sim.Expected("live_1", plan.From, plan.To)
+}
+
+func TestTimeZoneMismatchIsDetectedNotSilent(t *testing.T) {
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kolkata, err := time.LoadLocation("Asia/Kolkata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := now.Add(-24 * time.Hour)
+	cases := []struct {
+		name  string
+		zone  *time.Location // what the upstream writes in
+		read  *time.Location // what the data source reads in
+		shift time.Duration
+	}{
+		{"Beijing read as UTC", simulator.Beijing, time.UTC, 8 * time.Hour},
+		{"Beijing read as Tokyo", simulator.Beijing, tokyo, -time.Hour},
+		{"UTC read as Beijing", time.UTC, simulator.Beijing, -8 * time.Hour},
+		{"Kolkata read as Beijing", kolkata, simulator.Beijing, -150 * time.Minute},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, off := now.In(tc.read).Zone()
+			s, want := simRun(t, simulator.Faults{Zone: tc.zone}, tc.read, 8*time.Hour-time.Duration(off)*time.Second, day, now)
+			if s.Dropped.Shift != tc.shift {
+				t.Fatalf("shift %v, want %v (%d outside, %d kept of %d)", s.Dropped.Shift, tc.shift, s.Dropped.Outside, len(s.Points), len(want))
+			}
+			if s.Dropped.Outside == 0 || s.Dropped.Outside+len(s.Points) < len(want)-int(tc.shift.Abs()/time.Minute) {
+				t.Fatalf("%d outside + %d kept do not account for %d minutes", s.Dropped.Outside, len(s.Points), len(want))
+			}
+		})
+	}
+	// The right zone: nothing dropped, no shift.
+	s, want := simRun(t, simulator.Faults{}, simulator.Beijing, 0, day, now)
+	if s.Dropped.Any() || s.Dropped.Shift != 0 || len(s.Points) != len(want) {
+		t.Fatalf("right zone: %+v, %d of %d points", s.Dropped, len(s.Points), len(want))
+	}
+}
+
+func TestStrayDuplicateAndUnreadableRowsAreCounted(t *testing.T) {
+	from := now.Add(-6 * time.Hour)
+	s, want := simRun(t, simulator.Faults{Outside: 2}, simulator.Beijing, 0, from, now)
+	if s.Dropped.Outside == 0 || s.Dropped.Shift != 0 || len(s.Points) != len(want) || s.Dropped.OutsideExample.Time.IsZero() {
+		t.Fatalf("outside: %+v, %d of %d points", s.Dropped, len(s.Points), len(want))
+	}
+	// Every window got 2 minutes before its start and 2 after its end.
+	if windows := s.Windows; s.Dropped.Outside != 4*windows {
+		t.Fatalf("outside counted %d for %d windows", s.Dropped.Outside, windows)
+	}
+
+	s, want = simRun(t, simulator.Faults{Duplicates: true}, simulator.Beijing, 0, from, now)
+	if s.Dropped.Duplicates != len(want) || len(s.Points) != len(want) {
+		t.Fatalf("duplicates: %d counted, %d of %d points", s.Dropped.Duplicates, len(s.Points), len(want))
+	}
+	for i, p := range s.Points {
+		// The first of each minute is kept: the original, not the repeat.
+		if !p.Time.Equal(want[i].Time) || p.Bandwidth.Value != want[i].Bandwidth {
+			t.Fatalf("point %d = %+v, want %+v", i, p, want[i])
+		}
+	}
+
+	s, want = simRun(t, simulator.Faults{Unsorted: true}, simulator.Beijing, 0, from, now)
+	if s.Dropped.Any() || len(s.Points) != len(want) {
+		t.Fatalf("unsorted: %+v, %d of %d points", s.Dropped, len(s.Points), len(want))
+	}
+	for i, p := range s.Points {
+		if !p.Time.Equal(want[i].Time) || p.Bandwidth.Value != want[i].Bandwidth {
+			t.Fatalf("unsorted point %d = %+v, want %+v", i, p, want[i])
+		}
+	}
+
+	s, want = simRun(t, simulator.Faults{BadRowEvery: 7}, simulator.Beijing, 0, from, now)
+	if s.Dropped.Unreadable == 0 || s.Dropped.Unreadable+len(s.Points) != len(want) || s.Dropped.UnreadableExample == "" {
+		t.Fatalf("unreadable: %+v, %d of %d points", s.Dropped, len(s.Points), len(want))
+	}
+
+	s, want = simRun(t, simulator.Faults{NullEvery: 5, MissingEvery: 7}, simulator.Beijing, 0, from, now)
+	gaps := 0
+	for _, p := range s.Points {
+		if !p.Bandwidth.Valid {
+			gaps++
+		}
+	}
+	if s.Dropped.Any() || len(s.Points) != len(want) || gaps == 0 {
+		t.Fatalf("nulls: %+v, %d of %d points, %d gaps", s.Dropped, len(s.Points), len(want), gaps)
 	}
 }

@@ -153,13 +153,34 @@ func sameHostRedirect(req *http.Request, via []*http.Request) error {
 	if req.Response != nil {
 		status = req.Response.StatusCode
 	}
-	if !strings.EqualFold(req.URL.Hostname(), first.Hostname()) || (first.Scheme == "https" && req.URL.Scheme != "https") {
-		return &redirectError{status: status, host: req.URL.Host, scheme: req.URL.Scheme}
-	}
-	if len(via) >= 5 {
-		return &redirectError{status: status, host: req.URL.Host, scheme: req.URL.Scheme}
+	if !sameOrigin(first, req.URL) || len(via) >= 5 {
+		return &redirectError{status: status, host: clip(req.URL.Host, 100), scheme: req.URL.Scheme}
 	}
 	return nil
+}
+
+// sameOrigin allows the same host and port, or the upgrade of the same host
+// from http on its default port to https on its default port.
+func sameOrigin(from, to *url.URL) bool {
+	if !strings.EqualFold(from.Hostname(), to.Hostname()) {
+		return false
+	}
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		if u.Scheme == "https" {
+			return "443"
+		}
+		return "80"
+	}
+	switch {
+	case from.Scheme == to.Scheme:
+		return port(from) == port(to)
+	case from.Scheme == "http" && to.Scheme == "https":
+		return port(from) == "80" && port(to) == "443"
+	}
+	return false // https down to http, or another scheme
 }
 
 // URL returns the unsigned request URL of q. It holds no credential.
@@ -180,6 +201,17 @@ func (c *Client) URL(q Query) string {
 	u := *c.endpoint
 	u.RawQuery = v.Encode()
 	return u.String()
+}
+
+// Waits returns the first n waits this policy would make, for tests and
+// documentation; each call draws new jitter.
+func (r Retry) Waits(n int) []time.Duration {
+	b := r.backoff()
+	out := make([]time.Duration, n)
+	for i := range out {
+		out[i] = b.NextBackOff()
+	}
+	return out
 }
 
 // PlayStatHistory fetches one window, retrying what may pass.

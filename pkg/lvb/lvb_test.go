@@ -3,6 +3,7 @@ package lvb_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -278,16 +279,172 @@ func TestUnreachableSaysSoWithoutTheURL(t *testing.T) {
 	}
 }
 
-func TestCancelledContextStopsRetrying(t *testing.T) {
+// answerThenCancel answers every request with a retryable failure from
+// memory and cancels the caller's context as it returns, so that the client
+// is in its backoff, not in a request, when the cancellation lands.
+type answerThenCancel struct {
+	cancel context.CancelFunc
+	calls  int
+}
+
+func (a *answerThenCancel) RoundTrip(r *http.Request) (*http.Response, error) {
+	a.calls++
+	defer a.cancel()
+	return &http.Response{StatusCode: 200, Header: http.Header{}, Request: r,
+		Body: io.NopCloser(strings.NewReader(`{"ret":1201,"message":"internal/system error"}`))}, nil
+}
+
+func TestCancellationDuringBackoffStopsRetrying(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	tr := &answerThenCancel{cancel: cancel}
+	c, err := lvb.New(lvb.Config{Endpoint: "http://upstream.invalid/common_access", Cmd: testCmd, Location: time.UTC,
+		HTTPClient: &http.Client{Transport: tr},
+		// Were the wait not cut short by the cancellation, the test would
+		// hang for an hour and fail on the failsafe below.
+		Retry: lvb.Retry{Attempts: 5, BaseDelay: time.Hour, MaxDelay: time.Hour}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.PlayStatHistory(ctx, lvb.Query{Start: testNow.Add(-time.Hour), End: testNow})
+		done <- err
+	}()
+	select {
+	case err = <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("the backoff did not stop when the context was cancelled")
+	}
+	if lvb.KindOf(err) != lvb.KindUpstreamFault || tr.calls != 1 {
+		t.Fatalf("err=%v after %d calls; want the upstream's fault after 1", err, tr.calls)
+	}
+}
+
+func TestNoRetryThatWouldOutliveTheDeadline(t *testing.T) {
 	sim, ep := startSim(t)
 	sim.SetFaults(simulator.Faults{Ret: 1201, RetFailures: -1})
 	c, _ := lvb.New(lvb.Config{Endpoint: ep, Cmd: testCmd, Location: time.UTC,
 		HTTPClient: &http.Client{Transport: &lvb.SigningTransport{Key: testKey, Now: func() time.Time { return testNow }}},
-		Retry:      lvb.Retry{Attempts: 5, BaseDelay: time.Hour}})
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
+		Retry:      lvb.Retry{Attempts: 5, BaseDelay: time.Hour, MaxDelay: time.Hour}})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
 	_, err := c.PlayStatHistory(ctx, lvb.Query{Start: testNow.Add(-time.Hour), End: testNow})
-	if err == nil || sim.Calls() > 1 {
-		t.Fatalf("err=%v calls=%d", err, sim.Calls())
+	// The next wait (at least half an hour) ends past the deadline, so the
+	// client gives up at once: the context is still alive when it returns.
+	if lvb.KindOf(err) != lvb.KindUpstreamFault || sim.Calls() != 1 || ctx.Err() != nil {
+		t.Fatalf("err=%v calls=%d ctx=%v", err, sim.Calls(), ctx.Err())
+	}
+}
+
+func TestBackoffGrowsWithJitter(t *testing.T) {
+	// Ten failures in a row, each wait recorded by the time between calls
+	// would depend on the clock; instead read the waits the policy hands out.
+	waits := lvb.Retry{Attempts: 6, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}.Waits(5)
+	distinct := map[time.Duration]bool{}
+	for i, w := range waits {
+		base := min(100*time.Millisecond<<i, time.Second)
+		if w < base/2 || w > base*3/2 {
+			t.Fatalf("wait %d = %v, want within ±50%% of %v", i, w, base)
+		}
+		distinct[w] = true
+	}
+	if len(distinct) < 2 {
+		t.Fatalf("waits %v have no jitter", waits)
+	}
+}
+
+func TestTransientFaultsAreRetriedPermanentOnesAreNot(t *testing.T) {
+	sim, ep := startSim(t)
+	q := lvb.Query{Start: testNow.Add(-time.Hour), End: testNow, StreamID: "live_1"}
+	cases := []struct {
+		name   string
+		faults simulator.Faults
+		key    string
+		calls  int
+		ok     bool
+	}{
+		{name: "truncated body", faults: simulator.Faults{TruncateEvery: 1}, calls: 3},
+		{name: "one truncated body", faults: simulator.Faults{TruncateEvery: 2}, calls: 2, ok: true},
+		{name: "HTTP 429", faults: simulator.Faults{HTTPStatus: 429, HTTPFailures: 2}, calls: 3, ok: true},
+		{name: "HTTP 503", faults: simulator.Faults{HTTPStatus: 503, HTTPFailures: -1}, calls: 3},
+		{name: "HTTP 403", faults: simulator.Faults{HTTPStatus: 403, HTTPFailures: -1}, calls: 1},
+		{name: "HTTP 400", faults: simulator.Faults{HTTPStatus: 400, HTTPFailures: -1}, calls: 1},
+		{name: "sign refused with 403", faults: simulator.Faults{RefusalStatus: 403}, key: "0123456789abcdef0123456789abcdef", calls: 1},
+		{name: "ret 1204", faults: simulator.Faults{Ret: 1204, RetFailures: -1}, calls: 1},
+		{name: "ret 1000", faults: simulator.Faults{Ret: 1000, RetFailures: -1}, calls: 1},
+		{name: "ret 1001", faults: simulator.Faults{Ret: 1001, RetFailures: -1}, calls: 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sim.Reset()
+			sim.SetFaults(tc.faults)
+			key := testKey
+			if tc.key != "" {
+				key = tc.key
+			}
+			res, err := newClient(t, ep, key).PlayStatHistory(context.Background(), q)
+			if tc.ok != (err == nil) || sim.Calls() != tc.calls {
+				t.Fatalf("err=%v after %d calls; want ok=%v after %d", err, sim.Calls(), tc.ok, tc.calls)
+			}
+			if tc.ok && len(res.Points) != 60 {
+				t.Fatalf("%d points after the retry, want 60", len(res.Points))
+			}
+		})
+	}
+}
+
+func TestRedirects(t *testing.T) {
+	sim := simulator.New(testCmd, testKey, "play.example.com", "live_1")
+	sim.Now = func() time.Time { return testNow }
+	// Another host, which must never see a request.
+	var elsewhere int
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere++
+		sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(other.Close)
+	mux := http.NewServeMux()
+	mux.Handle("/common_access", sim)
+	mux.HandleFunc("/moved", func(w http.ResponseWriter, r *http.Request) {
+		// A redirect that echoes the signed query, as proxies do.
+		http.Redirect(w, r, "/common_access?"+r.URL.RawQuery, http.StatusMovedPermanently)
+	})
+	mux.HandleFunc("/away", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/common_access?"+r.URL.RawQuery, http.StatusFound)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	signedAt := testNow
+	hc := &http.Client{Transport: &lvb.SigningTransport{Key: testKey, Now: func() time.Time { signedAt = signedAt.Add(time.Second); return signedAt }}}
+	q := lvb.Query{Start: testNow.Add(-time.Hour), End: testNow, StreamID: "live_1"}
+
+	c, _ := lvb.New(lvb.Config{Endpoint: srv.URL + "/moved", Cmd: testCmd, Location: simulator.Beijing, HTTPClient: hc})
+	res, err := c.PlayStatHistory(context.Background(), q)
+	if err != nil || len(res.Points) != 60 || len(sim.Requests()) != 1 {
+		t.Fatalf("same-host redirect: err=%v, %d requests served", err, len(sim.Requests()))
+	}
+
+	c, _ = lvb.New(lvb.Config{Endpoint: srv.URL + "/away", Cmd: testCmd, Location: simulator.Beijing, HTTPClient: hc})
+	_, err = c.PlayStatHistory(context.Background(), q)
+	var e *lvb.Error
+	if !errors.As(err, &e) || e.Kind != lvb.KindRedirect || e.Status != http.StatusFound || elsewhere != 0 {
+		t.Fatalf("cross-host redirect: err=%v, the other host saw %d requests", err, elsewhere)
+	}
+	otherHost := strings.TrimPrefix(other.URL, "http://")
+	if msg := err.Error(); !strings.Contains(msg, "302") || !strings.Contains(msg, otherHost) || !strings.Contains(msg, "API URL") || strings.Contains(msg, "sign") && strings.Contains(msg, "sign=") {
+		t.Fatalf("message does not name status, host and fix, or carries the signature: %s", msg)
+	}
+	if hc.CheckRedirect != nil {
+		t.Fatal("the caller's http.Client was changed")
+	}
+}
+
+func TestUnreadableRowsAreCountedNotFatal(t *testing.T) {
+	sim, ep := startSim(t)
+	sim.SetFaults(simulator.Faults{BadRowEvery: 10})
+	res, err := newClient(t, ep, testKey).PlayStatHistory(context.Background(),
+		lvb.Query{Start: testNow.Add(-time.Hour), End: testNow, StreamID: "live_1"})
+	if err != nil || len(res.Points) != 54 || res.Rejected != 6 || !strings.Contains(res.RejectedExample, "stat_info[9]") {
+		t.Fatalf("err=%v points=%d rejected=%d (%s)", err, len(res.Points), res.Rejected, res.RejectedExample)
 	}
 }
