@@ -1,6 +1,8 @@
 import { DataSourceJsonData } from '@grafana/data';
 import { DataQuery } from '@grafana/schema';
 
+import limits from './limits.json';
+
 /** The query types the backend answers. */
 export type QueryType = 'timeseries' | 'summary';
 
@@ -65,17 +67,24 @@ export interface LvbSecureOptions {
   apiKey?: string;
 }
 
-/** Defaults and bounds, the same as the backend's. */
+/**
+ * Defaults and bounds. They come from src/limits.json, which `go generate ./pkg/plugin` writes from the
+ * Go code that enforces them, so that the page marks exactly what the backend refuses.
+ */
 export const DEFAULTS = {
-  apiUrl: 'http://statcgi.video.qcloud.com/common_access',
-  timezone: 'Asia/Shanghai',
-  maxConcurrency: 8,
-  maxStreams: 20,
-  timeoutSeconds: 30,
+  apiUrl: limits.apiUrl,
+  timezone: limits.timezone,
+  maxConcurrency: limits.counts.maxConcurrency.default,
+  maxStreams: limits.counts.maxStreams.default,
+  timeoutSeconds: limits.counts.timeoutSeconds.default,
 };
 
 export const LIMITS = {
-  maxConcurrency: { min: 1, max: 64 },
-  maxStreams: { min: 1, max: 200 },
-  timeoutSeconds: { min: 1, max: 300 },
+  maxConcurrency: limits.counts.maxConcurrency,
+  maxStreams: limits.counts.maxStreams,
+  timeoutSeconds: limits.counts.timeoutSeconds,
 };
+
+/** How the backend reads a count and an APPID: digits only (no 1e1, 10.0, 0x10 or +10). */
+export const COUNT_PATTERN = new RegExp(limits.countPattern);
+export const CMD_PATTERN = new RegExp(limits.cmdPattern);

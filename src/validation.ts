@@ -1,4 +1,4 @@
-import { DEFAULTS, LIMITS } from './types';
+import { CMD_PATTERN, COUNT_PATTERN, DEFAULTS, LIMITS } from './types';
 
 /** Each check returns a message saying what is wrong, or undefined when the value is fine. */
 
@@ -11,6 +11,11 @@ export function validateApiUrl(value: string | undefined): string | undefined {
     url = new URL(value);
   } catch {
     return `Not a URL. The default is ${DEFAULTS.apiUrl}`;
+  }
+  // Browsers differ in what they forgive in a host name (Chromium escapes a space); the backend
+  // forgives neither a space nor an escape there.
+  if (/\s/.test(value) || url.hostname.includes('%')) {
+    return 'The host name has a space or an escape (%) in it';
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return 'The URL must start with http:// or https://';
@@ -26,8 +31,8 @@ export function validateCmd(value: string | number | undefined): string | undefi
   if (s === '') {
     return 'Required: the LVB APPID, a number such as 1250000000';
   }
-  if (!/^\d+$/.test(s) || /^0+$/.test(s)) {
-    return 'The APPID is a whole number such as 1250000000';
+  if (!CMD_PATTERN.test(s)) {
+    return 'The APPID is a whole number such as 1250000000, written in digits';
   }
   return undefined;
 }
@@ -36,12 +41,20 @@ export function validateTimezone(value: string | undefined): string | undefined 
   if (!value) {
     return undefined;
   }
+  let resolved: string;
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: value });
-    return undefined;
+    resolved = new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
   } catch {
     return `Not an IANA time zone such as ${DEFAULTS.timezone}`;
   }
+  // The browser forgives case and offsets such as +08:00; the backend reads zone names as written.
+  if (resolved.toLowerCase() === value.toLowerCase() && resolved !== value) {
+    return `Zone names are case-sensitive: ${resolved}`;
+  }
+  if (!/^[A-Za-z]/.test(value)) {
+    return `Not an IANA time zone name such as ${DEFAULTS.timezone}`;
+  }
+  return undefined;
 }
 
 export function validateCount(name: keyof typeof LIMITS, value: number | string | undefined): string | undefined {
@@ -49,9 +62,13 @@ export function validateCount(name: keyof typeof LIMITS, value: number | string 
     return undefined;
   }
   const { min, max } = LIMITS[name];
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    return `A whole number from ${min} to ${max}`;
+  const text = String(value).trim();
+  if (text === '') {
+    return undefined;
+  }
+  const n = Number(text);
+  if (!COUNT_PATTERN.test(text) || n < min || n > max) {
+    return `A whole number from ${min} to ${max}, in digits`;
   }
   return undefined;
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -96,10 +97,15 @@ func ParseEndpoint(raw string) (*url.URL, error) {
 	return u, nil
 }
 
+// CmdPattern is an APPID: a positive whole number below 2^63, in digits only.
+const CmdPattern = `^0*[1-9][0-9]{0,17}$`
+
+var cmdRe = regexp.MustCompile(CmdPattern)
+
 // ParseCmd checks that an APPID is a positive integer.
 func ParseCmd(cmd string) (string, error) {
 	n, err := strconv.ParseUint(cmd, 10, 63)
-	if err != nil || n == 0 {
+	if !cmdRe.MatchString(cmd) || err != nil || n == 0 {
 		return "", fmt.Errorf("APPID (cmd) %q is not a positive integer such as 1250000000", cmd)
 	}
 	return strconv.FormatUint(n, 10), nil

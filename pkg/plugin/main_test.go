@@ -4,12 +4,14 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
+	"go.uber.org/goleak"
 )
 
 // recorder keeps what the plugin logs, so the tests can read it for secrets
@@ -41,6 +43,13 @@ var logged = recorder{mu: &sync.Mutex{}, buf: &strings.Builder{}}
 func TestMain(m *testing.M) {
 	log.DefaultLogger = logged
 	code := m.Run()
+	// Every instance a test opened was disposed, which closes its idle
+	// connections; what is left running is a leak.
+	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+	if err := goleak.Find(); code == 0 && err != nil {
+		fmt.Fprintln(os.Stderr, "goroutines leaked:", err)
+		code = 1
+	}
 	out := logged.buf.String()
 	if code == 0 && (strings.Contains(out, testKey) || strings.Contains(out, "sign=")) {
 		fmt.Fprintln(os.Stderr, "the plugin logged a credential:\n"+out)

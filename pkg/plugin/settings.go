@@ -82,8 +82,10 @@ func ParseSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 	if tz == "" {
 		tz = DefaultTimezone
 	}
-	if out.Location, err = time.LoadLocation(tz); err != nil {
-		errs = append(errs, fmt.Errorf("time zone %q is not an IANA zone name such as %s", tz, DefaultTimezone))
+	// "Local" would be the Grafana server's own zone, which says nothing
+	// about the zone Tencent writes in.
+	if out.Location, err = time.LoadLocation(tz); err != nil || tz == "Local" {
+		errs = append(errs, fmt.Errorf("time zone %q is not an IANA zone name such as %s (names are case-sensitive)", tz, DefaultTimezone))
 	}
 
 	count := func(name string, v flexCount, def, hi int) int {
@@ -169,9 +171,13 @@ func (c *flexCount) UnmarshalJSON(b []byte) error {
 			return nil
 		}
 	}
+	if !countRe.MatchString(s) {
+		c.err = fmt.Errorf("%s is not a whole number written in digits", quoteClip(s))
+		return nil
+	}
 	n, err := strconv.Atoi(s)
 	if err != nil {
-		c.err = fmt.Errorf("%s is not a whole number", s)
+		c.err = fmt.Errorf("%s is not a whole number", quoteClip(s))
 		return nil
 	}
 	c.n, c.set = n, true

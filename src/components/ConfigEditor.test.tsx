@@ -59,7 +59,7 @@ describe('ConfigEditor', () => {
     await userEvent.type(screen.getByLabelText(/API URL/), 'ftp://example.com/x');
     expect(await screen.findByText('The URL must start with http:// or https://')).toBeInTheDocument();
     await userEvent.type(screen.getByLabelText(/APPID/), '12ab');
-    expect(screen.getByText('The APPID is a whole number such as 1250000000')).toBeInTheDocument();
+    expect(screen.getByText('The APPID is a whole number such as 1250000000, written in digits')).toBeInTheDocument();
     await userEvent.clear(screen.getByLabelText(/Time zone/));
     await userEvent.type(screen.getByLabelText(/Time zone/), 'Mars/Olympus');
     expect(screen.getByText('Not an IANA time zone such as Asia/Shanghai')).toBeInTheDocument();
@@ -91,14 +91,14 @@ describe('ConfigEditor', () => {
     expect(screen.getByLabelText(/Max streams/)).toHaveAttribute('placeholder', '20');
     expect(screen.getByLabelText(/Timeout/)).toHaveAttribute('placeholder', '30');
     await userEvent.type(concurrency, '100');
-    expect(screen.getByText('A whole number from 1 to 64')).toBeInTheDocument();
+    expect(screen.getByText('A whole number from 1 to 64, in digits')).toBeInTheDocument();
     await userEvent.clear(concurrency);
     await userEvent.type(concurrency, '4');
-    expect(screen.queryByText('A whole number from 1 to 64')).not.toBeInTheDocument();
+    expect(screen.queryByText('A whole number from 1 to 64, in digits')).not.toBeInTheDocument();
     expect(last().jsonData.maxConcurrency).toBe(4);
     await userEvent.type(screen.getByLabelText(/Timeout/), 'x');
     expect(last().jsonData.timeoutSeconds).toBe('x');
-    expect(screen.getByText('A whole number from 1 to 300')).toBeInTheDocument();
+    expect(screen.getByText('A whole number from 1 to 300, in digits')).toBeInTheDocument();
   });
 
   it('never shows a saved key and can reset it', async () => {

@@ -2,7 +2,7 @@ import React, { ChangeEvent, useEffect, useState } from 'react';
 import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
 import { Collapse, Field, FieldSet, Input, SecretInput, Stack } from '@grafana/ui';
 
-import { DEFAULTS, LIMITS, LvbOptions, LvbSecureOptions } from '../types';
+import { COUNT_PATTERN, DEFAULTS, LIMITS, LvbOptions, LvbSecureOptions } from '../types';
 import { validateApiUrl, validateCmd, validateCount, validateTimezone } from '../validation';
 
 type Props = DataSourcePluginOptionsEditorProps<LvbOptions, LvbSecureOptions>;
@@ -17,7 +17,7 @@ function asCount(text: string): number | string | undefined {
   if (t === '') {
     return undefined;
   }
-  return /^\d+$/.test(t) ? Number(t) : t;
+  return COUNT_PATTERN.test(t) ? Number(t) : t;
 }
 
 export function ConfigEditor({ options, onOptionsChange }: Props) {

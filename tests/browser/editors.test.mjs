@@ -98,7 +98,7 @@ test('config editor: fields, validation, secret reset, advanced settings', async
   const alerts = config.getByRole('alert');
   assert.deepEqual(await alerts.allTextContents(), [
     'The URL must start with http:// or https://',
-    'The APPID is a whole number such as 1250000000',
+    'The APPID is a whole number such as 1250000000, written in digits',
     'Not an IANA time zone such as Asia/Shanghai',
   ]);
 
@@ -116,7 +116,7 @@ test('config editor: fields, validation, secret reset, advanced settings', async
 
   await config.getByText('Advanced').click();
   await page.locator('#lvb-maxConcurrency').fill('100');
-  assert.deepEqual(await alerts.allTextContents(), ['A whole number from 1 to 64']);
+  assert.deepEqual(await alerts.allTextContents(), ['A whole number from 1 to 64, in digits']);
   await page.locator('#lvb-maxConcurrency').fill('4');
   await page.locator('#lvb-maxStreams').fill('50');
   await page.locator('#lvb-timeoutSeconds').fill('60');
@@ -138,6 +138,37 @@ test('config editor: fields, validation, secret reset, advanced settings', async
   assert.equal(s.secureJsonFields.apiKey, false);
 
   await config.screenshot({ path: path.join(shots, 'config-editor.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+// The inputs of src/testdata/settings-cases.json, which the Go tests feed to the backend: the page
+// marks a field exactly when the backend refuses its value.
+test('config editor marks exactly what the backend refuses', async () => {
+  const cases = JSON.parse(readFileSync(path.join(root, 'src', 'testdata', 'settings-cases.json'), 'utf8'));
+  const { page, errors } = await open();
+  const config = page.getByTestId('config-editor');
+  await config.getByText('Advanced').click();
+  const alerts = config.getByRole('alert');
+  const valid = { apiUrl: 'http://127.0.0.1:8099/common_access', cmd: '1250000000', timezone: 'Asia/Shanghai' };
+  let checked = 0;
+  for (const { field, value, ok } of cases) {
+    const text = String(value);
+    if (text.trim() === '') {
+      continue; // an empty field means the default, or for the APPID a required-field notice
+    }
+    const input = page.locator(`#lvb-${field}`);
+    await input.fill(text);
+    assert.equal(
+      await alerts.count(),
+      ok ? 0 : 1,
+      `${field} = ${JSON.stringify(value)}: marked ${!ok ? 'not ' : ''}as wrong`
+    );
+    await input.fill(valid[field] ?? '');
+    checked++;
+  }
+  assert.ok(checked > 40, `only ${checked} cases checked`);
+  assert.equal(await alerts.count(), 0);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -1,0 +1,63 @@
+package plugin
+
+//go:generate go run ../../cmd/genlimits -o ../../src/limits.json
+
+import (
+	"encoding/json"
+	"regexp"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+)
+
+// Range is the accepted span of a count setting, with its default.
+type Range struct {
+	Min     int `json:"min"`
+	Max     int `json:"max"`
+	Default int `json:"default"`
+}
+
+// Limits is the one statement of what the settings and the query accept.
+// The config page reads it as src/limits.json (written by go generate), so
+// that the page marks exactly what the backend refuses.
+type Limits struct {
+	APIURL   string `json:"apiUrl"`
+	Timezone string `json:"timezone"`
+	// Counts are whole numbers written as digits only, as JSON numbers or
+	// strings: CountPattern. 1e1, 10.0, 0x10 and +10 are refused on both sides.
+	Counts       map[string]Range `json:"counts"`
+	CountPattern string           `json:"countPattern"`
+	// CmdPattern is a positive whole number below 2^63.
+	CmdPattern        string `json:"cmdPattern"`
+	MaxDomainLength   int    `json:"maxDomainLength"`
+	MaxStreamIDLength int    `json:"maxStreamIdLength"`
+}
+
+const countPattern = `^[0-9]{1,6}$`
+
+var countRe = regexp.MustCompile(countPattern)
+
+// SettingsLimits returns the limits in force.
+func SettingsLimits() Limits {
+	return Limits{
+		APIURL:   lvb.DefaultEndpoint,
+		Timezone: DefaultTimezone,
+		Counts: map[string]Range{
+			"maxConcurrency": {Min: 1, Max: MaxMaxConcurrency, Default: DefaultMaxConcurrency},
+			"maxStreams":     {Min: 1, Max: MaxMaxStreams, Default: DefaultMaxStreams},
+			"timeoutSeconds": {Min: 1, Max: MaxTimeoutSeconds, Default: DefaultTimeoutSeconds},
+		},
+		CountPattern:      countPattern,
+		CmdPattern:        lvb.CmdPattern,
+		MaxDomainLength:   MaxDomainLength,
+		MaxStreamIDLength: MaxStreamIDLength,
+	}
+}
+
+// LimitsJSON is the content of src/limits.json.
+func LimitsJSON() []byte {
+	b, err := json.MarshalIndent(SettingsLimits(), "", "  ")
+	if err != nil {
+		panic(err) // a struct of strings and numbers always marshals
+	}
+	return append(b, '\n')
+}

@@ -1,0 +1,32 @@
+import cases from './testdata/settings-cases.json';
+import { LIMITS } from './types';
+import { validateApiUrl, validateCmd, validateCount, validateTimezone } from './validation';
+
+type Case = { field: string; value: string | number; ok: boolean };
+
+function validate(field: string, value: string | number): string | undefined {
+  switch (field) {
+    case 'apiUrl':
+      return validateApiUrl(String(value).trim());
+    case 'timezone':
+      return validateTimezone(String(value).trim());
+    case 'cmd':
+      return validateCmd(value);
+    default:
+      return validateCount(field as keyof typeof LIMITS, value);
+  }
+}
+
+// The same table runs in Go (pkg/plugin/limits_test.go): what the page accepts, the backend accepts.
+describe('settings validation agrees with the backend', () => {
+  it('has a table to agree on', () => {
+    expect((cases as Case[]).length).toBeGreaterThan(20);
+  });
+  it.each((cases as Case[]).map((c) => [c.field, JSON.stringify(c.value), c.ok, c.value] as const))(
+    '%s = %s: accepted %s',
+    (field, _shown, ok, value) => {
+      const message = validate(field, value);
+      expect(message === undefined).toBe(ok);
+    }
+  );
+});
