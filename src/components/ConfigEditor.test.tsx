@@ -1,9 +1,12 @@
 import React, { useState } from 'react';
 import { render, screen } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
+import { userEvent as userEventLib } from '@testing-library/user-event';
 
 import { ConfigEditor } from './ConfigEditor';
 import { dataSourceSettings as settings, Settings } from '../testing/fixtures';
+
+// No pause between keystrokes: pauses are timers, and timers only make a test slower on a busy machine.
+const userEvent = userEventLib.setup({ delay: null });
 
 /** Renders the editor the way Grafana does: it owns the options and feeds changes back. */
 function renderEditor(initial: Settings) {

@@ -1,13 +1,16 @@
 import React, { useState } from 'react';
 import { setTemplateSrv } from '@grafana/runtime';
 import { render, screen } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
+import { userEvent as userEventLib } from '@testing-library/user-event';
 
 import { QueryEditor } from './QueryEditor';
 import { DataSource } from '../datasource';
 import { FixedTemplateSrv } from '../testing/templateSrv';
 import { instanceSettings } from '../testing/fixtures';
 import { LvbQuery } from '../types';
+
+// No pause between keystrokes: pauses are timers, and timers only make a test slower on a busy machine.
+const userEvent = userEventLib.setup({ delay: null });
 
 const datasource = new DataSource(instanceSettings());
 
