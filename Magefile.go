@@ -54,7 +54,7 @@ func Frontend() error {
 // SDK's build produced for this machine.
 func Check() error {
 	mg.Deps(NpmInstall)
-	out, err := sh.Output("gofmt", "-l", "pkg", "cmd", "Magefile.go")
+	out, err := sh.Output("gofmt", "-l", "pkg", "cmd", "internal", "Magefile.go")
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func Check() error {
 		return fmt.Errorf("gofmt would change:\n%s", out)
 	}
 	for _, step := range [][]string{
-		{"go", "vet", "./pkg/...", "./cmd/..."},
+		{"go", "vet", "./cmd/...", "./internal/...", "./pkg/..."},
 		{"npm", "run", "typecheck"},
 		{"npm", "run", "lint"},
 		{"npm", "run", "test:ci"},
@@ -81,7 +81,7 @@ func Check() error {
 		return err
 	}
 	env := map[string]string{"LVBSTAT_PLUGIN_BINARY": bin}
-	return sh.RunWithV(env, "go", "test", "-race", "-count=1", "./cmd/...", "./pkg/...")
+	return sh.RunWithV(env, "go", "test", "-race", "-count=1", "./cmd/...", "./internal/...", "./pkg/...")
 }
 
 // browserTest runs the editors in Chromium. Without a Chromium it fails on
