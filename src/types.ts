@@ -60,6 +60,7 @@ export interface LvbOptions extends DataSourceJsonData {
   maxConcurrency?: number | string;
   maxStreams?: number | string;
   timeoutSeconds?: number | string;
+  maxRequestsPerSecond?: number | string;
 }
 
 /** Settings stored in secureJsonData: write-only from the browser's point of view. */
@@ -77,12 +78,14 @@ export const DEFAULTS = {
   maxConcurrency: limits.counts.maxConcurrency.default,
   maxStreams: limits.counts.maxStreams.default,
   timeoutSeconds: limits.counts.timeoutSeconds.default,
+  maxRequestsPerSecond: limits.counts.maxRequestsPerSecond.default,
 };
 
 export const LIMITS = {
   maxConcurrency: limits.counts.maxConcurrency,
   maxStreams: limits.counts.maxStreams,
   timeoutSeconds: limits.counts.timeoutSeconds,
+  maxRequestsPerSecond: limits.counts.maxRequestsPerSecond,
 };
 
 /** How the backend reads a count and an APPID: digits only (no 1e1, 10.0, 0x10 or +10). */

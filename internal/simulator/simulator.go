@@ -52,11 +52,14 @@ type Faults struct {
 	RateLimit        int // answer ret 1202 past this many requests a second; 0 for no limit
 	Ret              int // answer this ret (with a fitting message) ...
 	RetFailures      int // ... for this many requests; -1 for all of them
+	// RetBefore, when set, limits Ret to windows that start before it, so
+	// that one window fails whatever order requests come in.
+	RetBefore time.Time
 
 	// What a real upstream or the way to it may also do.
 	RefusalStatus int            // HTTP status of the JSON front-door refusals (cmd, sign, expiry); 200 when 0
 	RedirectTo    string         // answer 302 to this base URL with the request's query (signature included)
-	TruncateEvery int            // cut the first body and every Nth after it in half (1: all of them)
+	TruncateEvery int            // cut the first answer to the 1st, (N+1)th, … distinct request in half, once each; -1: cut every answer
 	OutputAsArray bool           // write output as a one-element array, as the seed's table calls it
 	NullEvery     int            // every Nth minute has null bandwidth, online and flux
 	MissingEvery  int            // every Nth minute leaves bandwidth, online and flux out
@@ -88,7 +91,7 @@ type Simulator struct {
 	faults   Faults
 	requests []Request
 	calls    int
-	bodies   int
+	distinct map[Request]bool // requests answered before, by window, stream and domain
 	second   int64
 	inSecond int
 }
@@ -98,11 +101,13 @@ func New(cmd, key, domain string, streams ...string) *Simulator {
 	return &Simulator{Cmd: cmd, Key: key, Domain: domain, Streams: streams}
 }
 
-// SetFaults replaces the fault switches.
+// SetFaults replaces the fault switches (and forgets which requests
+// TruncateEvery has seen).
 func (s *Simulator) SetFaults(f Faults) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = f
+	s.distinct = nil
 }
 
 // Calls is how many requests reached the simulator, refused ones included.
@@ -123,7 +128,7 @@ func (s *Simulator) Requests() []Request {
 func (s *Simulator) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.calls, s.bodies, s.requests = 0, 0, nil
+	s.calls, s.distinct, s.requests = 0, nil, nil
 }
 
 func (s *Simulator) now() time.Time {
@@ -212,7 +217,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.record(req, 1202)
 		s.write(w, answer{Ret: 1202, Message: "invalid request/request frequency exceeds limit"})
 		return
-	case f.Ret != 0:
+	case f.Ret != 0 && (f.RetBefore.IsZero() || req.Start.Before(f.RetBefore)):
 		s.record(req, f.Ret)
 		s.write(w, answer{Ret: f.Ret, Message: retMessage(f.Ret)})
 		return
@@ -229,9 +234,16 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f.OutputAsArray {
 		a.Output = []any{a.Output}
 	}
+	// A cut depends on which request it is, not on the order requests
+	// arrive in, so that a retry, whenever it comes, gets a whole answer.
 	s.mu.Lock()
-	s.bodies++
-	cut := f.TruncateEvery > 0 && (s.bodies-1)%f.TruncateEvery == 0
+	if s.distinct == nil {
+		s.distinct = map[Request]bool{}
+	}
+	k := Request{Start: req.Start, End: req.End, Domain: req.Domain, StreamID: req.StreamID}
+	seen := s.distinct[k]
+	s.distinct[k] = true
+	cut := f.TruncateEvery < 0 || (f.TruncateEvery > 0 && !seen && (len(s.distinct)-1)%f.TruncateEvery == 0)
 	s.mu.Unlock()
 	if cut {
 		body, _ := json.Marshal(a)

@@ -5,11 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
-
-	"golang.org/x/sync/semaphore"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
@@ -17,57 +14,6 @@ import (
 )
 
 var now = time.Date(2026, 11, 29, 10, 37, 23, 0, time.UTC)
-
-// gated is an upstream whose calls wait until the test lets them go, so
-// that the number in flight can be read without timing.
-type gated struct {
-	mu       sync.Mutex
-	inFlight int
-	max      int
-	entered  chan struct{}
-	release  chan struct{}
-}
-
-func (g *gated) PlayStatHistory(ctx context.Context, q lvb.Query) (*lvb.Result, error) {
-	g.mu.Lock()
-	g.inFlight++
-	g.max = max(g.max, g.inFlight)
-	g.mu.Unlock()
-	g.entered <- struct{}{}
-	<-g.release
-	g.mu.Lock()
-	g.inFlight--
-	g.mu.Unlock()
-	return &lvb.Result{Points: []lvb.Point{{Time: q.Start}}}, nil
-}
-
-func TestConcurrencyIsBoundedByTheSharedLimit(t *testing.T) {
-	plan, _ := planner.Build(now.Add(-24*time.Hour), now, now)
-	const limit = 3
-	total := len(plan.Windows) * 2
-	g := &gated{entered: make(chan struct{}, total), release: make(chan struct{})}
-	done := make(chan []Series)
-	go func() {
-		done <- Run(context.Background(), g, semaphore.NewWeighted(limit),
-			Job{Streams: []string{"a", "b"}, Windows: plan.Windows})
-	}()
-	for i := range total {
-		<-g.entered
-		if i >= limit-1 {
-			g.release <- struct{}{}
-		}
-	}
-	for range limit - 1 {
-		g.release <- struct{}{}
-	}
-	series := <-done
-	if g.max != limit {
-		t.Fatalf("at most %d calls were in flight, want exactly %d", g.max, limit)
-	}
-	if len(series) != 2 || len(series[0].Points) != len(plan.Windows) || series[1].StreamID != "b" {
-		t.Fatalf("series = %+v", series)
-	}
-}
 
 func TestMergeKeepsEveryMinuteOnceAgainstAnInclusiveUpstream(t *testing.T) {
 	sim := simulator.New("1250000000", "k", "play.example.com", "live_1")
@@ -86,7 +32,7 @@ func TestMergeKeepsEveryMinuteOnceAgainstAnInclusiveUpstream(t *testing.T) {
 		{Start: base, End: base.Add(2 * time.Hour)},
 		{Start: base.Add(2 * time.Hour), End: base.Add(4 * time.Hour)},
 	}
-	s := Run(context.Background(), c, semaphore.NewWeighted(2), Job{Streams: []string{"live_1"}, Windows: windows})[0]
+	s := Run(context.Background(), c, Job{Streams: []string{"live_1"}, Windows: windows})[0]
 	if len(s.Points) != 241 {
 		t.Fatalf("%d points, want 241 (4 h of minutes plus the last end)", len(s.Points))
 	}
@@ -115,7 +61,7 @@ func (f failing) PlayStatHistory(_ context.Context, q lvb.Query) (*lvb.Result, e
 func TestFailuresAndSums(t *testing.T) {
 	plan, _ := planner.Build(now.Add(-6*time.Hour), now, now)
 	src := failing{bad: plan.Windows[1].Start}
-	series := Run(context.Background(), src, semaphore.NewWeighted(4),
+	series := Run(context.Background(), src,
 		Job{Streams: []string{"a", "nosum", "quiet"}, Windows: plan.Windows})
 	n := len(plan.Windows)
 	a, nosum, quiet := series[0], series[1], series[2]
@@ -156,7 +102,7 @@ func simRun(t *testing.T, f simulator.Faults, loc *time.Location, likely time.Du
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := Run(context.Background(), c, semaphore.NewWeighted(4),
+	s := Run(context.Background(), c,
 		Job{Streams: []string{"live_1"}, Windows: plan.Windows, LikelyShift: likely})[0]
 	return s, sim.Expected("live_1", plan.From, plan.To)
 }

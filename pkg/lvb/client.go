@@ -306,6 +306,11 @@ func (c *Client) transportError(ctx context.Context, err error) error {
 	if errors.As(err, &ue) && ue.Timeout() {
 		return &Error{Kind: KindTimeout, Detail: transportDetail(err), Err: err}
 	}
+	if errors.Is(err, context.Canceled) {
+		// Given up before it was sent (a shared request nobody waits for
+		// any more): not the upstream's fault, and not worth a retry.
+		return err
+	}
 	return &Error{Kind: KindUnreachable, Detail: transportDetail(err), Err: err}
 }
 

@@ -363,7 +363,7 @@ func TestTransientFaultsAreRetriedPermanentOnesAreNot(t *testing.T) {
 		calls  int
 		ok     bool
 	}{
-		{name: "truncated body", faults: simulator.Faults{TruncateEvery: 1}, calls: 3},
+		{name: "truncated body", faults: simulator.Faults{TruncateEvery: -1}, calls: 3},
 		{name: "one truncated body", faults: simulator.Faults{TruncateEvery: 2}, calls: 2, ok: true},
 		{name: "HTTP 429", faults: simulator.Faults{HTTPStatus: 429, HTTPFailures: 2}, calls: 3, ok: true},
 		{name: "HTTP 503", faults: simulator.Faults{HTTPStatus: 503, HTTPFailures: -1}, calls: 3},

@@ -19,8 +19,8 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/tracing"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"go.opentelemetry.io/otel/attribute"
-	"golang.org/x/sync/semaphore"
 
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/budget"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
@@ -45,7 +45,7 @@ type Datasource struct {
 	client      *lvb.Client
 	windows     *windowcache.Cache
 	httpClient  *http.Client
-	limit       *semaphore.Weighted
+	budget      *budget.Budget
 	now         func() time.Time
 }
 
@@ -80,7 +80,8 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 	}
 	timeouts.Timeout = ds.settings.Timeout
 	opts.Timeouts = &timeouts
-	opts.Middlewares = middlewares(ds.settings.APIKey, o.Now)
+	ds.budget = budget.New(ds.settings.MaxConcurrency, float64(ds.settings.MaxRequestsPerSecond))
+	opts.Middlewares = middlewares(ds.budget, ds.settings.APIKey, o.Now)
 	ds.httpClient, err = httpclient.New(opts)
 	if err != nil {
 		return nil, fmt.Errorf("http client: %w", err)
@@ -100,15 +101,20 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 		return nil, err
 	}
 	ds.windows = windowcache.New(ds.client, windowcache.DefaultSize, ds.now)
-	ds.limit = semaphore.NewWeighted(int64(ds.settings.MaxConcurrency))
 	return ds, nil
 }
 
-// middlewares are the SDK's defaults followed by request signing. Signing
-// comes last, so that it is innermost: tracing, metrics and errors above it
-// only ever see the unsigned URL.
-func middlewares(key string, now func() time.Time) []httpclient.Middleware {
+// middlewares are the SDK's defaults, then the upstream budget, then request
+// signing. The budget sits at the transport, where requests are really
+// sent, so that it bounds every query, retry and shared request together.
+// Signing comes last, so that it is innermost: tracing, metrics and errors
+// above it only ever see the unsigned URL, and a request is signed only once
+// it has its slot, so a long wait cannot let the signature expire.
+func middlewares(b *budget.Budget, key string, now func() time.Time) []httpclient.Middleware {
 	return append(httpclient.DefaultMiddlewares(),
+		httpclient.NamedMiddlewareFunc("lvb-budget", func(_ httpclient.Options, next http.RoundTripper) http.RoundTripper {
+			return b.Transport(next)
+		}),
 		httpclient.NamedMiddlewareFunc("lvb-sign", func(_ httpclient.Options, next http.RoundTripper) http.RoundTripper {
 			return &lvb.SigningTransport{Key: key, Next: next, Now: now}
 		}))
@@ -162,7 +168,7 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) backend.Da
 		attribute.Int("windows", len(plan.Windows)),
 	)
 
-	series := collect.Run(ctx, d.windows, d.limit, collect.Job{
+	series := collect.Run(ctx, d.windows, collect.Job{
 		Domain: q.Domain, Streams: q.Streams, Windows: plan.Windows,
 		LikelyShift: likelyShift(d.settings.Location, plan.From),
 	})
@@ -199,7 +205,7 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) backend.Da
 	cs := d.windows.Stats()
 	logger.Debug("Query done", "refId", dq.RefID, "queryType", q.Type, "streams", len(q.Streams),
 		"windows", len(plan.Windows), "failedWindows", failed,
-		"cacheHits", cs.Hits, "upstreamFetches", cs.Fetches, "sharedFetches", cs.Shared)
+		"cacheHits", cs.Hits, "upstreamFetches", cs.Fetches, "sharedFetches", cs.Shared, "upstreamInFlight", d.budget.Stats().InFlight)
 
 	if total > 0 && failed == total {
 		logger.Warn("Query failed", "refId", dq.RefID, "error", firstErr)

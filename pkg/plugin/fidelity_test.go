@@ -122,7 +122,8 @@ func TestSummaryOfAStreamWithNoAnswerIsNullNotZero(t *testing.T) {
 
 func TestPartialSummarySaysWhatItsTotalsCover(t *testing.T) {
 	e := newEnv(t, map[string]any{"maxConcurrency": 1})
-	e.sim.SetFaults(simulator.Faults{Ret: 1201, RetFailures: 2}) // the first window fails both tries
+	// The first window fails every try.
+	e.sim.SetFaults(simulator.Faults{Ret: 1201, RetFailures: -1, RetBefore: testNow.Add(-6 * time.Hour).Truncate(2 * time.Hour).Add(2 * time.Hour)})
 	r := e.query(t, dq("S", testNow.Add(-6*time.Hour), testNow, map[string]any{"queryType": "summary", "streamId": "live_1"})).Responses["S"]
 	if r.Error == nil || len(r.Frames) != 1 {
 		t.Fatalf("error %v, %d frames", r.Error, len(r.Frames))
@@ -199,7 +200,7 @@ func TestUpstreamStatuses(t *testing.T) {
 		{"internal", simulator.Faults{Ret: 1201, RetFailures: -1}, "", backend.StatusBadGateway},
 		{"HTTP 404", simulator.Faults{HTTPStatus: 404, HTTPFailures: -1}, "", backend.StatusBadGateway},
 		{"HTTP 403", simulator.Faults{HTTPStatus: 403, HTTPFailures: -1}, "", backend.StatusForbidden},
-		{"truncated", simulator.Faults{TruncateEvery: 1}, "", backend.StatusBadGateway},
+		{"truncated", simulator.Faults{TruncateEvery: -1}, "", backend.StatusBadGateway},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -221,7 +222,7 @@ func TestUpstreamStatuses(t *testing.T) {
 
 func TestTruncatedBodiesRecoverAfterRetries(t *testing.T) {
 	e := newEnv(t, map[string]any{"maxConcurrency": 1})
-	e.sim.SetFaults(simulator.Faults{TruncateEvery: 7}) // the first body and every 7th after it
+	e.sim.SetFaults(simulator.Faults{TruncateEvery: 7}) // the first answer of one window in seven
 	r := e.query(t, dq("A", testNow.Add(-24*time.Hour), testNow, map[string]any{"streamId": "live_1", "metrics": []string{"bandwidth"}})).Responses["A"]
 	if r.Error != nil || r.Frames[0].Rows() != 1440 {
 		t.Fatalf("error %v, %d rows", r.Error, r.Frames[0].Rows())

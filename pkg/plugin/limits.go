@@ -42,9 +42,10 @@ func SettingsLimits() Limits {
 		APIURL:   lvb.DefaultEndpoint,
 		Timezone: DefaultTimezone,
 		Counts: map[string]Range{
-			"maxConcurrency": {Min: 1, Max: MaxMaxConcurrency, Default: DefaultMaxConcurrency},
-			"maxStreams":     {Min: 1, Max: MaxMaxStreams, Default: DefaultMaxStreams},
-			"timeoutSeconds": {Min: 1, Max: MaxTimeoutSeconds, Default: DefaultTimeoutSeconds},
+			"maxConcurrency":       {Min: 1, Max: MaxMaxConcurrency, Default: DefaultMaxConcurrency},
+			"maxStreams":           {Min: 1, Max: MaxMaxStreams, Default: DefaultMaxStreams},
+			"timeoutSeconds":       {Min: 1, Max: MaxTimeoutSeconds, Default: DefaultTimeoutSeconds},
+			"maxRequestsPerSecond": {Min: 0, Max: MaxMaxRequestsPerSecond, Default: 0},
 		},
 		CountPattern:      countPattern,
 		CmdPattern:        lvb.CmdPattern,

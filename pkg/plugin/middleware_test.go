@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/budget"
 )
 
 // Whatever wraps the plugin's HTTP client from outside, as the SDK's
@@ -27,7 +29,7 @@ func TestOnlyTheWireSeesTheSignature(t *testing.T) {
 			return next.RoundTrip(r)
 		})
 	})
-	client, err := httpclient.New(httpclient.Options{Middlewares: append([]httpclient.Middleware{recorder}, middlewares(testKey, nil)...)})
+	client, err := httpclient.New(httpclient.Options{Middlewares: append([]httpclient.Middleware{recorder}, middlewares(budget.New(1, 0), testKey, nil)...)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +55,7 @@ func TestOnlyTheWireSeesTheSignature(t *testing.T) {
 // them, or they would record signed URLs.
 func TestSigningIsTheInnermostMiddleware(t *testing.T) {
 	var names []string
-	for _, m := range middlewares(testKey, nil) {
+	for _, m := range middlewares(budget.New(1, 0), testKey, nil) {
 		named, ok := m.(httpclient.MiddlewareName)
 		if !ok {
 			t.Fatalf("middleware %T has no name", m)

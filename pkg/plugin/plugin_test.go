@@ -302,8 +302,8 @@ func TestRetentionNoticeOnTwentyDays(t *testing.T) {
 
 func TestPartialFailureIsVisible(t *testing.T) {
 	e := newEnv(t, map[string]any{"maxConcurrency": 1})
-	// Two attempts a window: the first window fails twice, the rest answer.
-	e.sim.SetFaults(simulator.Faults{Ret: 1201, RetFailures: 2})
+	// The first window fails every try, the rest answer.
+	e.sim.SetFaults(simulator.Faults{Ret: 1201, RetFailures: -1, RetBefore: testNow.Add(-6 * time.Hour).Truncate(2 * time.Hour).Add(2 * time.Hour)})
 	resp := e.query(t, dq("A", testNow.Add(-6*time.Hour), testNow, map[string]any{"streamId": "live_1"}))
 	r := resp.Responses["A"]
 	if r.Error == nil || !strings.Contains(r.Error.Error(), "1 of 4 windows failed") || r.ErrorSource != backend.ErrorSourceDownstream {

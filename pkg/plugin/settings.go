@@ -23,6 +23,9 @@ const (
 	MaxMaxStreams         = 200
 	DefaultTimeoutSeconds = 30
 	MaxTimeoutSeconds     = 300
+	// MaxMaxRequestsPerSecond is far above what the legacy API is polled
+	// at; 0, the default, means no rate limit beyond Max concurrency.
+	MaxMaxRequestsPerSecond = 500
 )
 
 // jsonData is the data source's jsonData as Grafana stores it.
@@ -33,6 +36,7 @@ type jsonData struct {
 	MaxConcurrency flexCount `json:"maxConcurrency"`
 	MaxStreams     flexCount `json:"maxStreams"`
 	TimeoutSeconds flexCount `json:"timeoutSeconds"`
+	MaxRequestsPS  flexCount `json:"maxRequestsPerSecond"`
 }
 
 // Settings are the checked settings of one data source.
@@ -43,7 +47,9 @@ type Settings struct {
 	MaxConcurrency int
 	MaxStreams     int
 	Timeout        time.Duration
-	APIKey         string
+	// MaxRequestsPerSecond bounds the rate of upstream requests; 0: no bound.
+	MaxRequestsPerSecond int
+	APIKey               string
 }
 
 // ParseSettings reads and checks the settings. Every problem is reported
@@ -88,7 +94,7 @@ func ParseSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 		errs = append(errs, fmt.Errorf("time zone %q is not an IANA zone name such as %s (names are case-sensitive)", tz, DefaultTimezone))
 	}
 
-	count := func(name string, v flexCount, def, hi int) int {
+	countIn := func(name string, v flexCount, lo, def, hi int) int {
 		if v.err != nil {
 			errs = append(errs, fmt.Errorf("%s: %v", name, v.err))
 			return def
@@ -96,15 +102,17 @@ func ParseSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 		if !v.set {
 			return def
 		}
-		if v.n < 1 || v.n > hi {
-			errs = append(errs, fmt.Errorf("%s is %d; it must be between 1 and %d (default %d)", name, v.n, hi, def))
+		if v.n < lo || v.n > hi {
+			errs = append(errs, fmt.Errorf("%s is %d; it must be between %d and %d (default %d)", name, v.n, lo, hi, def))
 			return def
 		}
 		return v.n
 	}
+	count := func(name string, v flexCount, def, hi int) int { return countIn(name, v, 1, def, hi) }
 	out.MaxConcurrency = count("maxConcurrency", jd.MaxConcurrency, DefaultMaxConcurrency, MaxMaxConcurrency)
 	out.MaxStreams = count("maxStreams", jd.MaxStreams, DefaultMaxStreams, MaxMaxStreams)
 	out.Timeout = time.Duration(count("timeoutSeconds", jd.TimeoutSeconds, DefaultTimeoutSeconds, MaxTimeoutSeconds)) * time.Second
+	out.MaxRequestsPerSecond = countIn("maxRequestsPerSecond", jd.MaxRequestsPS, 0, 0, MaxMaxRequestsPerSecond)
 
 	if len(errs) > 0 {
 		return out, &SettingsError{errs: errs}

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
-	"golang.org/x/sync/singleflight"
 
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
 )
@@ -27,24 +27,19 @@ const Settle = 15 * time.Minute
 // day of 80, at a few kilobytes each.
 const DefaultSize = 1024
 
-// Source answers one window; *lvb.Client is one.
-type Source interface {
-	PlayStatHistory(ctx context.Context, q lvb.Query) (*lvb.Result, error)
-}
-
-// Cache is a Source that remembers. Results it returns are shared and must
+// Cache is a collect.Source that remembers. Results it returns are shared and must
 // not be modified.
 type Cache struct {
-	src     Source
+	src     collect.Source
 	lru     *lru.Cache[windowKey, *lvb.Result]
-	flights singleflight.Group
+	flights flights[windowKey, *lvb.Result]
 	now     func() time.Time
 
 	hits, fetches, shared atomic.Int64
 }
 
 // New wraps src. now is time.Now when nil.
-func New(src Source, size int, now func() time.Time) *Cache {
+func New(src collect.Source, size int, now func() time.Time) *Cache {
 	if now == nil {
 		now = time.Now
 	}
@@ -77,29 +72,21 @@ func (c *Cache) PlayStatHistory(ctx context.Context, q lvb.Query) (*lvb.Result, 
 			return res, nil
 		}
 	}
-	ch := c.flights.DoChan(k.String(), func() (any, error) {
+	res, shared, err := c.flights.do(ctx, k, func(ctx context.Context) (*lvb.Result, error) {
 		c.fetches.Add(1)
-		// The request is shared by every caller waiting for it, so one
-		// caller giving up must not fail the others; the HTTP timeout
+		// ctx outlives the caller that started the request, so that one
+		// caller giving up does not fail the others; the HTTP timeout
 		// still bounds it.
-		res, err := c.src.PlayStatHistory(context.WithoutCancel(ctx), q)
+		res, err := c.src.PlayStatHistory(ctx, q)
 		if err == nil && keep {
 			c.lru.Add(k, res)
 		}
 		return res, err
 	})
-	select {
-	case r := <-ch:
-		if r.Shared {
-			c.shared.Add(1)
-		}
-		if r.Err != nil {
-			return nil, r.Err
-		}
-		return r.Val.(*lvb.Result), nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if shared {
+		c.shared.Add(1)
 	}
+	return res, err
 }
 
 // cacheable tells whether q is a whole grid window whose figures are final.

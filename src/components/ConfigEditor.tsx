@@ -161,6 +161,11 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
           'Timeout (seconds)',
           `How long to wait for one answer from Tencent. Default: ${DEFAULTS.timeoutSeconds}, from ${LIMITS.timeoutSeconds.min} to ${LIMITS.timeoutSeconds.max}.`
         )}
+        {countField(
+          'maxRequestsPerSecond',
+          'Max requests per second',
+          `Requests to Tencent per second for this data source, all panels together, for accounts with a lower rate limit. Default: ${DEFAULTS.maxRequestsPerSecond} (no limit but the concurrency above), up to ${LIMITS.maxRequestsPerSecond.max}.`
+        )}
       </Collapse>
     </Stack>
   );

@@ -1,0 +1,159 @@
+package budget
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+	if err := goleak.Find(); code == 0 && err != nil {
+		fmt.Fprintln(os.Stderr, "goroutines leaked:", err)
+		code = 1
+	}
+	os.Exit(code)
+}
+
+// gate is an upstream that holds every request until released, and counts
+// how many it holds at once: the upstream's own view of what is in flight.
+type gate struct {
+	mu      sync.Mutex
+	now     int
+	max     int
+	arrived chan struct{}
+	release chan struct{}
+}
+
+func newGate() *gate {
+	return &gate{arrived: make(chan struct{}, 1000), release: make(chan struct{}, 1000)}
+}
+
+func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	g.mu.Lock()
+	g.now++
+	g.max = max(g.max, g.now)
+	g.mu.Unlock()
+	g.arrived <- struct{}{}
+	<-g.release
+	g.mu.Lock()
+	g.now--
+	g.mu.Unlock()
+	fmt.Fprint(w, "ok")
+}
+
+func client(b *Budget) *http.Client {
+	return &http.Client{Transport: b.Transport(http.DefaultTransport)}
+}
+
+func get(ctx context.Context, c *http.Client, url string) error {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = resp.Body.Read(make([]byte, 8))
+	return resp.Body.Close()
+}
+
+func TestNeverMoreThanTheBudgetInFlight(t *testing.T) {
+	g := newGate()
+	srv := httptest.NewServer(g)
+	defer srv.Close()
+	const limit, total = 3, 12
+	b := New(limit, 0)
+	c := client(b)
+	var wg sync.WaitGroup
+	for range total {
+		wg.Go(func() {
+			if err := get(context.Background(), c, srv.URL); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	// Let requests through one at a time as others arrive: the upstream
+	// must never hold more than the budget, and it must reach it.
+	for i := range total {
+		<-g.arrived
+		if i >= limit-1 {
+			g.release <- struct{}{}
+		}
+	}
+	for range limit - 1 {
+		g.release <- struct{}{}
+	}
+	wg.Wait()
+	if g.max != limit || b.Stats().Peak != limit || b.Stats().Sent != total || b.Stats().InFlight != 0 {
+		t.Fatalf("upstream saw %d at once; budget stats %+v", g.max, b.Stats())
+	}
+}
+
+func TestACallerWaitingForASlotLeavesAtOnce(t *testing.T) {
+	g := newGate()
+	srv := httptest.NewServer(g)
+	defer srv.Close()
+	b := New(1, 0)
+	c := client(b)
+	first := make(chan error)
+	go func() { first <- get(context.Background(), c, srv.URL) }()
+	<-g.arrived
+	ctx, cancel := context.WithCancel(context.Background())
+	second := make(chan error)
+	go func() { second <- get(ctx, c, srv.URL) }()
+	cancel()
+	if err := <-second; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the waiting caller got %v", err)
+	}
+	if s := b.Stats(); s.Sent != 1 || s.InFlight != 1 {
+		t.Fatalf("stats %+v while the first request is held", s)
+	}
+	g.release <- struct{}{}
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAbortDropsAWaitingRequestButNotASentOne(t *testing.T) {
+	g := newGate()
+	srv := httptest.NewServer(g)
+	defer srv.Close()
+	b := New(1, 0)
+	c := client(b)
+	abort := make(chan struct{})
+	ctx := WithWaitAbort(context.Background(), abort)
+	sent := make(chan error)
+	go func() { sent <- get(ctx, c, srv.URL) }()
+	<-g.arrived
+	waiting := make(chan error)
+	go func() { waiting <- get(ctx, c, srv.URL) }()
+	close(abort)
+	if err := <-waiting; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the waiting request got %v", err)
+	}
+	// The sent one is not cut off: it ends when the upstream answers.
+	g.release <- struct{}{}
+	if err := <-sent; err != nil {
+		t.Fatalf("the sent request got %v", err)
+	}
+	if s := b.Stats(); s.Sent != 1 || s.InFlight != 0 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+func TestRateLimitIsOptional(t *testing.T) {
+	if New(4, 0).rate != nil {
+		t.Fatal("a rate limit without being asked")
+	}
+	r := New(4, 2.5).rate
+	if r == nil || float64(r.Limit()) != 2.5 || r.Burst() != 4 {
+		t.Fatalf("rate %v", r)
+	}
+}

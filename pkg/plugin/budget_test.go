@@ -1,0 +1,156 @@
+package plugin
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+)
+
+// heldUpstream forwards to the simulator but holds every request until the
+// test lets it go, counting what it holds at once: the upstream's view.
+type heldUpstream struct {
+	next    http.Handler
+	mu      sync.Mutex
+	now     int
+	max     int
+	total   int
+	arrived chan struct{}
+	release chan struct{}
+	open    chan struct{} // closed: hold nothing any more
+	stop    chan struct{} // closed when the test ends, so a failed test does not hang
+	streams []string      // the stream of each request, in order of arrival
+}
+
+func (h *heldUpstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mu.Lock()
+	h.now++
+	h.total++
+	h.streams = append(h.streams, r.URL.Query().Get("Param.s.stream_id"))
+	h.max = max(h.max, h.now)
+	h.mu.Unlock()
+	select {
+	case <-h.open:
+	default:
+		h.arrived <- struct{}{}
+		select {
+		case <-h.release:
+		case <-h.stop:
+		}
+	}
+	h.next.ServeHTTP(w, r)
+	h.mu.Lock()
+	h.now--
+	h.mu.Unlock()
+}
+
+func (h *heldUpstream) counts() (maxAtOnce, total int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.max, h.total
+}
+
+func heldEnv(t *testing.T, concurrency int) (*heldUpstream, *Datasource) {
+	t.Helper()
+	e := newEnv(t, nil)
+	h := &heldUpstream{next: e.sim, arrived: make(chan struct{}, 10000), release: make(chan struct{}, 10000), open: make(chan struct{}), stop: make(chan struct{})}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(h.stop) }) // runs before srv.Close
+	e.url = srv.URL + "/common_access"
+	return h, e.open(t, testCmd, testKey, map[string]any{"maxConcurrency": concurrency})
+}
+
+// The budget holds for every panel together: two queries of two streams
+// never have more than maxConcurrency requests at the upstream.
+func TestOneBudgetForAllQueries(t *testing.T) {
+	const limit = 3
+	h, ds := heldEnv(t, limit)
+	done := make(chan *backend.QueryDataResponse)
+	go func() {
+		resp, _ := ds.QueryData(context.Background(), &backend.QueryDataRequest{Queries: []backend.DataQuery{
+			dq("A", testNow.Add(-24*time.Hour), testNow, map[string]any{"streamId": "live_1,live_2"}),
+			dq("B", testNow.Add(-12*time.Hour), testNow, map[string]any{"streamId": "live_3", "queryType": "summary"}),
+		}})
+		done <- resp
+	}()
+	// Release one request each time one arrives beyond the budget; the
+	// upstream must never hold more than the budget.
+	want := 13*2 + 7
+	for i := range want {
+		<-h.arrived
+		if i >= limit-1 {
+			h.release <- struct{}{}
+		}
+	}
+	for range limit - 1 {
+		h.release <- struct{}{}
+	}
+	resp := <-done
+	for ref, r := range resp.Responses {
+		if r.Error != nil {
+			t.Fatalf("%s: %v", ref, r.Error)
+		}
+	}
+	if m, total := h.counts(); m != limit || total != want {
+		t.Fatalf("upstream held %d at once (budget %d), %d requests (want %d)", m, limit, total, want)
+	}
+}
+
+// A viewer who leaves while the panel loads: the query returns at once; the
+// request already sent finishes and keeps its slot until then; the ones not
+// yet sent are dropped, so the upstream never sees more than the budget.
+func TestACancelledQueryStopsAtOnceAndSendsNoMore(t *testing.T) {
+	const limit = 2
+	h, ds := heldEnv(t, limit)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan *backend.QueryDataResponse)
+	go func() {
+		resp, _ := ds.QueryData(ctx, &backend.QueryDataRequest{Queries: []backend.DataQuery{
+			dq("A", testNow.Add(-24*time.Hour), testNow, map[string]any{"streamId": "live_1"}),
+		}})
+		done <- resp
+	}()
+	for range limit {
+		<-h.arrived
+	}
+	cancel()
+	resp := <-done // returns while the upstream still holds both requests
+	if r := resp.Responses["A"]; r.Error == nil {
+		t.Fatal("a cancelled query answered without an error")
+	}
+	if _, total := h.counts(); total != limit {
+		t.Fatalf("%d requests reached the upstream before the release, want %d", total, limit)
+	}
+	// One slot frees. The budget serves waiters in order, so a dropped
+	// request that was still queued would take it before anything asked
+	// later: the next request to arrive must be the new query's.
+	h.release <- struct{}{}
+	go func() {
+		resp, _ := ds.QueryData(context.Background(), &backend.QueryDataRequest{Queries: []backend.DataQuery{
+			dq("B", testNow.Add(-6*time.Hour), testNow, map[string]any{"streamId": "live_2"}),
+		}})
+		done <- resp
+	}()
+	<-h.arrived
+	h.mu.Lock()
+	next := h.streams[limit]
+	h.mu.Unlock()
+	if next != "live_2" {
+		t.Fatalf("after the cancelled query, the upstream next received a request for %q", next)
+	}
+	close(h.open)
+	for range limit {
+		h.release <- struct{}{}
+	}
+	if r := (<-done).Responses["B"]; r.Error != nil {
+		t.Fatal(r.Error)
+	}
+	if m, total := h.counts(); m > limit || total != limit+4 {
+		t.Fatalf("upstream held %d at once (budget %d), %d requests in all", m, limit, total)
+	}
+}
