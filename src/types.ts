@@ -61,6 +61,8 @@ export interface LvbOptions extends DataSourceJsonData {
   maxStreams?: number | string;
   timeoutSeconds?: number | string;
   maxRequestsPerSecond?: number | string;
+  cacheMegabytes?: number | string;
+  settleMinutes?: number | string;
 }
 
 /** Settings stored in secureJsonData: write-only from the browser's point of view. */
@@ -79,6 +81,8 @@ export const DEFAULTS = {
   maxStreams: limits.counts.maxStreams.default,
   timeoutSeconds: limits.counts.timeoutSeconds.default,
   maxRequestsPerSecond: limits.counts.maxRequestsPerSecond.default,
+  cacheMegabytes: limits.counts.cacheMegabytes.default,
+  settleMinutes: limits.counts.settleMinutes.default,
 };
 
 export const LIMITS = {
@@ -86,6 +90,8 @@ export const LIMITS = {
   maxStreams: limits.counts.maxStreams,
   timeoutSeconds: limits.counts.timeoutSeconds,
   maxRequestsPerSecond: limits.counts.maxRequestsPerSecond,
+  cacheMegabytes: limits.counts.cacheMegabytes,
+  settleMinutes: limits.counts.settleMinutes,
 };
 
 /** How the backend reads a count and an APPID: digits only (no 1e1, 10.0, 0x10 or +10). */

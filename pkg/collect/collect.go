@@ -1,5 +1,6 @@
-// Package collect fetches every window of every stream of a query under a
-// shared concurrency bound and merges the answers into one series a stream.
+// Package collect gathers the minutes of every stream of a query: from its
+// Store of what the upstream already answered, and from the upstream for
+// the rest, accounting for every row it cannot show.
 package collect
 
 import (
@@ -22,7 +23,10 @@ type Source interface {
 type Job struct {
 	Domain  string
 	Streams []string // "" stands for the total over all streams
-	Windows []planner.Window
+	// From and To are the range, [From, To) in whole minutes; Windows are
+	// the planner's windows of it, by which failures are reported.
+	From, To time.Time
+	Windows  []planner.Window
 	// LikelyShift is the zone shift to name when several fit the points
 	// equally: the one that would make the upstream's times Beijing time,
 	// as Tencent writes them, read in the configured zone.
@@ -92,109 +96,24 @@ type answer struct {
 	err error
 }
 
-// workers bounds the goroutines of one query. It is not the upstream
-// budget, which the source enforces where requests are sent; it only keeps
-// a 15-day query of 200 streams from starting 36 000 goroutines at once, and
-// is at least the largest budget, so a query can always use all of it.
+// workers bounds the streams of one query gathered at once. It is not the
+// upstream budget, which the HTTP transport enforces where requests are
+// sent; it only keeps a query of 200 streams from starting them all at once.
 const workers = 64
 
-// Run fetches all windows of all streams from src, which bounds what is
-// sent upstream; answers from memory or from another caller's request in
-// flight never wait for that bound.
-func Run(ctx context.Context, src Source, job Job) []Series {
-	nw := len(job.Windows)
-	answers := make([]answer, len(job.Streams)*nw)
+// Run gathers every stream of job from store.
+func Run(ctx context.Context, store *Store, job Job) []Series {
+	out := make([]Series, len(job.Streams))
 	var g errgroup.Group
 	g.SetLimit(workers)
-	for si, stream := range job.Streams {
-		for wi, w := range job.Windows {
-			g.Go(func() error {
-				a := &answers[si*nw+wi]
-				if err := ctx.Err(); err != nil {
-					a.err = err // the viewer left: start nothing new
-					return nil
-				}
-				a.res, a.err = src.PlayStatHistory(ctx, lvb.Query{
-					Start: w.Start, End: w.End, Domain: job.Domain, StreamID: stream,
-				})
-				return nil
-			})
-		}
+	for i, stream := range job.Streams {
+		g.Go(func() error {
+			out[i] = store.Range(ctx, job.Domain, stream, job.From, job.To, job.Windows, job.LikelyShift)
+			return nil
+		})
 	}
 	_ = g.Wait()
-
-	out := make([]Series, len(job.Streams))
-	for si, stream := range job.Streams {
-		out[si] = merge(job.Domain, stream, job.Windows, answers[si*nw:(si+1)*nw], job.LikelyShift)
-	}
 	return out
-}
-
-func merge(domain, stream string, windows []planner.Window, answers []answer, likely time.Duration) Series {
-	s := Series{Domain: domain, StreamID: stream, Windows: len(windows)}
-	n := 0
-	for _, a := range answers {
-		if a.res != nil {
-			n += len(a.res.Points)
-		}
-	}
-	s.Points = make([]lvb.Point, 0, n)
-	d := &s.Dropped
-	for i, a := range answers {
-		w := windows[i]
-		if a.err != nil {
-			s.Failures = append(s.Failures, Failure{Window: w, Err: a.err})
-			continue
-		}
-		if a.res.Rejected > 0 {
-			if d.Unreadable == 0 {
-				d.UnreadableExample = a.res.RejectedExample
-			}
-			d.Unreadable += a.res.Rejected
-		}
-		first := len(s.Points)
-		for _, p := range a.res.Points {
-			// Minutes are the unit of the data; a window keeps only its own
-			// minutes, whatever the upstream does at its edges.
-			p.Time = p.Time.Truncate(time.Minute)
-			if w.Contains(p.Time) {
-				s.Points = append(s.Points, p)
-				continue
-			}
-			if d.Outside == 0 {
-				d.OutsideExample = Stray{Time: p.Time, Window: w}
-			}
-			d.Outside++
-		}
-		own := s.Points[first:]
-		kept := sortUnique(own)
-		if dup := len(own) - len(kept); dup > 0 {
-			if d.Duplicates == 0 {
-				d.DuplicateExample = firstRepeat(own)
-			}
-			d.Duplicates += dup
-		}
-		s.Points = append(s.Points[:first], kept...)
-		var flux float64
-		for _, p := range s.Points[first:] {
-			if p.Flux.Valid {
-				flux += p.Flux.Value
-			}
-		}
-		switch {
-		case a.res.SumFlux.Valid:
-			s.SumFlux += a.res.SumFlux.Value
-		case !a.res.Empty:
-			s.SumFlux += flux
-			s.SumFluxEstimated++
-		}
-	}
-	if d.Outside > 0 {
-		d.Shift = zoneShift(windows, answers, likely)
-	}
-	// Windows may come from a planner whose windows touch; one point a minute.
-	s.Points = sortUnique(s.Points)
-	return s
 }
 
 // firstRepeat returns the first minute that occurs twice in points, which
@@ -282,7 +201,12 @@ func zoneShift(windows []planner.Window, answers []answer, likely time.Duration)
 // health check: which points fall inside, and the zone shift if the rest
 // suggest one.
 func Account(w planner.Window, res *lvb.Result, likely time.Duration) Series {
-	return merge("", "", []planner.Window{w}, []answer{{res: res}}, likely)
+	s := Series{Windows: 1}
+	s.Points = account(w, res, &s.Dropped)
+	if s.Dropped.Outside > 0 {
+		s.Dropped.Shift = zoneShift([]planner.Window{w}, []answer{{res: res}}, likely)
+	}
+	return s
 }
 
 // sortUnique sorts points by time and keeps the first of each minute.

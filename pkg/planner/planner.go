@@ -12,9 +12,9 @@ const (
 	Span = 2 * time.Hour
 	// Retention is how long the upstream keeps statistics.
 	Retention = 15 * 24 * time.Hour
-	// retentionMargin keeps the oldest window clear of the retention edge,
+	// RetentionMargin keeps the oldest window clear of the retention edge,
 	// which moves on while the request travels.
-	retentionMargin = time.Minute
+	RetentionMargin = time.Minute
 )
 
 // Window is one upstream request. Start and End are both inclusive, in whole
@@ -68,7 +68,7 @@ func Build(from, to, now time.Time) (Plan, error) {
 			return p, nil
 		}
 	}
-	oldest := ceilMinute(now.Add(-Retention + retentionMargin))
+	oldest := ceilMinute(now.Add(-Retention + RetentionMargin))
 	if from.Before(oldest) {
 		if !to.After(oldest) {
 			return Plan{}, &ErrTooOld{Oldest: oldest}

@@ -24,7 +24,6 @@ import (
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/windowcache"
 )
 
 // PluginID is the id in src/plugin.json.
@@ -43,7 +42,7 @@ type Datasource struct {
 	// health check and every query can say what to fix in the settings.
 	settingsErr error
 	client      *lvb.Client
-	windows     *windowcache.Cache
+	store       *collect.Store
 	httpClient  *http.Client
 	budget      *budget.Budget
 	now         func() time.Time
@@ -100,7 +99,9 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 	if err != nil {
 		return nil, err
 	}
-	ds.windows = windowcache.New(ds.client, windowcache.DefaultSize, ds.now)
+	// A new instance, made by Grafana for every settings change, starts
+	// with an empty store: no answer for the old settings is ever served.
+	ds.store = collect.NewStore(ds.client, ds.settings.Settle, ds.settings.CacheBytes, ds.now)
 	return ds, nil
 }
 
@@ -168,8 +169,8 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) backend.Da
 		attribute.Int("windows", len(plan.Windows)),
 	)
 
-	series := collect.Run(ctx, d.windows, collect.Job{
-		Domain: q.Domain, Streams: q.Streams, Windows: plan.Windows,
+	series := collect.Run(ctx, d.store, collect.Job{
+		Domain: q.Domain, Streams: q.Streams, From: plan.From, To: plan.To, Windows: plan.Windows,
 		LikelyShift: likelyShift(d.settings.Location, plan.From),
 	})
 
@@ -202,10 +203,11 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) backend.Da
 	meta := func() *data.FrameMeta {
 		return &data.FrameMeta{ExecutedQueryString: executed, Notices: append([]data.Notice(nil), notices...)}
 	}
-	cs := d.windows.Stats()
+	cs := d.store.Stats()
 	logger.Debug("Query done", "refId", dq.RefID, "queryType", q.Type, "streams", len(q.Streams),
 		"windows", len(plan.Windows), "failedWindows", failed,
-		"cacheHits", cs.Hits, "upstreamFetches", cs.Fetches, "sharedFetches", cs.Shared, "upstreamInFlight", d.budget.Stats().InFlight)
+		"minutesFromMemory", cs.Served, "upstreamFetches", cs.Fetches, "sharedFetches", cs.Shared,
+		"storeBytes", cs.Bytes, "upstreamInFlight", d.budget.Stats().InFlight)
 
 	if total > 0 && failed == total {
 		logger.Warn("Query failed", "refId", dq.RefID, "error", firstErr)

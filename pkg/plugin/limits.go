@@ -46,6 +46,8 @@ func SettingsLimits() Limits {
 			"maxStreams":           {Min: 1, Max: MaxMaxStreams, Default: DefaultMaxStreams},
 			"timeoutSeconds":       {Min: 1, Max: MaxTimeoutSeconds, Default: DefaultTimeoutSeconds},
 			"maxRequestsPerSecond": {Min: 0, Max: MaxMaxRequestsPerSecond, Default: 0},
+			"cacheMegabytes":       {Min: 1, Max: MaxCacheMegabytes, Default: DefaultCacheMegabytes},
+			"settleMinutes":        {Min: 1, Max: MaxSettleMinutes, Default: DefaultSettleMinutes},
 		},
 		CountPattern:      countPattern,
 		CmdPattern:        lvb.CmdPattern,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -173,20 +174,18 @@ func TestSummaryMatchesUpstreamSums(t *testing.T) {
 	if f.Rows() != 3 {
 		t.Fatalf("%d rows, want one per stream", f.Rows())
 	}
-	// The upstream's own sum over the windows it was asked for.
-	sums := map[string]float64{}
-	for _, rq := range e.sim.Requests() {
-		for _, v := range e.sim.Expected(rq.StreamID, rq.Start, rq.End.Add(time.Second)) {
-			sums[rq.StreamID] += v.Flux
-		}
-	}
 	for i := range f.Rows() {
 		stream := f.Fields[1].At(i).(string)
 		sum := *f.Fields[2].At(i).(*float64)
-		if math.Abs(sum-sums[stream]) > 0.01 {
-			t.Fatalf("%s: sum_flux %v, upstream %v", stream, sum, sums[stream])
-		}
 		want := e.sim.Expected(stream, from.Truncate(time.Minute).Add(time.Minute), testNow.Truncate(time.Minute).Add(time.Minute))
+		// The upstream's flux over exactly the range's minutes.
+		var flux float64
+		for _, v := range want {
+			flux += v.Flux
+		}
+		if math.Abs(sum-flux) > 0.01 {
+			t.Fatalf("%s: sum_flux %v, the range's flux %v", stream, sum, flux)
+		}
 		peak, peakOnline := 0.0, int64(0)
 		for _, v := range want {
 			peak, peakOnline = math.Max(peak, v.Bandwidth), max(peakOnline, v.Online)
@@ -439,21 +438,104 @@ func TestSplitStreams(t *testing.T) {
 	}
 }
 
-func TestRefreshAsksOnlyForWhatCanHaveChanged(t *testing.T) {
-	e := newEnv(t, nil)
-	model := map[string]any{"streamId": "live_1"}
-	first := e.query(t, dq("A", testNow.Add(-24*time.Hour), testNow, model)).Responses["A"]
-	calls := e.sim.Calls()
-	// A second panel on the same range with another metric, then a refresh.
-	e.query(t, dq("B", testNow.Add(-24*time.Hour), testNow, map[string]any{"streamId": "live_1", "metrics": "online"}))
-	if got := e.sim.Calls() - calls; got != 2 {
-		t.Fatalf("the repeat made %d upstream calls, want 2 (the partial first and the current window)", got)
+// clockEnv is an env whose plugin and simulator share a clock the test moves.
+func clockEnv(t *testing.T, start time.Time) (*env, *time.Time) {
+	t.Helper()
+	clock := start
+	now := func() time.Time { return clock }
+	sim := simulator.New(testCmd, testKey, testDomain, "live_1", "live_2", "live_3")
+	sim.Now = now
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	e := &env{sim: sim, url: srv.URL + "/common_access"}
+	ds, err := New(context.Background(), settingsFor(e.url, testCmd, testKey, nil),
+		Options{Now: now, Retry: &lvb.Retry{Attempts: 2, BaseDelay: time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	again := e.query(t, dq("A", testNow.Add(-24*time.Hour), testNow, model)).Responses["A"]
+	t.Cleanup(ds.Dispose)
+	e.ds = ds
+	return e, &clock
+}
+
+func TestRefreshAsksOnlyForWhatCanHaveChanged(t *testing.T) {
+	e, clock := clockEnv(t, testNow)
+	day := func(ref string, model map[string]any) backend.DataResponse {
+		return e.query(t, dq(ref, clock.Add(-24*time.Hour), *clock, model)).Responses[ref]
+	}
+	first := day("A", map[string]any{"streamId": "live_1,live_2"})
+	if got := e.sim.Calls(); got != 2*13 {
+		t.Fatalf("the first load made %d upstream calls, want 13 a stream", got)
+	}
+	// A second panel, or a second viewer, within the same minute: nothing new to ask.
+	e.sim.Reset()
+	again := day("B", map[string]any{"streamId": "live_1,live_2"})
+	if got := e.sim.Calls(); got != 0 {
+		t.Fatalf("the same minute made %d upstream calls, want 0", got)
+	}
 	for i := range first.Frames {
 		a, b := first.Frames[i], again.Frames[i]
-		if a.Rows() != b.Rows() || a.Fields[1].At(700) != b.Fields[1].At(700) {
-			t.Fatalf("cached answer differs in frame %d", i)
+		if a.Rows() != 1440 || a.Rows() != b.Rows() || a.Fields[1].At(700) != b.Fields[1].At(700) {
+			t.Fatalf("the answer from memory differs in frame %d", i)
 		}
+	}
+	// A minute later, the range slid by a minute: one call a stream.
+	*clock = clock.Add(time.Minute)
+	e.sim.Reset()
+	slid := day("C", map[string]any{"streamId": "live_1,live_2"})
+	if got := e.sim.Calls(); got != 2 {
+		t.Fatalf("the refresh a minute later made %d upstream calls, want 1 a stream", got)
+	}
+	want := e.sim.Expected("live_1", clock.Add(-24*time.Hour).Truncate(time.Minute).Add(time.Minute), clock.Truncate(time.Minute).Add(time.Minute))
+	f := slid.Frames[0]
+	if f.Rows() != len(want) || !f.Fields[0].At(0).(time.Time).Equal(want[0].Time) || f.Fields[1].At(f.Rows()-1).(float64) != want[len(want)-1].Bandwidth {
+		t.Fatalf("the slid range has %d rows from %v", f.Rows(), f.Fields[0].At(0))
+	}
+}
+
+// At any time of day, the refresh a minute later is one call a stream: also
+// in the first settle minutes of a cell, when the unsettled tail spans two
+// cells, and at the edge of a cell.
+func TestSlidingRefreshIsOneCallAtAnyTimeOfDay(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	starts := []time.Time{
+		testNow.Truncate(2 * time.Hour),                                  // on a cell boundary
+		testNow.Truncate(2 * time.Hour).Add(-time.Second),                // a second before one
+		testNow.Truncate(2 * time.Hour).Add(7*time.Minute + time.Second), // inside the settle time of the new cell
+	}
+	for range 12 {
+		starts = append(starts, testNow.Add(time.Duration(rng.Int64N(int64(24*time.Hour)))).Truncate(time.Second))
+	}
+	for _, start := range starts {
+		e, clock := clockEnv(t, start)
+		for step := range 4 {
+			e.sim.Reset()
+			resp := e.query(t, dq("A", clock.Add(-24*time.Hour), *clock, map[string]any{"streamId": "live_3"}))
+			if r := resp.Responses["A"]; r.Error != nil || r.Frames[0].Rows() != 1440 {
+				t.Fatalf("at %s: %v, %d rows", clock.Format(time.TimeOnly), r.Error, r.Frames[0].Rows())
+			}
+			if got := e.sim.Calls(); step > 0 && got != 1 {
+				t.Fatalf("refresh at %s made %d upstream calls, want 1 (requests %+v)", clock.Format(time.TimeOnly), got, e.sim.Requests())
+			}
+			*clock = clock.Add(time.Minute)
+		}
+	}
+}
+
+// Changing a data source's settings makes Grafana create a new instance:
+// it starts with nothing remembered, so no answer of the old settings shows.
+func TestANewInstanceRemembersNothing(t *testing.T) {
+	e := newEnv(t, nil)
+	e.query(t, dq("A", testNow.Add(-6*time.Hour), testNow, map[string]any{"streamId": "live_1"}))
+	e.sim.Reset()
+	other := e.open(t, testCmd, testKey, map[string]any{"timezone": "Asia/Shanghai", "maxStreams": 5})
+	resp, err := other.QueryData(context.Background(), &backend.QueryDataRequest{Queries: []backend.DataQuery{
+		dq("A", testNow.Add(-6*time.Hour), testNow, map[string]any{"streamId": "live_1"}),
+	}})
+	if err != nil || resp.Responses["A"].Error != nil {
+		t.Fatal(err, resp.Responses["A"].Error)
+	}
+	if e.sim.Calls() != 4 {
+		t.Fatalf("the new instance made %d upstream calls, want all 4", e.sim.Calls())
 	}
 }

@@ -26,6 +26,10 @@ const (
 	// MaxMaxRequestsPerSecond is far above what the legacy API is polled
 	// at; 0, the default, means no rate limit beyond Max concurrency.
 	MaxMaxRequestsPerSecond = 500
+	DefaultCacheMegabytes   = 64
+	MaxCacheMegabytes       = 4096
+	DefaultSettleMinutes    = 15
+	MaxSettleMinutes        = 120
 )
 
 // jsonData is the data source's jsonData as Grafana stores it.
@@ -37,6 +41,8 @@ type jsonData struct {
 	MaxStreams     flexCount `json:"maxStreams"`
 	TimeoutSeconds flexCount `json:"timeoutSeconds"`
 	MaxRequestsPS  flexCount `json:"maxRequestsPerSecond"`
+	CacheMB        flexCount `json:"cacheMegabytes"`
+	SettleMinutes  flexCount `json:"settleMinutes"`
 }
 
 // Settings are the checked settings of one data source.
@@ -49,7 +55,11 @@ type Settings struct {
 	Timeout        time.Duration
 	// MaxRequestsPerSecond bounds the rate of upstream requests; 0: no bound.
 	MaxRequestsPerSecond int
-	APIKey               string
+	// CacheBytes bounds the memory of the minutes kept per data source.
+	CacheBytes int64
+	// Settle is how long after a minute Tencent may still revise it.
+	Settle time.Duration
+	APIKey string
 }
 
 // ParseSettings reads and checks the settings. Every problem is reported
@@ -113,6 +123,8 @@ func ParseSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 	out.MaxStreams = count("maxStreams", jd.MaxStreams, DefaultMaxStreams, MaxMaxStreams)
 	out.Timeout = time.Duration(count("timeoutSeconds", jd.TimeoutSeconds, DefaultTimeoutSeconds, MaxTimeoutSeconds)) * time.Second
 	out.MaxRequestsPerSecond = countIn("maxRequestsPerSecond", jd.MaxRequestsPS, 0, 0, MaxMaxRequestsPerSecond)
+	out.CacheBytes = int64(count("cacheMegabytes", jd.CacheMB, DefaultCacheMegabytes, MaxCacheMegabytes)) << 20
+	out.Settle = time.Duration(count("settleMinutes", jd.SettleMinutes, DefaultSettleMinutes, MaxSettleMinutes)) * time.Minute
 
 	if len(errs) > 0 {
 		return out, &SettingsError{errs: errs}

@@ -166,6 +166,16 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
           'Max requests per second',
           `Requests to Tencent per second for this data source, all panels together, for accounts with a lower rate limit. Default: ${DEFAULTS.maxRequestsPerSecond} (no limit but the concurrency above), up to ${LIMITS.maxRequestsPerSecond.max}.`
         )}
+        {countField(
+          'cacheMegabytes',
+          'Memory for statistics (MB)',
+          `Minutes already fetched are kept in memory, per data source, so that refreshes ask Tencent only for what is new; the least recently used streams go first. Default: ${DEFAULTS.cacheMegabytes}, from ${LIMITS.cacheMegabytes.min} to ${LIMITS.cacheMegabytes.max}.`
+        )}
+        {countField(
+          'settleMinutes',
+          'Settle time (minutes)',
+          `Tencent may still revise the newest minutes; minutes younger than this are fetched again, at most once a minute. Default: ${DEFAULTS.settleMinutes}, from ${LIMITS.settleMinutes.min} to ${LIMITS.settleMinutes.max}.`
+        )}
       </Collapse>
     </Stack>
   );

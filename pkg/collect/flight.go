@@ -1,4 +1,4 @@
-package windowcache
+package collect
 
 import (
 	"context"

@@ -1,0 +1,396 @@
+package collect
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
+)
+
+// Store keeps the minutes the upstream has answered, per domain and stream,
+// so that a query asks only for the minutes it lacks. Its unit is the
+// two-hour grid cell: a range that starts inside a cell gets the whole cell
+// (within retention), so that the next refresh, which starts a minute later,
+// finds it. Minutes younger than the settle time are asked for again, at
+// most once a wall-clock minute (the upstream refreshes once a minute), and
+// the whole unsettled tail of a range, across a cell boundary if need be, is
+// one request.
+type Store struct {
+	src      Source
+	settle   time.Duration
+	now      func() time.Time
+	maxBytes int64
+
+	mu      sync.Mutex
+	streams *lru.Cache[streamKey, *stream]
+	bytes   int64
+
+	flights flights[lvb.Query, *lvb.Result]
+
+	fetches, shared, served atomic.Int64
+}
+
+// Defaults of the store's settings.
+const (
+	DefaultSettle   = 15 * time.Minute
+	DefaultMaxBytes = 64 << 20
+)
+
+const (
+	cellMinutes = int(planner.Span / time.Minute)
+	// cellBytes is what one cell costs in memory, for the bound.
+	cellBytes = int64(cellMinutes)*(72+1) + 160
+)
+
+// NewStore remembers what src answers, in at most maxBytes of memory; a
+// minute younger than settle may still change. now is time.Now when nil.
+func NewStore(src Source, settle time.Duration, maxBytes int64, now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	if settle <= 0 {
+		settle = DefaultSettle
+	}
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	// The count bound is never the one that bites: bytes are.
+	l, _ := lru.New[streamKey, *stream](1 << 20)
+	return &Store{src: src, settle: settle, now: now, maxBytes: maxBytes, streams: l}
+}
+
+// StoreStats are counters since the store was made.
+type StoreStats struct {
+	Fetches int64 // requests sent upstream
+	Shared  int64 // answers taken from another query's request in flight
+	Served  int64 // minutes answered from memory
+	Bytes   int64 // memory held, by the store's own reckoning
+}
+
+// Stats returns the counters.
+func (s *Store) Stats() StoreStats {
+	s.mu.Lock()
+	b := s.bytes
+	s.mu.Unlock()
+	return StoreStats{Fetches: s.fetches.Load(), Shared: s.shared.Load(), Served: s.served.Load(), Bytes: b}
+}
+
+type streamKey struct{ domain, stream string }
+
+type stream struct {
+	mu    sync.Mutex
+	cells map[int64]*cell
+}
+
+// cell holds the minutes of one grid cell. Minutes in [cov0, cov1) are
+// known: present, or absent because the upstream had nothing for them.
+type cell struct {
+	start      time.Time
+	points     [cellMinutes]lvb.Point
+	present    [cellMinutes]bool
+	cov0, cov1 time.Time
+	fetchedAt  time.Time
+	settledTo  time.Time // known minutes before this are final
+	sum        lvb.Num   // sum_info of one answer for the whole, ended, settled cell
+	noSum      int       // answers for this cell that came without sum_info
+}
+
+func (c *cell) index(m time.Time) int { return int(m.Sub(c.start) / time.Minute) }
+
+// ok tells whether minute m can be answered from memory at now.
+func (c *cell) ok(m, now time.Time) bool {
+	if c == nil || m.Before(c.cov0) || !m.Before(c.cov1) {
+		return false
+	}
+	return m.Before(c.settledTo) || c.fetchedAt.Truncate(time.Minute).Equal(now.Truncate(time.Minute))
+}
+
+// Range answers the minutes [from, to) of one stream, fetching what memory
+// lacks. windows are the planner's windows of the range, by which failures
+// are reported; likely is the zone shift to prefer (see Job).
+func (s *Store) Range(ctx context.Context, domain, streamID string, from, to time.Time, windows []planner.Window, likely time.Duration) Series {
+	out := Series{Domain: domain, StreamID: streamID, Windows: len(windows)}
+	if !to.After(from) {
+		return out
+	}
+	st := s.stream(domain, streamID)
+	now := s.now()
+	fetches := s.plan(st, from, to, now)
+
+	answers := make([]answer, len(fetches))
+	var wg sync.WaitGroup
+	for i, f := range fetches {
+		wg.Go(func() {
+			q := lvb.Query{Start: f.Start, End: f.End, Domain: domain, StreamID: streamID}
+			res, shared, err := s.flights.do(ctx, q, func(ctx context.Context) (*lvb.Result, error) {
+				s.fetches.Add(1)
+				return s.src.PlayStatHistory(ctx, q)
+			})
+			if shared {
+				s.shared.Add(1)
+			}
+			answers[i] = answer{res: res, err: err}
+		})
+	}
+	wg.Wait()
+
+	// Account for what came back, as the window it was asked for.
+	d := &out.Dropped
+	for i, a := range answers {
+		f := fetches[i]
+		if a.err != nil {
+			for _, w := range windows {
+				if !w.End.Before(f.Start) && !f.End.Before(w.Start) && !failed(out.Failures, w) {
+					out.Failures = append(out.Failures, Failure{Window: w, Err: a.err})
+				}
+			}
+			continue
+		}
+		points := account(f, a.res, d)
+		s.apply(st, f, a.res, points, now)
+	}
+	if d.Outside > 0 {
+		d.Shift = zoneShift(fetches, answers, likely)
+	}
+	s.read(st, from, to, now, &out)
+	s.account(st)
+	return out
+}
+
+func failed(fs []Failure, w planner.Window) bool {
+	for _, f := range fs {
+		if f.Window == w {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Store) stream(domain, streamID string) *stream {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := streamKey{domain, streamID}
+	if st, ok := s.streams.Get(k); ok {
+		return st
+	}
+	st := &stream{cells: map[int64]*cell{}}
+	s.streams.Add(k, st)
+	return st
+}
+
+// plan lists the requests [Start, End] (whole seconds, inclusive) that
+// bring the range's minutes into memory.
+func (s *Store) plan(st *stream, from, to, now time.Time) []planner.Window {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	nowSec := now.Truncate(time.Second)
+	edge := ceilMinute(now.Add(-planner.Retention + planner.RetentionMargin))
+	var out []planner.Window
+	for start := from.Truncate(planner.Span); start.Before(to); start = start.Add(planner.Span) {
+		c := st.cells[start.Unix()]
+		first, need := time.Time{}, false
+		for m := maxTime(from, start); m.Before(to) && m.Before(start.Add(planner.Span)); m = m.Add(time.Minute) {
+			if !c.ok(m, now) {
+				first, need = m, true
+				break
+			}
+		}
+		if !need {
+			continue
+		}
+		// A cell asked for the first time is asked for whole (within
+		// retention), so that the next range, a minute later, finds it.
+		if c == nil || first.Before(c.cov0) || c.cov1.Before(first) {
+			first = maxTime(start, edge)
+		}
+		w := planner.Window{Start: first, End: minTime(start.Add(planner.Span-time.Second), nowSec)}
+		if !w.End.After(w.Start) {
+			continue
+		}
+		// The unsettled tail of one cell and the start of the next are
+		// one request when together they fit the upstream's span.
+		if n := len(out); n > 0 && out[n-1].End.Add(time.Second).Equal(w.Start) && w.End.Sub(out[n-1].Start) < planner.Span {
+			out[n-1].End = w.End
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// apply puts the points of an answer for f into their cells.
+func (s *Store) apply(st *stream, f planner.Window, res *lvb.Result, points []lvb.Point, now time.Time) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	end := f.End.Add(time.Second) // exclusive
+	for start := f.Start.Truncate(planner.Span); start.Before(end); start = start.Add(planner.Span) {
+		c := st.cells[start.Unix()]
+		if c == nil {
+			c = &cell{start: start}
+			st.cells[start.Unix()] = c
+		}
+		a, b := maxTime(f.Start, start), minTime(end, start.Add(planner.Span))
+		// Minutes asked for again are replaced, vanished ones included.
+		for m := ceilMinute(a); m.Before(b); m = m.Add(time.Minute) {
+			c.present[c.index(m)] = false
+		}
+		if c.cov1.Before(a) || c.cov0.After(b) || c.cov0.Equal(c.cov1) {
+			c.cov0, c.cov1 = a, b
+		} else {
+			c.cov0, c.cov1 = minTime(c.cov0, a), maxTime(c.cov1, b)
+		}
+		c.fetchedAt = now
+		c.settledTo = maxTime(c.settledTo, now.Add(-s.settle))
+		c.sum = lvb.Num{}
+		whole := a.Equal(start) && b.Equal(start.Add(planner.Span)) && f.Start.Equal(a) && end.Equal(b)
+		if whole && !b.After(now.Add(-s.settle)) && res.SumFlux.Valid {
+			c.sum = res.SumFlux
+		}
+		if !res.SumFlux.Valid && !res.Empty {
+			c.noSum++
+		}
+	}
+	for _, p := range points {
+		c := st.cells[p.Time.Truncate(planner.Span).Unix()]
+		if c == nil {
+			continue // outside every cell asked for: account has counted it
+		}
+		i := c.index(p.Time)
+		c.points[i], c.present[i] = p, true
+	}
+}
+
+// read fills out with the range's minutes from memory, and its flux total:
+// the upstream's sum_info for a whole cell that has one, the minutes' flux
+// for the rest.
+func (s *Store) read(st *stream, from, to, now time.Time, out *Series) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	n := int(to.Sub(from) / time.Minute)
+	out.Points = make([]lvb.Point, 0, n)
+	var served int64
+	for start := from.Truncate(planner.Span); start.Before(to); start = start.Add(planner.Span) {
+		c := st.cells[start.Unix()]
+		if c == nil {
+			continue
+		}
+		a, b := maxTime(from, start), minTime(to, start.Add(planner.Span))
+		whole := a.Equal(start) && b.Equal(start.Add(planner.Span))
+		var flux float64
+		for m := a; m.Before(b); m = m.Add(time.Minute) {
+			i := c.index(m)
+			if !c.present[i] || m.Before(c.cov0) || !m.Before(c.cov1) {
+				continue
+			}
+			p := c.points[i]
+			out.Points = append(out.Points, p)
+			if p.Flux.Valid {
+				flux += p.Flux.Value
+			}
+			served++
+		}
+		if whole && c.sum.Valid {
+			out.SumFlux += c.sum.Value
+		} else {
+			out.SumFlux += flux
+		}
+		if c.noSum > 0 && whole {
+			out.SumFluxEstimated++
+		}
+	}
+	s.served.Add(served)
+}
+
+// account drops the oldest streams while the store holds more than its bound,
+// and the cells that have left retention.
+func (s *Store) account(st *stream) {
+	st.mu.Lock()
+	oldest := s.now().Add(-planner.Retention - planner.Span).Unix()
+	for k := range st.cells {
+		if k < oldest {
+			delete(st.cells, k)
+		}
+	}
+	st.mu.Unlock()
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var total int64
+	for _, k := range s.streams.Keys() {
+		if other, ok := s.streams.Peek(k); ok {
+			total += other.size()
+		}
+	}
+	for total > s.maxBytes && s.streams.Len() > 1 {
+		_, old, ok := s.streams.RemoveOldest()
+		if !ok {
+			break
+		}
+		total -= old.size()
+	}
+	s.bytes = total
+}
+
+func (st *stream) size() int64 {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return int64(len(st.cells)) * cellBytes
+}
+
+// account returns the points of res that lie in w, one a minute, sorted,
+// and counts what it leaves out in d.
+func account(w planner.Window, res *lvb.Result, d *Dropped) []lvb.Point {
+	if res.Rejected > 0 {
+		if d.Unreadable == 0 {
+			d.UnreadableExample = res.RejectedExample
+		}
+		d.Unreadable += res.Rejected
+	}
+	points := make([]lvb.Point, 0, len(res.Points))
+	for _, p := range res.Points {
+		p.Time = p.Time.Truncate(time.Minute)
+		if w.Contains(p.Time) {
+			points = append(points, p)
+			continue
+		}
+		if d.Outside == 0 {
+			d.OutsideExample = Stray{Time: p.Time, Window: w}
+		}
+		d.Outside++
+	}
+	kept := sortUnique(points)
+	if dup := len(points) - len(kept); dup > 0 {
+		if d.Duplicates == 0 {
+			d.DuplicateExample = firstRepeat(points)
+		}
+		d.Duplicates += dup
+	}
+	return kept
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func ceilMinute(t time.Time) time.Time {
+	f := t.Truncate(time.Minute)
+	if f.Before(t) {
+		return f.Add(time.Minute)
+	}
+	return f
+}
