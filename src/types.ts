@@ -22,6 +22,8 @@ export interface LvbQuery extends DataQuery {
   streamId?: string;
   /** Metric names, or template variables that become them. */
   metrics?: string[];
+  /** How bandwidth and viewers are combined in buckets of a long range: 'max' (default) or 'avg'. */
+  aggregation?: string;
 }
 
 export const QUERY_TYPES: Array<{ value: QueryType; label: string; description: string }> = [
@@ -35,6 +37,15 @@ export const QUERY_TYPES: Array<{ value: QueryType; label: string; description: 
     label: 'Summary',
     description: 'One row per stream: total flux, peak and 95th-percentile bandwidth, viewers',
   },
+];
+
+export const AGGREGATIONS: Array<{ value: string; label: string; description: string }> = [
+  {
+    value: 'max',
+    label: 'Peak (max)',
+    description: 'The highest minute of each bucket: the peaks that billing and capacity follow',
+  },
+  { value: 'avg', label: 'Average', description: 'The mean of the minutes of each bucket' },
 ];
 
 export const METRIC_LABELS: Record<Metric, { label: string; description: string }> = {

@@ -248,9 +248,11 @@ func TestSummaryEmptyAndRetentionOverThePluginProtocol(t *testing.T) {
 		}
 	}
 
+	every := q("R", to.Add(-20*24*time.Hour), to, `{"streamId":"live_2","metrics":["bandwidth"]}`)
+	every.MaxDataPoints = 100_000 // every minute, not buckets
 	resp := h.query(t, s,
 		q("E", to.Add(-5*time.Hour), to, `{"streamId":"no_such_stream"}`),
-		q("R", to.Add(-20*24*time.Hour), to, `{"streamId":"live_2","metrics":["bandwidth"]}`),
+		every,
 		q("X", to.Add(-time.Hour), to, `{"streamId":`),
 	)
 	er := resp.Responses["E"]

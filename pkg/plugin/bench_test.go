@@ -85,7 +85,7 @@ func BenchmarkFrames(b *testing.B) {
 	b.Run("timeseries/15d/20streams", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if f := timeSeriesFrames(q, series, func() *data.FrameMeta { return &data.FrameMeta{} }); len(f) != 60 {
+			if f := timeSeriesFrames(q, series, func() *data.FrameMeta { return &data.FrameMeta{} }, 0); len(f) != 60 {
 				b.Fatal(len(f))
 			}
 		}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/budget"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/downsample"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
 )
@@ -135,9 +136,11 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 	resp := backend.NewQueryDataResponse()
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	// Alert rules judge raw minutes, never buckets, whatever they ask for.
+	fromAlert := req.Headers["FromAlert"] == "true"
 	for _, q := range req.Queries {
 		wg.Go(func() {
-			r := d.query(ctx, q)
+			r := d.query(ctx, q, fromAlert)
 			mu.Lock()
 			resp.Responses[q.RefID] = r
 			mu.Unlock()
@@ -147,7 +150,7 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 	return resp, nil
 }
 
-func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) backend.DataResponse {
+func (d *Datasource) query(ctx context.Context, dq backend.DataQuery, fromAlert bool) backend.DataResponse {
 	logger := log.DefaultLogger.FromContext(ctx)
 	if d.settingsErr != nil {
 		return badRequest(d.settingsErr)
@@ -199,7 +202,11 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) backend.Da
 			}
 		}
 	}
-	executed := d.describe(q, plan)
+	var width time.Duration
+	if q.Type == QueryTypeTimeSeries && !fromAlert {
+		width = downsample.Width(int(plan.To.Sub(plan.From)/time.Minute), int(dq.MaxDataPoints), dq.Interval, plan.To.Sub(plan.From))
+	}
+	executed := d.describe(q, plan, width, dq.MaxDataPoints)
 	meta := func() *data.FrameMeta {
 		return &data.FrameMeta{ExecutedQueryString: executed, Notices: append([]data.Notice(nil), notices...)}
 	}
@@ -219,7 +226,7 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) backend.Da
 	case QueryTypeSummary:
 		resp.Frames = data.Frames{summaryFrame(series, meta())}
 	default:
-		resp.Frames = timeSeriesFrames(q, series, meta)
+		resp.Frames = timeSeriesFrames(q, series, meta, width)
 	}
 	switch {
 	case zoneErr != nil:
@@ -246,7 +253,7 @@ func badRequest(err error) backend.DataResponse {
 
 // describe is what the query inspector shows as the executed query: what
 // was asked, never the key or a signature.
-func (d *Datasource) describe(q Query, plan planner.Plan) string {
+func (d *Datasource) describe(q Query, plan planner.Plan, width time.Duration, maxPoints int64) string {
 	streams := strings.Join(q.Streams, ",")
 	if streams == "" {
 		streams = "(all streams)"
@@ -258,10 +265,19 @@ func (d *Datasource) describe(q Query, plan planner.Plan) string {
 	if len(plan.Windows) == 0 {
 		return fmt.Sprintf("%s cmd=%s domain=%s stream_id=%s: nothing to fetch", lvb.Interface, d.settings.Cmd, domain, streams)
 	}
-	return fmt.Sprintf("%s cmd=%s domain=%s stream_id=%s from %s to %s in %d windows of at most %s",
+	s := fmt.Sprintf("%s cmd=%s domain=%s stream_id=%s from %s to %s: %d minutes a stream, in two-hour windows",
 		lvb.Interface, d.settings.Cmd, domain, streams,
 		plan.From.In(d.settings.Location).Format(time.DateTime), plan.To.In(d.settings.Location).Format(time.DateTime),
-		len(plan.Windows)*len(q.Streams), planner.Span)
+		int(plan.To.Sub(plan.From)/time.Minute))
+	if width > 0 {
+		by := "maximum"
+		if q.Aggregation == downsample.Avg {
+			by = "average"
+		}
+		s += fmt.Sprintf("; shown in %d-minute buckets (flux summed, bandwidth and online by %s) to fit the panel's %d points",
+			int(width/time.Minute), by, maxPoints)
+	}
+	return s
 }
 
 // errorResponse marks upstream and network failures as downstream errors

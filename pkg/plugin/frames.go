@@ -8,6 +8,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/downsample"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/stats"
 )
@@ -55,17 +56,20 @@ func streamTitle(s *collect.Series) string {
 }
 
 // timeSeriesFrames answers one frame per stream and metric, in the
-// time-series-multi shape of Grafana's data plane contract.
-func timeSeriesFrames(q Query, series []collect.Series, meta func() *data.FrameMeta) data.Frames {
+// time-series-multi shape of Grafana's data plane contract, in buckets of
+// width when width is more than a minute.
+func timeSeriesFrames(q Query, series []collect.Series, meta func() *data.FrameMeta, width time.Duration) data.Frames {
 	frames := make(data.Frames, 0, len(series)*len(q.Metrics))
+	step := max(width, time.Minute)
 	for i := range series {
 		s := &series[i]
-		times := make([]time.Time, len(s.Points))
-		for j := range s.Points {
-			times[j] = s.Points[j].Time
+		points := downsample.Buckets(s.Points, width, q.Aggregation)
+		times := make([]time.Time, len(points))
+		for j := range points {
+			times[j] = points[j].Time
 		}
 		for _, metric := range q.Metrics {
-			value := valueField(metric, s.Points)
+			value := valueField(metric, points)
 			value.Labels = seriesLabels(s)
 			value.Config = &data.FieldConfig{
 				Unit:              metricUnits[metric],
@@ -74,7 +78,7 @@ func timeSeriesFrames(q Query, series []collect.Series, meta func() *data.FrameM
 			if metric != MetricOnline {
 				value.Config.Decimals = ptr(uint16(3))
 			}
-			f := data.NewFrame(metric, timeField(times), value)
+			f := data.NewFrame(metric, timeField(times, step), value)
 			f.Meta = meta()
 			f.Meta.Type = data.FrameTypeTimeSeriesMulti
 			f.Meta.TypeVersion = data.FrameTypeVersion{0, 1}
@@ -84,17 +88,15 @@ func timeSeriesFrames(q Query, series []collect.Series, meta func() *data.FrameM
 	return frames
 }
 
-// minuteMs is the data's resolution, in the unit of FieldConfig.Interval.
-const minuteMs = float64(time.Minute / time.Millisecond)
-
-// timeField carries the data's one-minute interval in its config. Missing
+// timeField carries the data's interval (a minute, or the bucket width) in
+// its config, in milliseconds. Missing
 // minutes (a stream that stopped) are not rows at all; with the interval
 // known, Grafana's time-series panel inserts nulls where rows are further
 // apart than a minute and draws a gap instead of a line across it, unless
 // the panel's "Connect null values" says otherwise. No zero is invented.
-func timeField(times []time.Time) *data.Field {
+func timeField(times []time.Time, step time.Duration) *data.Field {
 	f := data.NewField("time", nil, times)
-	f.Config = &data.FieldConfig{Interval: minuteMs}
+	f.Config = &data.FieldConfig{Interval: float64(step / time.Millisecond)}
 	return f
 }
 

@@ -276,7 +276,9 @@ func TestBadQueriesFailAloneWithClearErrors(t *testing.T) {
 
 func TestRetentionNoticeOnTwentyDays(t *testing.T) {
 	e := newEnv(t, map[string]any{"maxConcurrency": 4})
-	resp := e.query(t, dq("A", testNow.Add(-20*24*time.Hour), testNow, map[string]any{"streamId": "live_2", "metrics": []string{"bandwidth"}}))
+	q := dq("A", testNow.Add(-20*24*time.Hour), testNow, map[string]any{"streamId": "live_2", "metrics": []string{"bandwidth"}})
+	q.MaxDataPoints = 100_000 // every minute, not buckets
+	resp := e.query(t, q)
 	r := resp.Responses["A"]
 	if r.Error != nil {
 		t.Fatal(r.Error)

@@ -12,6 +12,8 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"golang.org/x/net/idna"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/downsample"
 )
 
 // Limits of the query's free-text fields. A host name has at most 253
@@ -46,14 +48,18 @@ type queryModel struct {
 	Domain    string      `json:"domain"`
 	StreamID  string      `json:"streamId"`
 	Metrics   flexStrings `json:"metrics"`
+	// Aggregation combines bandwidth and viewers when a long range is
+	// shown in buckets wider than a minute: "max" (default) or "avg".
+	Aggregation string `json:"aggregation"`
 }
 
 // Query is a checked query.
 type Query struct {
 	Type    string
 	Domain  string
-	Streams []string // "" alone stands for the total of all streams
-	Metrics []string
+	Streams     []string // "" alone stands for the total of all streams
+	Metrics     []string
+	Aggregation downsample.Aggregation
 }
 
 // ParseQuery reads and checks one query of a request.
@@ -106,6 +112,9 @@ func ParseQuery(q backend.DataQuery, maxStreams int) (Query, error) {
 		if !slices.Contains(out.Metrics, name) {
 			out.Metrics = append(out.Metrics, name)
 		}
+	}
+	if out.Aggregation, err = downsample.Parse(strings.ToLower(strings.TrimSpace(m.Aggregation))); err != nil {
+		return Query{}, err
 	}
 	if len(out.Metrics) == 0 {
 		out.Metrics = AllMetrics

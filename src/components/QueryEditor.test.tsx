@@ -1,4 +1,5 @@
 import React, { useState } from 'react';
+import { FieldType, getDefaultTimeRange, LoadingState, toDataFrame } from '@grafana/data';
 import { setTemplateSrv } from '@grafana/runtime';
 import { render, screen } from '@testing-library/react';
 import { userEvent as userEventLib } from '@testing-library/user-event';
@@ -90,6 +91,29 @@ describe('QueryEditor', () => {
     await userEvent.click(await screen.findByText('Summary'));
     expect(last().queryType).toBe('summary');
     expect(screen.queryByLabelText('Metrics')).not.toBeInTheDocument();
+  });
+
+  it('chooses how long ranges are combined, and says what the last answer was shown in', async () => {
+    const { last } = renderEditor({ refId: 'A', streamId: 'live_1' });
+    expect(screen.getByText('Peak (max)')).toBeInTheDocument();
+    expect(screen.getByTestId('lvb-resolution')).toHaveTextContent('every minute');
+    await userEvent.click(screen.getByLabelText('Long ranges'));
+    await userEvent.click(await screen.findByText('Average'));
+    expect(last().aggregation).toBe('avg');
+
+    const bucketed = toDataFrame({
+      fields: [{ name: 'time', type: FieldType.time, values: [0], config: { interval: 1320000 } }],
+    });
+    render(
+      <QueryEditor
+        query={{ refId: 'B' }}
+        datasource={datasource}
+        onChange={() => {}}
+        onRunQuery={() => {}}
+        data={{ series: [bucketed], state: LoadingState.Done, timeRange: getDefaultTimeRange() }}
+      />
+    );
+    expect(screen.getAllByTestId('lvb-resolution')[1]).toHaveTextContent('22-minute buckets');
   });
 
   it('shows a saved query as it was saved', () => {

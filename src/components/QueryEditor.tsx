@@ -6,7 +6,7 @@ import { QueryEditorProps, SelectableValue } from '@grafana/data';
 import { InlineField, InlineFieldRow, Input, MultiSelect, Select } from '@grafana/ui';
 
 import { DataSource } from '../datasource';
-import { ALL_METRICS, LvbOptions, LvbQuery, METRIC_LABELS, QUERY_TYPES } from '../types';
+import { AGGREGATIONS, ALL_METRICS, LvbOptions, LvbQuery, METRIC_LABELS, QUERY_TYPES } from '../types';
 
 type Props = QueryEditorProps<DataSource, LvbQuery, LvbOptions>;
 
@@ -20,7 +20,7 @@ function splitStreams(value: string | undefined): string[] {
     .filter((s) => s !== '');
 }
 
-export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) {
+export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: Props) {
   const variables = safeVariableNames(datasource);
   const variableOptions: Array<SelectableValue<string>> = variables.map((v) => ({
     label: v,
@@ -146,8 +146,38 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
           </InlineField>
         </InlineFieldRow>
       )}
+      {queryType !== 'summary' && (
+        <InlineFieldRow>
+          <InlineField
+            label="Long ranges"
+            labelWidth={LABEL_WIDTH}
+            tooltip="When a range has more minutes than the panel can draw, minutes are combined into buckets of the panel's interval. Flux is always summed; this chooses how bandwidth and viewers are combined. Alert rules and summaries always use every minute."
+          >
+            <Select
+              inputId="lvb-aggregation"
+              width={24}
+              options={AGGREGATIONS}
+              value={query.aggregation || 'max'}
+              onChange={(v: SelectableValue<string>) => commit({ ...query, aggregation: v.value })}
+            />
+          </InlineField>
+          <InlineField label="Resolution" labelWidth={LABEL_WIDTH} tooltip="What the last answer was shown in">
+            <span className="gf-form-label" data-testid="lvb-resolution">
+              {resolution(data?.series?.[0]?.fields?.[0]?.config?.interval)}
+            </span>
+          </InlineField>
+        </InlineFieldRow>
+      )}
     </>
   );
+}
+
+/** Says what the time field's interval (milliseconds) means for the panel. */
+function resolution(intervalMs: number | null | undefined): string {
+  if (!intervalMs || intervalMs <= 60000) {
+    return 'every minute';
+  }
+  return `${Math.round(intervalMs / 60000)}-minute buckets`;
 }
 
 /** Outside a dashboard (a bare test page, say) there may be no template service. */

@@ -1,0 +1,131 @@
+// Package downsample combines per-minute statistics into wider buckets for
+// long ranges, so that a panel receives no more points than it can draw,
+// while totals stay exact: flux is summed, bandwidth and viewers are taken
+// by maximum (the peaks that matter for live streaming and billing) or by
+// average.
+package downsample
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+)
+
+// Aggregation is how bandwidth and viewers are combined in a bucket.
+type Aggregation string
+
+const (
+	Max Aggregation = "max"
+	Avg Aggregation = "avg"
+)
+
+// Parse reads an aggregation name; empty is Max.
+func Parse(s string) (Aggregation, error) {
+	switch Aggregation(s) {
+	case "", Max:
+		return Max, nil
+	case Avg:
+		return Avg, nil
+	}
+	return "", fmt.Errorf("aggregation %q is unknown: use %q or %q", s, Max, Avg)
+}
+
+// Width is the bucket width for showing span in at most maxPoints points:
+// Grafana's interval rounded up to whole minutes, widened if it would still
+// give too many. It is 0 when no downsampling is needed.
+func Width(points, maxPoints int, interval, span time.Duration) time.Duration {
+	if maxPoints <= 0 || points <= maxPoints {
+		return 0
+	}
+	w := max(ceil(interval), time.Minute)
+	w = max(w, ceil(time.Duration(int64(span)/int64(maxPoints))))
+	// A bucket boundary every w since the epoch leaves one more bucket
+	// than span/w when the range is not aligned; widen until it fits.
+	for int64(span/w)+1 > int64(maxPoints) {
+		w += time.Minute
+	}
+	if w <= time.Minute {
+		return 0
+	}
+	return w
+}
+
+func ceil(d time.Duration) time.Duration {
+	if r := d % time.Minute; r != 0 {
+		d += time.Minute - r
+	}
+	return d
+}
+
+// Buckets combines sorted points into buckets of width, aligned to the
+// epoch so that they do not move when the range slides. A bucket's time is
+// its start; a metric no point of the bucket carries stays null.
+func Buckets(points []lvb.Point, width time.Duration, agg Aggregation) []lvb.Point {
+	if width <= 0 || len(points) == 0 {
+		return points
+	}
+	out := make([]lvb.Point, 0, len(points)/int(width/time.Minute)+2)
+	var b bucket
+	for i := range points {
+		p := &points[i]
+		start := p.Time.Truncate(width)
+		if b.n > 0 && !start.Equal(b.start) {
+			out = append(out, b.point(agg))
+			b = bucket{}
+		}
+		b.add(start, p)
+	}
+	if b.n > 0 {
+		out = append(out, b.point(agg))
+	}
+	return out
+}
+
+type acc struct {
+	sum, max float64
+	n        int
+}
+
+func (a *acc) add(v lvb.Num) {
+	if !v.Valid {
+		return
+	}
+	if a.n == 0 || v.Value > a.max {
+		a.max = v.Value
+	}
+	a.sum += v.Value
+	a.n++
+}
+
+func (a *acc) by(agg Aggregation) lvb.Num {
+	switch {
+	case a.n == 0:
+		return lvb.Num{}
+	case agg == Avg:
+		return lvb.Num{Value: a.sum / float64(a.n), Valid: true}
+	}
+	return lvb.Num{Value: a.max, Valid: true}
+}
+
+type bucket struct {
+	start                   time.Time
+	n                       int
+	bandwidth, online, flux acc
+}
+
+func (b *bucket) add(start time.Time, p *lvb.Point) {
+	b.start = start
+	b.n++
+	b.bandwidth.add(p.Bandwidth)
+	b.online.add(p.Online)
+	b.flux.add(p.Flux)
+}
+
+func (b *bucket) point(agg Aggregation) lvb.Point {
+	flux := lvb.Num{}
+	if b.flux.n > 0 {
+		flux = lvb.Num{Value: b.flux.sum, Valid: true}
+	}
+	return lvb.Point{Time: b.start, Bandwidth: b.bandwidth.by(agg), Online: b.online.by(agg), Flux: flux}
+}
