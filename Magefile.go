@@ -115,10 +115,52 @@ func Demo() error {
 	return sh.RunV("go", args...)
 }
 
-// Bench runs the benchmarks and prints their figures: parsing a window, a
-// day's query cold and on refresh, and frames for the largest query.
+// Bench measures the plugin from outside, over the plugin protocol, against
+// the simulator with 50 ms latency (cmd/lvbbench: upstream calls, wall time
+// against the lower bound, points, peak memory), then runs the Go
+// benchmarks of parsing and frame building. BENCH_BASELINE=<git revision>
+// builds that revision's plugin too and measures both in the same run;
+// BENCH_ARGS passes flags to lvbbench (e.g. -skip-slide).
 func Bench() error {
+	mg.Deps(build.Build.Backend)
+	bin, err := executable()
+	if err != nil {
+		return err
+	}
+	args := []string{"run", "./cmd/lvbbench", "-plugin", bin}
+	if rev := os.Getenv("BENCH_BASELINE"); rev != "" {
+		base, err := buildRevision(rev)
+		if err != nil {
+			return err
+		}
+		args = append(args, "-baseline", base)
+	}
+	if err := sh.RunV("go", append(args, strings.Fields(os.Getenv("BENCH_ARGS"))...)...); err != nil {
+		return err
+	}
+	fmt.Println()
 	return sh.RunV("go", "test", "-run", "^$", "-bench", ".", "-benchmem", "./pkg/...")
+}
+
+// buildRevision builds the plugin binary of a git revision in a temporary
+// worktree and returns its path.
+func buildRevision(rev string) (string, error) {
+	dir, err := os.MkdirTemp("", "lvbstat-baseline")
+	if err != nil {
+		return "", err
+	}
+	tree := filepath.Join(dir, "tree")
+	if err := sh.RunV("git", "worktree", "add", "--detach", tree, rev); err != nil {
+		return "", err
+	}
+	defer sh.Run("git", "worktree", "remove", "--force", tree)
+	bin := filepath.Join(dir, "gpx_lvbstat_baseline")
+	cmd := exec.Command("go", "build", "-tags", "arrow_json_stdlib", "-o", bin, "./pkg")
+	cmd.Dir, cmd.Stdout, cmd.Stderr = tree, os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("building %s: %w", rev, err)
+	}
+	return bin, nil
 }
 
 // Simulator serves the endpoint simulator on 127.0.0.1:8099 for manual use;

@@ -77,6 +77,14 @@ func Start(binary, id string, logs io.Writer, env ...string) (*Plugin, error) {
 	return p, nil
 }
 
+// Pid is the plugin process's id, for reading its resource use.
+func (p *Plugin) Pid() int {
+	if rc := p.client.ReattachConfig(); rc != nil {
+		return rc.Pid
+	}
+	return 0
+}
+
 // Close stops the plugin process.
 func (p *Plugin) Close() { p.client.Kill() }
 

@@ -91,6 +91,8 @@ type Simulator struct {
 	faults   Faults
 	requests []Request
 	calls    int
+	inFlight int
+	peak     int
 	distinct map[Request]bool // requests answered before, by window, stream and domain
 	second   int64
 	inSecond int
@@ -128,7 +130,7 @@ func (s *Simulator) Requests() []Request {
 func (s *Simulator) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.calls, s.distinct, s.requests = 0, nil, nil
+	s.calls, s.distinct, s.requests, s.peak = 0, nil, nil, s.inFlight
 }
 
 func (s *Simulator) now() time.Time {
@@ -144,8 +146,22 @@ type answer struct {
 	Output  any    `json:"output"`
 }
 
+// Peak is the most requests the simulator has held at once since Reset.
+func (s *Simulator) Peak() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peak
+}
+
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
+	s.inFlight++
+	s.peak = max(s.peak, s.inFlight)
+	defer func() {
+		s.mu.Lock()
+		s.inFlight--
+		s.mu.Unlock()
+	}()
 	s.calls++
 	f := s.faults
 	if f.HTTPFailures != 0 {

@@ -30,7 +30,7 @@ type Store struct {
 	streams *lru.Cache[streamKey, *stream]
 	bytes   int64
 
-	flights flights[lvb.Query, *lvb.Result]
+	flights flights[lvb.Query, fetched]
 
 	fetches, shared, served atomic.Int64
 }
@@ -123,23 +123,40 @@ func (s *Store) Range(ctx context.Context, domain, streamID string, from, to tim
 	fetches := s.plan(st, from, to, now)
 
 	answers := make([]answer, len(fetches))
+	dropped := make([]Dropped, len(fetches))
 	var wg sync.WaitGroup
 	for i, f := range fetches {
 		wg.Go(func() {
 			q := lvb.Query{Start: f.Start, End: f.End, Domain: domain, StreamID: streamID}
-			res, shared, err := s.flights.do(ctx, q, func(ctx context.Context) (*lvb.Result, error) {
+			got, shared, err := s.flights.do(ctx, q, func(ctx context.Context) (fetched, error) {
+				// Another query may have brought these minutes in between
+				// this one's plan and now.
+				if st.known(f, now) {
+					return fetched{res: &lvb.Result{}}, nil
+				}
 				s.fetches.Add(1)
-				return s.src.PlayStatHistory(ctx, q)
+				res, err := s.src.PlayStatHistory(ctx, q)
+				if err != nil {
+					return fetched{}, err
+				}
+				// Into memory before the request counts as done, so that a
+				// query planning now finds the minutes either in flight or
+				// in memory, never in neither.
+				var got fetched
+				got.res = res
+				points := account(f, res, &got.dropped)
+				s.apply(st, f, res, points, now)
+				return got, nil
 			})
 			if shared {
 				s.shared.Add(1)
 			}
-			answers[i] = answer{res: res, err: err}
+			answers[i] = answer{res: got.res, err: err}
+			dropped[i] = got.dropped
 		})
 	}
 	wg.Wait()
 
-	// Account for what came back, as the window it was asked for.
 	d := &out.Dropped
 	for i, a := range answers {
 		f := fetches[i]
@@ -151,8 +168,7 @@ func (s *Store) Range(ctx context.Context, domain, streamID string, from, to tim
 			}
 			continue
 		}
-		points := account(f, a.res, d)
-		s.apply(st, f, a.res, points, now)
+		d.add(dropped[i])
 	}
 	if d.Outside > 0 {
 		d.Shift = zoneShift(fetches, answers, likely)
@@ -160,6 +176,28 @@ func (s *Store) Range(ctx context.Context, domain, streamID string, from, to tim
 	s.read(st, from, to, now, &out)
 	s.account(st)
 	return out
+}
+
+// fetched is one answer, already in memory, with what it could not show.
+type fetched struct {
+	res     *lvb.Result
+	dropped Dropped
+}
+
+// add counts o's rows into d, keeping d's examples where it has them.
+func (d *Dropped) add(o Dropped) {
+	if d.Outside == 0 {
+		d.OutsideExample = o.OutsideExample
+	}
+	if d.Duplicates == 0 {
+		d.DuplicateExample = o.DuplicateExample
+	}
+	if d.Unreadable == 0 {
+		d.UnreadableExample = o.UnreadableExample
+	}
+	d.Outside += o.Outside
+	d.Duplicates += o.Duplicates
+	d.Unreadable += o.Unreadable
 }
 
 func failed(fs []Failure, w planner.Window) bool {
@@ -221,6 +259,18 @@ func (s *Store) plan(st *stream, from, to, now time.Time) []planner.Window {
 		out = append(out, w)
 	}
 	return out
+}
+
+// known tells whether every minute of f is in memory, good at now.
+func (st *stream) known(f planner.Window, now time.Time) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for m := ceilMinute(f.Start); !m.After(f.End); m = m.Add(time.Minute) {
+		if !st.cells[m.Truncate(planner.Span).Unix()].ok(m, now) {
+			return false
+		}
+	}
+	return true
 }
 
 // apply puts the points of an answer for f into their cells.

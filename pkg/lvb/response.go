@@ -76,6 +76,9 @@ type rawPoint struct {
 	Bandwidth flexNum         `json:"bandwidth"`
 	Online    flexNum         `json:"online"`
 	Flux      flexNum         `json:"flux"`
+	// parsed is Time already read, by the scanner.
+	parsed  time.Time
+	hasTime bool
 }
 
 type rawSum struct {
@@ -99,18 +102,24 @@ type envelope struct {
 	Message string          `json:"message"`
 	ErrMsg  string          `json:"errmsg"`
 	Output  json.RawMessage `json:"output"`
+	scanned *output // output as the scanner read it, when it could
 }
 
 // ParseResponse decodes a response body. Times without a zone are read in loc.
 func ParseResponse(body []byte, loc *time.Location) (*Result, error) {
-	var env envelope
-	if err := json.Unmarshal(body, &env); err != nil {
-		// Front-door refusals may come as plain text rather than JSON.
-		if e := classify(-1, string(body)); e != nil && e.Kind != KindOtherRet {
-			e.Ret, e.Message = 0, strings.TrimSpace(clip(string(body), 60))
-			return nil, e
+	// The scanner reads the usual answer without decoding output twice;
+	// encoding/json reads the rest and says what is wrong with it.
+	env, ok := scanEnvelope(body, loc)
+	if !ok {
+		env = envelope{}
+		if err := json.Unmarshal(body, &env); err != nil {
+			// Front-door refusals may come as plain text rather than JSON.
+			if e := classify(-1, string(body)); e != nil && e.Kind != KindOtherRet {
+				e.Ret, e.Message = 0, strings.TrimSpace(clip(string(body), 60))
+				return nil, e
+			}
+			return nil, &Error{Kind: KindBadResponse, Detail: "not JSON: " + describeBody(body), Err: err}
 		}
-		return nil, &Error{Kind: KindBadResponse, Detail: "not JSON: " + describeBody(body), Err: err}
 	}
 	ret := env.Ret
 	if ret == nil {
@@ -135,7 +144,13 @@ func ParseResponse(body []byte, loc *time.Location) (*Result, error) {
 		return &Result{Empty: true}, nil
 	}
 
-	outputs, err := parseOutputs(env.Output)
+	var outputs []output
+	var err error
+	if env.scanned != nil {
+		outputs = []output{*env.scanned}
+	} else {
+		outputs, err = parseOutputs(env.Output, loc)
+	}
 	if err != nil {
 		return nil, &Error{Kind: KindBadResponse, Detail: "output: " + err.Error(), Err: err}
 	}
@@ -156,10 +171,13 @@ func ParseResponse(body []byte, loc *time.Location) (*Result, error) {
 				reject(i, row.err)
 				continue
 			}
-			t, err := parseTime(row.p.Time, loc)
-			if err != nil {
-				reject(i, fmt.Errorf("time: %w", err))
-				continue
+			t := row.p.parsed
+			if !row.p.hasTime {
+				var err error
+				if t, err = parseTime(row.p.Time, loc); err != nil {
+					reject(i, fmt.Errorf("time: %w", err))
+					continue
+				}
 			}
 			res.Points = append(res.Points, Point{
 				Time:      t,
@@ -197,7 +215,7 @@ type row struct {
 
 // parseOutputs reads output as the object every known caller sees, or as
 // the array the seed's table calls it, of such objects.
-func parseOutputs(raw json.RawMessage) ([]output, error) {
+func parseOutputs(raw json.RawMessage, loc *time.Location) ([]output, error) {
 	raw = bytes.TrimSpace(raw)
 	if raw[0] == '[' {
 		var items []json.RawMessage
@@ -206,7 +224,7 @@ func parseOutputs(raw json.RawMessage) ([]output, error) {
 		}
 		outs := make([]output, 0, len(items))
 		for _, item := range items {
-			out, err := parseOutput(item)
+			out, err := parseOutput(item, loc)
 			if err != nil {
 				return nil, err
 			}
@@ -214,13 +232,17 @@ func parseOutputs(raw json.RawMessage) ([]output, error) {
 		}
 		return outs, nil
 	}
-	out, err := parseOutput(raw)
+	out, err := parseOutput(raw, loc)
 	return []output{out}, err
 }
 
-// parseOutput decodes every row at once, which is the fast path, and only
-// when that fails row by row, to keep the good rows and count the bad.
-func parseOutput(raw json.RawMessage) (output, error) {
+// parseOutput reads the usual shape with the scanner; anything else with
+// encoding/json, every row at once, and only when that fails row by row,
+// to keep the good rows and count the bad.
+func parseOutput(raw json.RawMessage, loc *time.Location) (output, error) {
+	if rows, sum, ok := scanOutput(raw, loc); ok {
+		return output{rows: rows, sumInfo: sum}, nil
+	}
 	var fast rawOutput
 	if err := json.Unmarshal(raw, &fast); err == nil {
 		rows := make([]row, len(fast.StatInfo))

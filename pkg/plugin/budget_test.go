@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -152,5 +153,38 @@ func TestACancelledQueryStopsAtOnceAndSendsNoMore(t *testing.T) {
 	}
 	if m, total := h.counts(); m > limit || total != limit+4 {
 		t.Fatalf("upstream held %d at once (budget %d), %d requests in all", m, limit, total)
+	}
+}
+
+// Many panels asking the same at once cost one panel's calls: requests in
+// flight are shared, and what one has brought into memory serves the rest.
+func TestIdenticalQueriesAtOnceCostOnePanelsCalls(t *testing.T) {
+	e := newEnv(t, map[string]any{"maxConcurrency": 8})
+	const panels = 60
+	var wg sync.WaitGroup
+	errs := make(chan error, panels)
+	for i := range panels {
+		wg.Go(func() {
+			resp, err := e.ds.QueryData(context.Background(), &backend.QueryDataRequest{Queries: []backend.DataQuery{
+				dq("A", testNow.Add(-24*time.Hour), testNow, map[string]any{"streamId": "live_1,live_2,live_3"}),
+			}})
+			if err == nil && resp.Responses["A"].Error != nil {
+				err = resp.Responses["A"].Error
+			}
+			if err == nil && resp.Responses["A"].Frames[0].Rows() != 1440 {
+				err = fmt.Errorf("panel %d: %d rows", i, resp.Responses["A"].Frames[0].Rows())
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := e.sim.Calls(); got != 3*13 {
+		t.Fatalf("%d panels made %d upstream calls, want one panel's %d", panels, got, 3*13)
 	}
 }

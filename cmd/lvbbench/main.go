@@ -1,0 +1,302 @@
+// Command lvbbench measures what a dashboard costs the upstream and how long
+// it waits, from outside the plugin: it launches built plugin binaries over
+// the plugin protocol, as Grafana does, against the simulator with a fixed
+// latency, runs the same scenarios on each, and prints one table. Given a
+// baseline binary (say, one built from an older commit), it prints both in
+// the same run, so that the ratios compare like with like.
+//
+// go tool mage bench runs it; go run ./cmd/lvbbench -h lists its flags.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/internal/pluginhost"
+	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+)
+
+const (
+	pluginID = "lvbstat-tencent-datasource"
+	cmd      = "1250000000"
+	key      = "bench-key-0123456789abcdef"
+	domain   = "play.bench.example.com"
+)
+
+var streams = func() []string {
+	out := make([]string, 20)
+	for i := range out {
+		out[i] = "live_" + strconv.Itoa(i+1)
+	}
+	return out
+}()
+
+type row struct {
+	scenario string
+	target   string
+	cells    []string // one per binary
+}
+
+func main() {
+	current := flag.String("plugin", "", "the plugin binary to measure")
+	baseline := flag.String("baseline", "", "a second binary measured in the same run, shown first (optional)")
+	latency := flag.Duration("latency", 50*time.Millisecond, "the simulator's latency per request")
+	skipSlide := flag.Bool("skip-slide", false, "skip the refresh-a-minute-later scenario, which waits for the next wall-clock minute")
+	flag.Parse()
+	if *current == "" {
+		log.Fatal("-plugin is required")
+	}
+	bins := []string{*current}
+	names := []string{"now"}
+	if *baseline != "" {
+		bins = []string{*baseline, *current}
+		names = []string{"before", "now"}
+	}
+
+	sim := simulator.New(cmd, key, domain, streams...)
+	sim.SetFaults(simulator.Faults{Latency: *latency})
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	url := srv.URL + "/common_access"
+	single := singleCall(url, sim)
+	fmt.Printf("Simulator latency %v; one call measured end to end: %v (median of 9)\n\n", *latency, single.Round(time.Millisecond))
+
+	results := make([][]string, len(bins))
+	var scenarios [][2]string
+	for i, bin := range bins {
+		b := bench{bin: bin, sim: sim, url: url, single: single, skipSlide: *skipSlide}
+		rows := b.run()
+		for _, r := range rows {
+			results[i] = append(results[i], r.cells...)
+		}
+		if i == 0 {
+			for _, r := range rows {
+				scenarios = append(scenarios, [2]string{r.scenario, r.target})
+			}
+		}
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "scenario\t%s\ttarget\n", strings.Join(names, "\t"))
+	for j, sc := range scenarios {
+		var cells []string
+		for i := range bins {
+			cells = append(cells, results[i][j])
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", sc[0], strings.Join(cells, "\t"), sc[1])
+	}
+	tw.Flush()
+}
+
+// singleCall times one signed request straight to the simulator.
+func singleCall(url string, sim *simulator.Simulator) time.Duration {
+	var ds []time.Duration
+	for range 9 {
+		t := time.Now().Add(time.Minute).Unix()
+		q := fmt.Sprintf("%s?cmd=%s&interface=Get_LivePlayStatHistory&t=%d&sign=%s&Param.n.start_time=%d&Param.n.end_time=%d&Param.s.stream_id=live_1",
+			url, cmd, t, lvb.Sign(key, t), time.Now().Add(-2*time.Hour+time.Second).Unix(), time.Now().Unix())
+		start := time.Now()
+		resp, err := http.Get(q)
+		if err != nil {
+			log.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		ds = append(ds, time.Since(start))
+	}
+	slices.Sort(ds)
+	sim.Reset()
+	return ds[len(ds)/2]
+}
+
+type bench struct {
+	bin       string
+	sim       *simulator.Simulator
+	url       string
+	single    time.Duration
+	skipSlide bool
+	uid       int
+}
+
+// fresh returns settings for a new data source instance (a new uid).
+func (b *bench) fresh(extra map[string]any) backend.DataSourceInstanceSettings {
+	b.uid++
+	jd := map[string]any{"apiUrl": b.url, "cmd": cmd, "maxConcurrency": 8}
+	for k, v := range extra {
+		jd[k] = v
+	}
+	raw, _ := json.Marshal(jd)
+	return backend.DataSourceInstanceSettings{
+		ID: int64(b.uid), UID: fmt.Sprintf("bench-%d", b.uid), Name: "bench", Type: pluginID, JSONData: raw,
+		DecryptedSecureJSONData: map[string]string{"apiKey": key}, Updated: time.Now(),
+	}
+}
+
+func query(ref, streamIDs string, span time.Duration, maxPoints int64, extra string) backend.DataQuery {
+	to := time.Now()
+	model := fmt.Sprintf(`{"domain":%q,"streamId":%q%s}`, domain, streamIDs, extra)
+	return backend.DataQuery{RefID: ref, JSON: []byte(model), TimeRange: backend.TimeRange{From: to.Add(-span), To: to},
+		Interval: time.Duration(int64(span) / max(maxPoints, 1)), MaxDataPoints: maxPoints}
+}
+
+func (b *bench) ratio(wall time.Duration, rounds int) string {
+	bound := time.Duration(rounds) * b.single
+	return fmt.Sprintf("%.2f× (%v / %v)", float64(wall)/float64(bound), wall.Round(time.Millisecond), bound.Round(time.Millisecond))
+}
+
+func (b *bench) run() []row {
+	p, err := pluginhost.Start(b.bin, pluginID, io.Discard, os.Environ()...)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	ctx := context.Background()
+	var rows []row
+	add := func(scenario, target string, cell string) {
+		rows = append(rows, row{scenario: scenario, target: target, cells: []string{cell}})
+	}
+	do := func(s backend.DataSourceInstanceSettings, qs ...backend.DataQuery) (*backend.QueryDataResponse, time.Duration) {
+		start := time.Now()
+		resp, err := p.QueryData(ctx, s, qs...)
+		if err != nil {
+			log.Fatal(err)
+		}
+		for ref, r := range resp.Responses {
+			if r.Error != nil {
+				log.Printf("%s: query %s: %v", b.bin, ref, r.Error)
+			}
+		}
+		return resp, time.Since(start)
+	}
+
+	// 1. A day of one stream on a new instance: 13 windows, 2 rounds of 8.
+	b.sim.Reset()
+	_, wall := do(b.fresh(nil), query("A", "live_1", 24*time.Hour, 1500, ""))
+	add("24 h, one stream, new instance, maxConcurrency 8: wall / lower bound", "≤ 1.2×", b.ratio(wall, 2))
+
+	// 2. Three panels on the same day at once.
+	b.sim.Reset()
+	s := b.fresh(nil)
+	var wg sync.WaitGroup
+	for i := range 3 {
+		wg.Go(func() { do(s, query(fmt.Sprint("P", i), "live_2", 24*time.Hour, 1500, "")) })
+	}
+	wg.Wait()
+	add("the same 24 h panel loaded by three panels at once: upstream calls", "13", strconv.Itoa(b.sim.Calls()))
+
+	// 3. 200 identical queries at once, 20 streams a day each.
+	b.sim.Reset()
+	s = b.fresh(map[string]any{"maxStreams": 20})
+	all := strings.Join(streams, ",")
+	start := time.Now()
+	for i := range 200 {
+		wg.Go(func() { do(s, query(fmt.Sprint("Q", i), all, 24*time.Hour, 1500, "")) })
+	}
+	wg.Wait()
+	wall = time.Since(start)
+	calls := b.sim.Calls()
+	add("200 identical queries at once (20 streams × 24 h): upstream calls", "≤ 260", strconv.Itoa(calls))
+	add("  the same: wall / lower bound (260 calls in rounds of 8)", "≤ 1.3×", b.ratio(wall, 33))
+	add("  the same: peak RSS of the plugin process", "", rss(p.Pid()))
+
+	// 4. The same panel again within the same minute.
+	s = b.fresh(nil)
+	panel := func() backend.DataQuery { return query("A", "live_3,live_4,live_5", 24*time.Hour, 1500, "") }
+	do(s, panel())
+	b.sim.Reset()
+	_, wall = do(s, panel())
+	if time.Now().Truncate(time.Minute) != time.Now().Add(-wall).Truncate(time.Minute) {
+		add("the same panel again within the same minute", "0 calls, < 3 ms", "(crossed a minute; run again)")
+	} else {
+		add("the same panel again within the same minute (3 streams): calls, wall", "0 calls, < 3 ms",
+			fmt.Sprintf("%d calls, %v", b.sim.Calls(), wall.Round(100*time.Microsecond)))
+	}
+
+	// 5. A minute later, the range slid by a minute.
+	if b.skipSlide {
+		add("the 24 h panel refreshed a minute later: calls per stream", "1", "(skipped)")
+	} else {
+		next := time.Now().Truncate(time.Minute).Add(time.Minute + 2*time.Second)
+		time.Sleep(time.Until(next)) // a benchmark may wait for the clock; a test may not
+		b.sim.Reset()
+		do(s, panel())
+		add("the 24 h panel refreshed a minute later: calls per stream", "1", fmt.Sprintf("%.1f", float64(b.sim.Calls())/3))
+	}
+
+	// 6. Fifteen days of 20 streams in a panel of 1000 points, in a
+	// process of its own, so that its peak memory is its own.
+	p.Close()
+	p, err = pluginhost.Start(b.bin, pluginID, io.Discard, os.Environ()...)
+	if err != nil {
+		log.Fatal(err)
+	}
+	b.sim.Reset()
+	resp, _ := do(b.fresh(map[string]any{"maxStreams": 20}), query("L", all, 15*24*time.Hour-time.Hour, 1000, `,"metrics":["flux"]`))
+	most, flux := 0, 0.0
+	for _, f := range resp.Responses["L"].Frames {
+		most = max(most, f.Rows())
+		for i := range f.Rows() {
+			if v, ok := f.Fields[1].ConcreteAt(i); ok {
+				flux += v.(float64)
+			}
+		}
+	}
+	var want float64
+	to := time.Now()
+	for _, st := range streams {
+		for _, v := range b.sim.Expected(st, to.Add(-15*24*time.Hour+time.Hour).Truncate(time.Minute).Add(time.Minute), to.Truncate(time.Minute).Add(time.Minute)) {
+			want += v.Flux
+		}
+	}
+	add("15 days, 20 streams, maxDataPoints 1000: points per series, flux total vs minutes", "≤ 1000, equal",
+		fmt.Sprintf("%d, %.4f%% off", most, 100*math.Abs(flux-want)/want))
+	add("  peak RSS of the plugin process after it", "< 150 MB", rss(p.Pid()))
+
+	// 7. A viewer who leaves while the panel loads.
+	b.sim.Reset()
+	cctx, cancel := context.WithCancel(ctx)
+	go func() {
+		for b.sim.Calls() < 4 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	_, _ = p.QueryData(cctx, b.fresh(nil), query("C", "live_6", 24*time.Hour, 1500, ""))
+	cancel()
+	// What the upstream sees in the next two latencies, as left-over requests land.
+	time.Sleep(4 * b.single)
+	add("a cancelled 24 h query, maxConcurrency 8: most requests in flight at the upstream", "≤ 8", strconv.Itoa(b.sim.Peak()))
+	return rows
+}
+
+// rss reads the peak resident set of a process (Linux).
+func rss(pid int) string {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return "(unknown)"
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			f := strings.Fields(line)
+			kb, _ := strconv.Atoi(f[1])
+			return fmt.Sprintf("%d MB", kb/1024)
+		}
+	}
+	return "(unknown)"
+}
