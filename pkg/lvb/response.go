@@ -102,7 +102,7 @@ type envelope struct {
 	Message string          `json:"message"`
 	ErrMsg  string          `json:"errmsg"`
 	Output  json.RawMessage `json:"output"`
-	scanned *output // output as the scanner read it, when it could
+	scanned *output         // output as the scanner read it, when it could
 }
 
 // ParseResponse decodes a response body. Times without a zone are read in loc.

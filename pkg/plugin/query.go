@@ -55,8 +55,8 @@ type queryModel struct {
 
 // Query is a checked query.
 type Query struct {
-	Type    string
-	Domain  string
+	Type        string
+	Domain      string
 	Streams     []string // "" alone stands for the total of all streams
 	Metrics     []string
 	Aggregation downsample.Aggregation
