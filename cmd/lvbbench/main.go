@@ -211,7 +211,12 @@ func (b *bench) run() []row {
 	wg.Wait()
 	wall = time.Since(start)
 	calls := b.sim.Calls()
-	add("200 identical queries at once (20 streams × 24 h): upstream calls", "≤ 260", strconv.Itoa(calls))
+	note := ""
+	if !start.Truncate(time.Minute).Equal(time.Now().Truncate(time.Minute)) {
+		// The newest minutes are asked for again once a minute, by design.
+		note = " (the minute turned during the run)"
+	}
+	add("200 identical queries at once (20 streams × 24 h): upstream calls", "≤ 260", strconv.Itoa(calls)+note)
 	add("  the same: wall / lower bound (260 calls in rounds of 8)", "≤ 1.3×", b.ratio(wall, 33))
 	add("  the same: peak RSS of the plugin process", "", rss(p.Pid()))
 

@@ -93,7 +93,11 @@ type Stray struct {
 
 type answer struct {
 	res *lvb.Result
-	err error
+	// inside counts the points of an answer let go after it was stored:
+	// they all lay inside their window, which is all the zone check
+	// needs to know of them.
+	inside int
+	err    error
 }
 
 // workers bounds the streams of one query gathered at once. It is not the
@@ -149,13 +153,25 @@ func zoneShift(windows []planner.Window, answers []answer, likely time.Duration)
 	total := 0
 	for _, a := range answers {
 		if a.err == nil {
-			total += len(a.res.Points)
+			total += a.inside
+			if a.res != nil {
+				total += len(a.res.Points)
+			}
 		}
 	}
+	// The points of let-go answers count as fitting without a shift and
+	// not with one: the cautious reading, which a real zone error, whose
+	// every answer has strays, never needs.
 	inside := func(d time.Duration) int {
 		n := 0
 		for i, a := range answers {
 			if a.err != nil {
+				continue
+			}
+			if d == 0 {
+				n += a.inside
+			}
+			if a.res == nil {
 				continue
 			}
 			for _, p := range a.res.Points {

@@ -44,7 +44,7 @@ const (
 const (
 	cellMinutes = int(planner.Span / time.Minute)
 	// cellBytes is what one cell costs in memory, for the bound.
-	cellBytes = int64(cellMinutes)*(72+1) + 160
+	cellBytes = int64(cellMinutes)*32 + 160
 )
 
 // NewStore remembers what src answers, in at most maxBytes of memory; a
@@ -91,8 +91,7 @@ type stream struct {
 // known: present, or absent because the upstream had nothing for them.
 type cell struct {
 	start      time.Time
-	points     [cellMinutes]lvb.Point
-	present    [cellMinutes]bool
+	minutes    [cellMinutes]slot
 	cov0, cov1 time.Time
 	fetchedAt  time.Time
 	settledTo  time.Time // known minutes before this are final
@@ -101,6 +100,42 @@ type cell struct {
 }
 
 func (c *cell) index(m time.Time) int { return int(m.Sub(c.start) / time.Minute) }
+
+// slot is one minute, a third of the size of an lvb.Point: its time is its
+// place in the cell, and validity is a bit each.
+type slot struct {
+	bandwidth, online, flux float64
+	bits                    uint8
+}
+
+const (
+	hasBandwidth = 1 << iota
+	hasOnline
+	hasFlux
+	present
+)
+
+func toSlot(p *lvb.Point) slot {
+	s := slot{bandwidth: p.Bandwidth.Value, online: p.Online.Value, flux: p.Flux.Value, bits: present}
+	if p.Bandwidth.Valid {
+		s.bits |= hasBandwidth
+	}
+	if p.Online.Valid {
+		s.bits |= hasOnline
+	}
+	if p.Flux.Valid {
+		s.bits |= hasFlux
+	}
+	return s
+}
+
+func (s slot) point(t time.Time) lvb.Point {
+	return lvb.Point{Time: t,
+		Bandwidth: lvb.Num{Value: s.bandwidth, Valid: s.bits&hasBandwidth != 0},
+		Online:    lvb.Num{Value: s.online, Valid: s.bits&hasOnline != 0},
+		Flux:      lvb.Num{Value: s.flux, Valid: s.bits&hasFlux != 0},
+	}
+}
 
 // ok tells whether minute m can be answered from memory at now.
 func (c *cell) ok(m, now time.Time) bool {
@@ -132,7 +167,7 @@ func (s *Store) Range(ctx context.Context, domain, streamID string, from, to tim
 				// Another query may have brought these minutes in between
 				// this one's plan and now.
 				if st.known(f, now) {
-					return fetched{res: &lvb.Result{}}, nil
+					return fetched{}, nil
 				}
 				s.fetches.Add(1)
 				res, err := s.src.PlayStatHistory(ctx, q)
@@ -143,15 +178,21 @@ func (s *Store) Range(ctx context.Context, domain, streamID string, from, to tim
 				// query planning now finds the minutes either in flight or
 				// in memory, never in neither.
 				var got fetched
-				got.res = res
 				points := account(f, res, &got.dropped)
 				s.apply(st, f, res, points, now)
+				got.res = res
+				if got.dropped.Outside == 0 {
+					// Only stray points need the answer kept, for the
+					// zone check; the rest is in memory now, and the
+					// answer can go.
+					got.res, got.inside = nil, len(points)
+				}
 				return got, nil
 			})
 			if shared {
 				s.shared.Add(1)
 			}
-			answers[i] = answer{res: got.res, err: err}
+			answers[i] = answer{res: got.res, inside: got.inside, err: err}
 			dropped[i] = got.dropped
 		})
 	}
@@ -180,7 +221,8 @@ func (s *Store) Range(ctx context.Context, domain, streamID string, from, to tim
 
 // fetched is one answer, already in memory, with what it could not show.
 type fetched struct {
-	res     *lvb.Result
+	res     *lvb.Result // nil when let go (see inside)
+	inside  int         // the points of a let-go answer, all inside its window
 	dropped Dropped
 }
 
@@ -287,7 +329,7 @@ func (s *Store) apply(st *stream, f planner.Window, res *lvb.Result, points []lv
 		a, b := maxTime(f.Start, start), minTime(end, start.Add(planner.Span))
 		// Minutes asked for again are replaced, vanished ones included.
 		for m := ceilMinute(a); m.Before(b); m = m.Add(time.Minute) {
-			c.present[c.index(m)] = false
+			c.minutes[c.index(m)] = slot{}
 		}
 		if c.cov1.Before(a) || c.cov0.After(b) || c.cov0.Equal(c.cov1) {
 			c.cov0, c.cov1 = a, b
@@ -311,7 +353,7 @@ func (s *Store) apply(st *stream, f planner.Window, res *lvb.Result, points []lv
 			continue // outside every cell asked for: account has counted it
 		}
 		i := c.index(p.Time)
-		c.points[i], c.present[i] = p, true
+		c.minutes[i] = toSlot(&p)
 	}
 }
 
@@ -334,10 +376,10 @@ func (s *Store) read(st *stream, from, to, now time.Time, out *Series) {
 		var flux float64
 		for m := a; m.Before(b); m = m.Add(time.Minute) {
 			i := c.index(m)
-			if !c.present[i] || m.Before(c.cov0) || !m.Before(c.cov1) {
+			if c.minutes[i].bits&present == 0 || m.Before(c.cov0) || !m.Before(c.cov1) {
 				continue
 			}
-			p := c.points[i]
+			p := c.minutes[i].point(m)
 			out.Points = append(out.Points, p)
 			if p.Flux.Valid {
 				flux += p.Flux.Value

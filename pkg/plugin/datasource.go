@@ -177,31 +177,14 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery, fromAlert 
 		LikelyShift: likelyShift(d.settings.Location, plan.From),
 	})
 
-	var notices []data.Notice
-	for _, n := range plan.Notices {
-		notices = append(notices, data.Notice{Severity: data.NoticeSeverityWarning, Text: n})
-	}
-	failed, total := 0, 0
-	var firstErr, zoneErr error
-	for i := range series {
-		s := &series[i]
-		total += s.Windows
-		failed += len(s.Failures)
-		if n := failureNotice(s, d.settings.Location, q.Type == QueryTypeSummary); n != nil {
-			notices = append(notices, *n)
-			if firstErr == nil {
-				firstErr = s.Failures[0].Err
-			}
-		}
-		if n := droppedNotice(s, d.settings.Location); n != nil {
-			notices = append(notices, *n)
+	o := review(series, plan, d.settings.Location, q.Type == QueryTypeSummary)
+	for _, s := range series {
+		if s.Dropped.Any() {
 			logger.Warn("Upstream rows left out", "refId", dq.RefID, "stream", s.StreamID,
 				"outside", s.Dropped.Outside, "duplicates", s.Dropped.Duplicates, "unreadable", s.Dropped.Unreadable, "shift", s.Dropped.Shift)
-			if s.Dropped.Shift != 0 && zoneErr == nil {
-				zoneErr = errors.New(zoneAdvice(s.Dropped.Shift, d.settings.Location, s.Dropped.OutsideExample.Time))
-			}
 		}
 	}
+	notices, failed, total, firstErr := o.notices, o.failed, o.windows, o.firstErr
 	var width time.Duration
 	if q.Type == QueryTypeTimeSeries && !fromAlert {
 		width = downsample.Width(int(plan.To.Sub(plan.From)/time.Minute), int(dq.MaxDataPoints), dq.Interval, plan.To.Sub(plan.From))
@@ -229,10 +212,10 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery, fromAlert 
 		resp.Frames = timeSeriesFrames(q, series, meta, width)
 	}
 	switch {
-	case zoneErr != nil:
+	case o.zoneErr != nil:
 		// The minutes shown are at the wrong instants, not merely few:
 		// an alert rule must not judge them, and the admin must see why.
-		e := badRequest(fmt.Errorf("the data source's time zone does not match the API's times, so minutes were misplaced or left out. %w", zoneErr))
+		e := badRequest(fmt.Errorf("the data source's time zone does not match the API's times, so minutes were misplaced or left out. %w", o.zoneErr))
 		resp.Error, resp.ErrorSource, resp.Status = e.Error, e.ErrorSource, e.Status
 	case failed > 0:
 		// Partial data is shown, but flagged as an error too: an alert rule

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -8,11 +9,47 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
 )
 
 // The notices below are what a user sees on a panel when the answer is not
 // the whole, plain truth: they say what is missing or was left out, why,
 // and what to do.
+
+// outcome is what a query's series say about their own completeness.
+type outcome struct {
+	notices         []data.Notice
+	failed, windows int
+	firstErr        error // the first failure, for the query's error
+	zoneErr         error // the time-zone advice, when the series suggest a wrong zone
+}
+
+// review turns the plan's notes and every series' failures and left-out rows
+// into notices, and picks the errors the query must carry.
+func review(series []collect.Series, plan planner.Plan, loc *time.Location, summary bool) outcome {
+	var o outcome
+	for _, n := range plan.Notices {
+		o.notices = append(o.notices, data.Notice{Severity: data.NoticeSeverityWarning, Text: n})
+	}
+	for i := range series {
+		s := &series[i]
+		o.windows += s.Windows
+		o.failed += len(s.Failures)
+		if n := failureNotice(s, loc, summary); n != nil {
+			o.notices = append(o.notices, *n)
+			if o.firstErr == nil {
+				o.firstErr = s.Failures[0].Err
+			}
+		}
+		if n := droppedNotice(s, loc); n != nil {
+			o.notices = append(o.notices, *n)
+			if s.Dropped.Shift != 0 && o.zoneErr == nil {
+				o.zoneErr = errors.New(zoneAdvice(s.Dropped.Shift, loc, s.Dropped.OutsideExample.Time))
+			}
+		}
+	}
+	return o
+}
 
 // failureNotice says which windows of a stream are missing and why. For a
 // summary it also says what share of the range the totals cover.
