@@ -163,7 +163,12 @@ func (s *Store) Range(ctx context.Context, domain, streamID string, from, to tim
 	for i, f := range fetches {
 		wg.Go(func() {
 			q := lvb.Query{Start: f.Start, End: f.End, Domain: domain, StreamID: streamID}
-			got, shared, err := s.flights.do(ctx, q, func(ctx context.Context) (fetched, error) {
+			// Queries in the same minute end their tail at different
+			// seconds of it; to the upstream, and so to the merging of
+			// requests in flight, that is the same request.
+			key := q
+			key.End = key.End.Truncate(time.Minute)
+			got, shared, err := s.flights.do(ctx, key, func(ctx context.Context) (fetched, error) {
 				// Another query may have brought these minutes in between
 				// this one's plan and now.
 				if st.known(f, now) {
