@@ -6,22 +6,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sync"
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/lvbstat/lvbstat-tencent-datasource/internal/leakcheck"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
-	if err := goleak.Find(); code == 0 && err != nil {
-		fmt.Fprintln(os.Stderr, "goroutines leaked:", err)
-		code = 1
-	}
-	os.Exit(code)
-}
+// TestMain fails the package when its tests leave a goroutine behind.
+func TestMain(m *testing.M) { leakcheck.Main(m) }
 
 // gate is an upstream that holds every request until released, and counts
 // how many it holds at once: the upstream's own view of what is in flight.

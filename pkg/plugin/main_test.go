@@ -4,14 +4,14 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
-	"go.uber.org/goleak"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/internal/leakcheck"
 )
 
 // recorder keeps what the plugin logs, so the tests can read it for secrets
@@ -42,23 +42,17 @@ var logged = recorder{mu: &sync.Mutex{}, buf: &strings.Builder{}}
 
 func TestMain(m *testing.M) {
 	log.DefaultLogger = logged
-	code := m.Run()
-	// Every instance a test opened was disposed, which closes its idle
-	// connections; what is left running is a leak.
-	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
-	if err := goleak.Find(); code == 0 && err != nil {
-		fmt.Fprintln(os.Stderr, "goroutines leaked:", err)
-		code = 1
-	}
-	out := logged.buf.String()
-	if code == 0 && (strings.Contains(out, testKey) || strings.Contains(out, "sign=")) {
-		fmt.Fprintln(os.Stderr, "the plugin logged a credential:\n"+out)
-		code = 1
-	}
-	// A full run must have logged, or the check above proved nothing.
-	if full := flag.Lookup("test.run").Value.String() == ""; code == 0 && full && !strings.Contains(out, "Query done") {
-		fmt.Fprintln(os.Stderr, "the plugin logged nothing: the secret check above proves nothing")
-		code = 1
-	}
-	os.Exit(code)
+	leakcheck.Main(m, func() int {
+		out := logged.buf.String()
+		if strings.Contains(out, testKey) || strings.Contains(out, "sign=") {
+			fmt.Fprintln(os.Stderr, "the plugin logged a credential:\n"+out)
+			return 1
+		}
+		// A full run must have logged, or the check above proved nothing.
+		if flag.Lookup("test.run").Value.String() == "" && !strings.Contains(out, "Query done") {
+			fmt.Fprintln(os.Stderr, "the plugin logged nothing: the secret check above proves nothing")
+			return 1
+		}
+		return 0
+	})
 }
