@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/downsample"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
 )
@@ -27,6 +28,12 @@ type Job struct {
 	// the planner's windows of it, by which failures are reported.
 	From, To time.Time
 	Windows  []planner.Window
+	// Bucket, when positive, has each series answered in buckets of this
+	// width (see downsample), built as the minutes are read, so that a
+	// long range never holds all its minutes at once. SumFlux stays the
+	// minutes' total.
+	Bucket      time.Duration
+	Aggregation downsample.Aggregation
 	// LikelyShift is the zone shift to name when several fit the points
 	// equally: the one that would make the upstream's times Beijing time,
 	// as Tencent writes them, read in the configured zone.
@@ -112,7 +119,7 @@ func Run(ctx context.Context, store *Store, job Job) []Series {
 	g.SetLimit(workers)
 	for i, stream := range job.Streams {
 		g.Go(func() error {
-			out[i] = store.Range(ctx, job.Domain, stream, job.From, job.To, job.Windows, job.LikelyShift)
+			out[i] = store.Range(ctx, job, stream)
 			return nil
 		})
 	}

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
+	"golang.org/x/sync/errgroup"
 
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/downsample"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
 )
@@ -22,6 +24,7 @@ import (
 // one request.
 type Store struct {
 	src      Source
+	fetchers int // requests of one stream waiting for the budget at once
 	settle   time.Duration
 	now      func() time.Time
 	maxBytes int64
@@ -48,8 +51,12 @@ const (
 )
 
 // NewStore remembers what src answers, in at most maxBytes of memory; a
-// minute younger than settle may still change. now is time.Now when nil.
-func NewStore(src Source, settle time.Duration, maxBytes int64, now func() time.Time) *Store {
+// minute younger than settle may still change. fetchers bounds the requests
+// of one stream that wait for src at once: the upstream budget is enough
+// (more would only wait), and each waiting request costs a goroutine, which
+// for a 15-day range of 20 streams added up to a hundred megabytes.
+// now is time.Now when nil.
+func NewStore(src Source, fetchers int, settle time.Duration, maxBytes int64, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
@@ -61,7 +68,7 @@ func NewStore(src Source, settle time.Duration, maxBytes int64, now func() time.
 	}
 	// The count bound is never the one that bites: bytes are.
 	l, _ := lru.New[streamKey, *stream](1 << 20)
-	return &Store{src: src, settle: settle, now: now, maxBytes: maxBytes, streams: l}
+	return &Store{src: src, fetchers: max(fetchers, 1), settle: settle, now: now, maxBytes: maxBytes, streams: l}
 }
 
 // StoreStats are counters since the store was made.
@@ -145,10 +152,11 @@ func (c *cell) ok(m, now time.Time) bool {
 	return m.Before(c.settledTo) || c.fetchedAt.Truncate(time.Minute).Equal(now.Truncate(time.Minute))
 }
 
-// Range answers the minutes [from, to) of one stream, fetching what memory
-// lacks. windows are the planner's windows of the range, by which failures
-// are reported; likely is the zone shift to prefer (see Job).
-func (s *Store) Range(ctx context.Context, domain, streamID string, from, to time.Time, windows []planner.Window, likely time.Duration) Series {
+// Range answers the minutes [job.From, job.To) of one stream, fetching what
+// memory lacks, in buckets when job.Bucket is set. job.Windows are the
+// planner's windows of the range, by which failures are reported.
+func (s *Store) Range(ctx context.Context, job Job, streamID string) Series {
+	domain, from, to, windows, likely := job.Domain, job.From, job.To, job.Windows, job.LikelyShift
 	out := Series{Domain: domain, StreamID: streamID, Windows: len(windows)}
 	if !to.After(from) {
 		return out
@@ -159,9 +167,14 @@ func (s *Store) Range(ctx context.Context, domain, streamID string, from, to tim
 
 	answers := make([]answer, len(fetches))
 	dropped := make([]Dropped, len(fetches))
-	var wg sync.WaitGroup
+	var wg errgroup.Group
+	wg.SetLimit(s.fetchers)
 	for i, f := range fetches {
-		wg.Go(func() {
+		wg.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				answers[i].err = err // the viewer left: start nothing new
+				return nil
+			}
 			q := lvb.Query{Start: f.Start, End: f.End, Domain: domain, StreamID: streamID}
 			// Queries in the same minute end their tail at different
 			// seconds of it; to the upstream, and so to the merging of
@@ -199,9 +212,10 @@ func (s *Store) Range(ctx context.Context, domain, streamID string, from, to tim
 			}
 			answers[i] = answer{res: got.res, inside: got.inside, err: err}
 			dropped[i] = got.dropped
+			return nil
 		})
 	}
-	wg.Wait()
+	_ = wg.Wait()
 
 	d := &out.Dropped
 	for i, a := range answers {
@@ -219,7 +233,7 @@ func (s *Store) Range(ctx context.Context, domain, streamID string, from, to tim
 	if d.Outside > 0 {
 		d.Shift = zoneShift(fetches, answers, likely)
 	}
-	s.read(st, from, to, now, &out)
+	s.read(st, from, to, job.Bucket, job.Aggregation, &out)
 	s.account(st)
 	return out
 }
@@ -365,11 +379,16 @@ func (s *Store) apply(st *stream, f planner.Window, res *lvb.Result, points []lv
 // read fills out with the range's minutes from memory, and its flux total:
 // the upstream's sum_info for a whole cell that has one, the minutes' flux
 // for the rest.
-func (s *Store) read(st *stream, from, to, now time.Time, out *Series) {
+func (s *Store) read(st *stream, from, to time.Time, bucket time.Duration, agg downsample.Aggregation, out *Series) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	n := int(to.Sub(from) / time.Minute)
-	out.Points = make([]lvb.Point, 0, n)
+	var buckets *downsample.Builder
+	if bucket > 0 {
+		buckets = downsample.NewBuilder(bucket, agg, n)
+	} else {
+		out.Points = make([]lvb.Point, 0, n)
+	}
 	var served int64
 	for start := from.Truncate(planner.Span); start.Before(to); start = start.Add(planner.Span) {
 		c := st.cells[start.Unix()]
@@ -385,7 +404,11 @@ func (s *Store) read(st *stream, from, to, now time.Time, out *Series) {
 				continue
 			}
 			p := c.minutes[i].point(m)
-			out.Points = append(out.Points, p)
+			if buckets != nil {
+				buckets.Add(&p)
+			} else {
+				out.Points = append(out.Points, p)
+			}
 			if p.Flux.Valid {
 				flux += p.Flux.Value
 			}
@@ -399,6 +422,9 @@ func (s *Store) read(st *stream, from, to, now time.Time, out *Series) {
 		if c.noSum > 0 && whole {
 			out.SumFluxEstimated++
 		}
+	}
+	if buckets != nil {
+		out.Points = buckets.Points()
 	}
 	s.served.Add(served)
 }
@@ -448,7 +474,19 @@ func account(w planner.Window, res *lvb.Result, d *Dropped) []lvb.Point {
 		}
 		d.Unreadable += res.Rejected
 	}
-	points := make([]lvb.Point, 0, len(res.Points))
+	// The answer is this fetch's own, so its points are trimmed in place
+	// when none strays; strays keep the answer whole for the zone check.
+	stray := false
+	for i := range res.Points {
+		if !w.Contains(res.Points[i].Time.Truncate(time.Minute)) {
+			stray = true
+			break
+		}
+	}
+	points := res.Points[:0]
+	if stray {
+		points = make([]lvb.Point, 0, len(res.Points))
+	}
 	for _, p := range res.Points {
 		p.Time = p.Time.Truncate(time.Minute)
 		if w.Contains(p.Time) {

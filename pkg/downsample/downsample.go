@@ -65,21 +65,45 @@ func Buckets(points []lvb.Point, width time.Duration, agg Aggregation) []lvb.Poi
 	if width <= 0 || len(points) == 0 {
 		return points
 	}
-	out := make([]lvb.Point, 0, len(points)/int(width/time.Minute)+2)
-	var b bucket
+	b := NewBuilder(width, agg, len(points))
 	for i := range points {
-		p := &points[i]
-		start := p.Time.Truncate(width)
-		if b.n > 0 && !start.Equal(b.start) {
-			out = append(out, b.point(agg))
-			b = bucket{}
-		}
-		b.add(start, p)
+		b.Add(&points[i])
 	}
-	if b.n > 0 {
-		out = append(out, b.point(agg))
+	return b.Points()
+}
+
+// Builder combines points, added in time order, into buckets as they come,
+// so that a long range never needs its minutes all at once.
+type Builder struct {
+	width time.Duration
+	agg   Aggregation
+	out   []lvb.Point
+	cur   bucket
+}
+
+// NewBuilder makes buckets of width (which must be positive) for about
+// minutes minutes.
+func NewBuilder(width time.Duration, agg Aggregation, minutes int) *Builder {
+	return &Builder{width: width, agg: agg, out: make([]lvb.Point, 0, minutes/max(int(width/time.Minute), 1)+2)}
+}
+
+// Add adds the next point.
+func (b *Builder) Add(p *lvb.Point) {
+	start := p.Time.Truncate(b.width)
+	if b.cur.n > 0 && !start.Equal(b.cur.start) {
+		b.out = append(b.out, b.cur.point(b.agg))
+		b.cur = bucket{}
 	}
-	return out
+	b.cur.add(start, p)
+}
+
+// Points returns the buckets made so far, the last one included.
+func (b *Builder) Points() []lvb.Point {
+	if b.cur.n > 0 {
+		b.out = append(b.out, b.cur.point(b.agg))
+		b.cur = bucket{}
+	}
+	return b.out
 }
 
 type acc struct {

@@ -1,6 +1,7 @@
 package lvb
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -24,6 +26,12 @@ const Interface = "Get_LivePlayStatHistory"
 // maxBody bounds what is read from one answer; two hours of per-minute
 // statistics are a few kilobytes.
 const maxBody = 4 << 20
+
+// maxPooled is the largest buffer kept for reuse; a rare huge answer is
+// left to the garbage collector.
+const maxPooled = 256 << 10
+
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Query selects one window of statistics. Start and End are both sent as
 // Unix seconds; the caller decides what they include.
@@ -267,7 +275,17 @@ func (c *Client) once(ctx context.Context, q Query) (*Result, error) {
 		return nil, c.transportError(ctx, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	// Answers are read into pooled buffers: a 15-day query reads thousands,
+	// and nothing of a body outlives its parse.
+	buf := bodies.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooled {
+			buf.Reset()
+			bodies.Put(buf)
+		}
+	}()
+	_, err = buf.ReadFrom(io.LimitReader(resp.Body, maxBody+1))
+	body := buf.Bytes()
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()

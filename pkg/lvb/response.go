@@ -154,9 +154,19 @@ func ParseResponse(body []byte, loc *time.Location) (*Result, error) {
 	if err != nil {
 		return nil, &Error{Kind: KindBadResponse, Detail: "output: " + err.Error(), Err: err}
 	}
+	if len(outputs) == 1 && outputs[0].scanned {
+		// The usual answer: its points are the result's, no copy.
+		res := &Result{Points: outputs[0].points}
+		sum, err := parseSum(outputs[0].sumInfo)
+		if err != nil {
+			return nil, &Error{Kind: KindBadResponse, Detail: "sum_info: " + err.Error(), Err: err}
+		}
+		res.SumFlux, res.Empty = sum, len(res.Points) == 0
+		return res, nil
+	}
 	n := 0
 	for _, out := range outputs {
-		n += len(out.rows)
+		n += len(out.rows) + len(out.points)
 	}
 	res := &Result{Points: make([]Point, 0, n)}
 	reject := func(i int, err error) {
@@ -166,6 +176,7 @@ func ParseResponse(body []byte, loc *time.Location) (*Result, error) {
 		res.Rejected++
 	}
 	for _, out := range outputs {
+		res.Points = append(res.Points, out.points...)
 		for i, row := range out.rows {
 			if row.err != nil {
 				reject(i, row.err)
@@ -204,7 +215,10 @@ func ParseResponse(body []byte, loc *time.Location) (*Result, error) {
 
 // output is one element of output, its rows read one by one.
 type output struct {
-	rows    []row
+	rows []row
+	// points are the rows as the scanner read them, all good, when scanned.
+	points  []Point
+	scanned bool
 	sumInfo json.RawMessage
 }
 
@@ -240,8 +254,8 @@ func parseOutputs(raw json.RawMessage, loc *time.Location) ([]output, error) {
 // encoding/json, every row at once, and only when that fails row by row,
 // to keep the good rows and count the bad.
 func parseOutput(raw json.RawMessage, loc *time.Location) (output, error) {
-	if rows, sum, ok := scanOutput(raw, loc); ok {
-		return output{rows: rows, sumInfo: sum}, nil
+	if points, sum, ok := scanOutput(raw, loc); ok {
+		return output{points: points, scanned: true, sumInfo: sum}, nil
 	}
 	var fast rawOutput
 	if err := json.Unmarshal(raw, &fast); err == nil {

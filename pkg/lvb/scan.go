@@ -16,14 +16,14 @@ import (
 // else (an escape, a value of another type, a time in another format, a
 // malformed document) makes it give up with ok false, and the caller reads
 // the answer the general way, which also says what was wrong.
-func scanOutput(b []byte, loc *time.Location) (rows []row, sumInfo json.RawMessage, ok bool) {
+func scanOutput(b []byte, loc *time.Location) (points []Point, sumInfo json.RawMessage, ok bool) {
 	s := scanner{b: b}
-	rows, sumInfo, ok = s.output(loc)
-	return rows, sumInfo, ok && s.end()
+	points, sumInfo, ok = s.output(loc)
+	return points, sumInfo, ok && s.end()
 }
 
 // output reads an output object at the scanner's position.
-func (s *scanner) output(loc *time.Location) (rows []row, sumInfo json.RawMessage, ok bool) {
+func (s *scanner) output(loc *time.Location) (rows []Point, sumInfo json.RawMessage, ok bool) {
 	b := s.b
 	if !s.expect('{') {
 		return nil, nil, false
@@ -184,29 +184,29 @@ func (s *scanner) skipValue() bool {
 	return depth == 0
 }
 
-func (s *scanner) statInfo(loc *time.Location) ([]row, bool) {
+func (s *scanner) statInfo(loc *time.Location) ([]Point, bool) {
 	if s.peek() == 'n' { // null
 		return nil, s.skipValue()
 	}
 	if !s.expect('[') {
 		return nil, false
 	}
-	rows := make([]row, 0, 128)
+	points := make([]Point, 0, 121)
 	if s.peek() == ']' {
 		s.i++
-		return rows, true
+		return points, true
 	}
 	for {
-		var r row
-		if !s.point(&r.p, loc) {
+		var r rawPoint
+		if !s.point(&r, loc) {
 			return nil, false
 		}
-		rows = append(rows, r)
+		points = append(points, Point{Time: r.parsed, Bandwidth: Num(r.Bandwidth), Online: Num(r.Online), Flux: Num(r.Flux)})
 		switch s.next() {
 		case ',':
 			continue
 		case ']':
-			return rows, true
+			return points, true
 		}
 		return nil, false
 	}
@@ -399,11 +399,11 @@ func scanEnvelope(b []byte, loc *time.Location) (env envelope, ok bool) {
 			// array or anything else is left for parseOutputs.
 			start := s.skipSpace()
 			if s.peek() == '{' {
-				rows, sum, ok := s.output(loc)
+				points, sum, ok := s.output(loc)
 				if !ok {
 					return env, false
 				}
-				env.scanned = &output{rows: rows, sumInfo: sum}
+				env.scanned = &output{points: points, scanned: true, sumInfo: sum}
 			} else if !s.skipValue() {
 				return env, false
 			}

@@ -102,7 +102,7 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 	}
 	// A new instance, made by Grafana for every settings change, starts
 	// with an empty store: no answer for the old settings is ever served.
-	ds.store = collect.NewStore(ds.client, ds.settings.Settle, ds.settings.CacheBytes, ds.now)
+	ds.store = collect.NewStore(ds.client, ds.settings.MaxConcurrency, ds.settings.Settle, ds.settings.CacheBytes, ds.now)
 	return ds, nil
 }
 
@@ -177,8 +177,13 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery, fromAlert 
 		attribute.Int("windows", len(plan.Windows)),
 	)
 
+	var width time.Duration
+	if q.Type == QueryTypeTimeSeries && !fromAlert {
+		width = downsample.Width(int(plan.To.Sub(plan.From)/time.Minute), int(dq.MaxDataPoints), dq.Interval, plan.To.Sub(plan.From))
+	}
 	series := collect.Run(ctx, d.store, collect.Job{
 		Domain: q.Domain, Streams: q.Streams, From: plan.From, To: plan.To, Windows: plan.Windows,
+		Bucket: width, Aggregation: q.Aggregation,
 		LikelyShift: likelyShift(d.settings.Location, plan.From),
 	})
 
@@ -190,10 +195,6 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery, fromAlert 
 		}
 	}
 	notices, failed, total, firstErr := o.notices, o.failed, o.windows, o.firstErr
-	var width time.Duration
-	if q.Type == QueryTypeTimeSeries && !fromAlert {
-		width = downsample.Width(int(plan.To.Sub(plan.From)/time.Minute), int(dq.MaxDataPoints), dq.Interval, plan.To.Sub(plan.From))
-	}
 	executed := d.describe(q, plan, width, dq.MaxDataPoints)
 	meta := func() *data.FrameMeta {
 		return &data.FrameMeta{ExecutedQueryString: executed, Notices: append([]data.Notice(nil), notices...)}

@@ -8,7 +8,6 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/downsample"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/stats"
 )
@@ -56,14 +55,14 @@ func streamTitle(s *collect.Series) string {
 }
 
 // timeSeriesFrames answers one frame per stream and metric, in the
-// time-series-multi shape of Grafana's data plane contract, in buckets of
-// width when width is more than a minute.
+// time-series-multi shape of Grafana's data plane contract. width is the
+// bucket width the series were read in (0: every minute).
 func timeSeriesFrames(q Query, series []collect.Series, meta func() *data.FrameMeta, width time.Duration) data.Frames {
 	frames := make(data.Frames, 0, len(series)*len(q.Metrics))
 	step := max(width, time.Minute)
 	for i := range series {
 		s := &series[i]
-		points := downsample.Buckets(s.Points, width, q.Aggregation)
+		points := s.Points
 		times := make([]time.Time, len(points))
 		for j := range points {
 			times[j] = points[j].Time
