@@ -4,7 +4,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -62,29 +60,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// syncBuffer collects what the plugin logs.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type harness struct {
 	sim    *simulator.Simulator
 	url    string
 	plugin *pluginhost.Plugin
-	logs   *syncBuffer
+	logs   *pluginhost.Logs
 }
 
 func start(t *testing.T) *harness {
@@ -92,7 +72,7 @@ func start(t *testing.T) *harness {
 	sim := simulator.New(cmd, key, domain, "live_1", "live_2")
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	logs := &syncBuffer{}
+	logs := &pluginhost.Logs{}
 	p, err := pluginhost.Start(binary, plugin.PluginID, logs, os.Environ()...)
 	if err != nil {
 		t.Fatal(err)
