@@ -177,7 +177,6 @@ func elapsedAfter(l *pluginhost.Logs, seen int) string {
 	return "?"
 }
 
-
 func (b *bench) run() []row {
 	pl := &pluginhost.Logs{}
 	p, err := pluginhost.Start(b.bin, pluginID, pl, os.Environ()...)
