@@ -50,12 +50,14 @@ type Failure struct {
 type Series struct {
 	Domain   string
 	StreamID string
-	// Points are sorted, one a minute, each inside the window it came from.
+	// Points are sorted, one a minute inside the range, or one a bucket
+	// when the job asked for buckets.
 	Points []lvb.Point
-	// SumFlux adds up the upstream's own sum_info.sum_flux of every window.
+	// SumFlux is the range's flux: the upstream's own sum_info for whole,
+	// settled cells, the minutes' flux for the rest.
 	SumFlux float64
-	// SumFluxEstimated counts windows that answered without sum_info, whose
-	// share of SumFlux was added up from their per-minute flux instead.
+	// SumFluxEstimated counts whole cells of the range whose answers came
+	// without sum_info, so that their share is the minutes' flux.
 	SumFluxEstimated int
 	Failures         []Failure
 	Windows          int

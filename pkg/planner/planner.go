@@ -24,9 +24,6 @@ const (
 type Window struct {
 	Start time.Time
 	End   time.Time
-	// Full is true when the window covers its whole grid cell, which makes
-	// its answer the same for every range that contains it.
-	Full bool
 }
 
 // Contains tells whether a point time falls inside the window.
@@ -90,12 +87,12 @@ func Build(from, to, now time.Time) (Plan, error) {
 		last = nowSec
 	}
 	for cell := p.From.Truncate(Span); cell.Before(p.To); cell = cell.Add(Span) {
-		w := Window{Start: cell, End: cell.Add(Span - time.Second), Full: true}
+		w := Window{Start: cell, End: cell.Add(Span - time.Second)}
 		if w.Start.Before(p.From) {
-			w.Start, w.Full = p.From, false
+			w.Start = p.From
 		}
 		if w.End.After(last) {
-			w.End, w.Full = last, false
+			w.End = last
 		}
 		if w.End.After(w.Start) {
 			p.Windows = append(p.Windows, w)

@@ -62,13 +62,12 @@ func timeSeriesFrames(q Query, series []collect.Series, meta func() *data.FrameM
 	step := max(width, time.Minute)
 	for i := range series {
 		s := &series[i]
-		points := s.Points
-		times := make([]time.Time, len(points))
-		for j := range points {
-			times[j] = points[j].Time
+		times := make([]time.Time, len(s.Points))
+		for j := range s.Points {
+			times[j] = s.Points[j].Time
 		}
 		for _, metric := range q.Metrics {
-			value := valueField(metric, points)
+			value := valueField(metric, s.Points)
 			value.Labels = seriesLabels(s)
 			value.Config = &data.FieldConfig{
 				Unit:              metricUnits[metric],

@@ -36,7 +36,7 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	if s.Dropped.Shift != 0 {
 		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: fmt.Sprintf(
 			"Connected to Tencent Cloud Live statistics for APPID %s, but %d of the %d minutes it answered lie outside the %d minutes asked for. %s",
-			d.settings.Cmd, s.Dropped.Outside, len(res.Points), int(healthWindow.Minutes()), zoneAdvice(s.Dropped.Shift, d.settings.Location, s.Dropped.OutsideExample.Time))}, nil
+			d.settings.Cmd, s.Dropped.Outside, s.Dropped.Outside+s.Dropped.Duplicates+len(s.Points), int(healthWindow.Minutes()), zoneAdvice(s.Dropped.Shift, d.settings.Location, s.Dropped.OutsideExample.Time))}, nil
 	}
 	msg := fmt.Sprintf("Connected to Tencent Cloud Live statistics for APPID %s: ", d.settings.Cmd)
 	if res.Empty {
