@@ -106,19 +106,20 @@ func (s *scanner) str() ([]byte, bool) {
 	if !s.expect('"') {
 		return nil, false
 	}
+	// One pass that finds the closing quote and refuses what this fast
+	// path does not handle; the strings here are short keys and values,
+	// too short for bytes.IndexByte's call to pay.
 	start := s.i
-	end := bytes.IndexByte(s.b[start:], '"')
-	if end < 0 {
-		return nil, false
-	}
-	v := s.b[start : start+end]
-	for _, c := range v {
-		if c == '\\' || c < 0x20 {
+	for i := start; i < len(s.b); i++ {
+		switch c := s.b[i]; {
+		case c == '"':
+			s.i = i + 1
+			return s.b[start:i], true
+		case c == '\\' || c < 0x20:
 			return nil, false
 		}
 	}
-	s.i = start + end + 1
-	return v, true
+	return nil, false
 }
 
 // key reads `"name":` and returns the name; a string made of its bytes
