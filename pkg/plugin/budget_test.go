@@ -188,3 +188,54 @@ func TestIdenticalQueriesAtOnceCostOnePanelsCalls(t *testing.T) {
 		t.Fatalf("%d panels made %d upstream calls, want one panel's %d", panels, got, 3*13)
 	}
 }
+
+// Identical queries that arrive while one is being answered share its
+// answer: the frames are built once (the fields are the same values), each
+// caller has frames of its own, and a caller who leaves fails nobody else.
+func TestIdenticalQueriesShareOneAnswer(t *testing.T) {
+	const limit = 2
+	h, ds := heldEnv(t, limit)
+	joined := make(chan struct{}, 10)
+	ds.answers.joined = joined
+	ask := func(ctx context.Context, ref string, out chan<- backend.DataResponse) {
+		resp, _ := ds.QueryData(ctx, &backend.QueryDataRequest{Queries: []backend.DataQuery{
+			dq(ref, testNow.Add(-24*time.Hour), testNow, map[string]any{"streamId": "live_1"}),
+		}})
+		out <- resp.Responses[ref]
+	}
+	first, rest := make(chan backend.DataResponse, 1), make(chan backend.DataResponse, 2)
+	ctx, cancel := context.WithCancel(context.Background())
+	go ask(ctx, "A", first)
+	for range limit {
+		<-h.arrived
+	}
+	go ask(context.Background(), "B", rest)
+	go ask(context.Background(), "C", rest)
+	<-joined
+	<-joined
+	cancel()
+	if r := <-first; r.Error == nil {
+		t.Fatal("the caller who left got an answer without an error")
+	}
+	close(h.open)
+	for range limit {
+		h.release <- struct{}{}
+	}
+	b, c := <-rest, <-rest
+	for _, r := range []backend.DataResponse{b, c} {
+		if r.Error != nil || len(r.Frames) != 3 || r.Frames[0].Rows() != 1440 {
+			t.Fatalf("a caller who stayed got error %v and %d frames", r.Error, len(r.Frames))
+		}
+	}
+	for i := range b.Frames {
+		if b.Frames[i] == c.Frames[i] {
+			t.Fatal("two callers were given the same frame, whose RefID each must set")
+		}
+		if b.Frames[i].Fields[1] != c.Frames[i].Fields[1] {
+			t.Fatalf("frame %d was built twice", i)
+		}
+	}
+	if _, total := h.counts(); total != 13 {
+		t.Fatalf("three identical queries made %d upstream calls, want one query's 13", total)
+	}
+}

@@ -46,6 +46,7 @@ type Datasource struct {
 	store       *collect.Store
 	httpClient  *http.Client
 	budget      *budget.Budget
+	answers     answers
 	now         func() time.Time
 }
 
@@ -156,7 +157,6 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 }
 
 func (d *Datasource) query(ctx context.Context, dq backend.DataQuery, fromAlert bool) backend.DataResponse {
-	logger := log.DefaultLogger.FromContext(ctx)
 	if d.settingsErr != nil {
 		return badRequest(d.settingsErr)
 	}
@@ -164,7 +164,8 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery, fromAlert 
 	if err != nil {
 		return badRequest(err)
 	}
-	plan, err := planner.Build(dq.TimeRange.From, dq.TimeRange.To, d.now())
+	now := d.now()
+	plan, err := planner.Build(dq.TimeRange.From, dq.TimeRange.To, now)
 	if err != nil {
 		return badRequest(err)
 	}
@@ -181,6 +182,22 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery, fromAlert 
 	if q.Type == QueryTypeTimeSeries && !fromAlert {
 		width = downsample.Width(int(plan.To.Sub(plan.From)/time.Minute), int(dq.MaxDataPoints), dq.Interval, plan.To.Sub(plan.From))
 	}
+	// Everything the answer depends on, down to the minute the store's
+	// freshness follows; %#v keeps every field of Query in it.
+	key := fmt.Sprintf("%#v|%d|%d|%d|%d|%d", q, plan.From.Unix(), plan.To.Unix(), width, dq.MaxDataPoints, now.Unix()/60)
+	resp := d.answers.get(ctx, key, func(ctx context.Context) backend.DataResponse {
+		return d.answer(ctx, q, plan, width, dq.MaxDataPoints)
+	})
+	if resp.Error != nil {
+		log.DefaultLogger.FromContext(ctx).Warn("Query failed", "refId", dq.RefID, "status", int(resp.Status), "error", resp.Error)
+	}
+	return resp
+}
+
+// answer fetches what q needs and builds its frames, with notices for what
+// was partial, and an error for what failed.
+func (d *Datasource) answer(ctx context.Context, q Query, plan planner.Plan, width time.Duration, maxPoints int64) backend.DataResponse {
+	logger := log.DefaultLogger.FromContext(ctx)
 	series := collect.Run(ctx, d.store, collect.Job{
 		Domain: q.Domain, Streams: q.Streams, From: plan.From, To: plan.To, Windows: plan.Windows,
 		Bucket: width, Aggregation: q.Aggregation,
@@ -190,24 +207,22 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery, fromAlert 
 	o := review(series, plan, d.settings.Location, q.Type == QueryTypeSummary)
 	for _, s := range series {
 		if s.Dropped.Any() {
-			logger.Warn("Upstream rows left out", "refId", dq.RefID, "stream", s.StreamID,
+			logger.Warn("Upstream rows left out", "stream", s.StreamID,
 				"outside", s.Dropped.Outside, "duplicates", s.Dropped.Duplicates, "unreadable", s.Dropped.Unreadable, "shift", s.Dropped.Shift)
 		}
 	}
-	notices, failed, total, firstErr := o.notices, o.failed, o.windows, o.firstErr
-	executed := d.describe(q, plan, width, dq.MaxDataPoints)
+	executed := d.describe(q, plan, width, maxPoints)
 	meta := func() *data.FrameMeta {
-		return &data.FrameMeta{ExecutedQueryString: executed, Notices: append([]data.Notice(nil), notices...)}
+		return &data.FrameMeta{ExecutedQueryString: executed, Notices: append([]data.Notice(nil), o.notices...)}
 	}
 	cs := d.store.Stats()
-	logger.Debug("Query done", "refId", dq.RefID, "queryType", q.Type, "streams", len(q.Streams),
-		"windows", len(plan.Windows), "failedWindows", failed,
+	logger.Debug("Query done", "queryType", q.Type, "streams", len(q.Streams),
+		"windows", len(plan.Windows), "failedWindows", o.failed,
 		"minutesFromMemory", cs.Served, "upstreamFetches", cs.Fetches, "sharedFetches", cs.Shared,
 		"storeBytes", cs.Bytes, "upstreamInFlight", d.budget.Stats().InFlight)
 
-	if total > 0 && failed == total {
-		logger.Warn("Query failed", "refId", dq.RefID, "error", firstErr)
-		return errorResponse(firstErr)
+	if o.windows > 0 && o.failed == o.windows {
+		return errorResponse(o.firstErr)
 	}
 
 	var resp backend.DataResponse
@@ -217,19 +232,20 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery, fromAlert 
 	default:
 		resp.Frames = timeSeriesFrames(q, series, meta, width)
 	}
+	var e backend.DataResponse
 	switch {
 	case o.zoneErr != nil:
 		// The minutes shown are at the wrong instants, not merely few:
 		// an alert rule must not judge them, and the admin must see why.
-		e := badRequest(fmt.Errorf("the data source's time zone does not match the API's times, so minutes were misplaced or left out. %w", o.zoneErr))
-		resp.Error, resp.ErrorSource, resp.Status = e.Error, e.ErrorSource, e.Status
-	case failed > 0:
+		e = badRequest(fmt.Errorf("the data source's time zone does not match the API's times, so minutes were misplaced or left out. %w", o.zoneErr))
+	case o.failed > 0:
 		// Partial data is shown, but flagged as an error too: an alert rule
 		// must not judge a stream by the windows that happened to answer.
-		logger.Warn("Query partly failed", "refId", dq.RefID, "failedWindows", failed, "windows", total, "error", firstErr)
-		e := errorResponse(fmt.Errorf("%d of %d windows failed; the data shown is incomplete: %w", failed, total, firstErr))
-		resp.Error, resp.ErrorSource, resp.Status = e.Error, e.ErrorSource, e.Status
+		e = errorResponse(fmt.Errorf("%d of %d windows failed; the data shown is incomplete: %w", o.failed, o.windows, o.firstErr))
+	default:
+		return resp
 	}
+	resp.Error, resp.ErrorSource, resp.Status = e.Error, e.ErrorSource, e.Status
 	return resp
 }
 
