@@ -72,9 +72,11 @@ type Faults struct {
 
 // Request is what the simulator saw of one call (never the key or sign).
 type Request struct {
+	Interface  string // empty for Get_LivePlayStatHistory
 	Start, End time.Time
 	Domain     string
 	StreamID   string
+	Page, Size int // Get_LivePlayStat's page, as asked
 	Ret        int
 }
 
@@ -84,6 +86,9 @@ type Simulator struct {
 	Key     string   // the API key it checks signatures with
 	Domain  string   // the playback domain that has data
 	Streams []string // the streams that have data; any other answers 10003
+	// Live lists the streams Get_LivePlayStat says play now; all of
+	// Streams when nil.
+	Live []string
 	// Now is the simulator's clock; time.Now when nil.
 	Now func() time.Time
 
@@ -239,6 +244,15 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if req.Interface == LiveInterface {
+		a := s.live(req)
+		s.record(req, a.Ret)
+		if f.OutputAsArray && a.Ret == 0 {
+			a.Output = []any{a.Output}
+		}
+		s.write(w, a)
+		return
+	}
 	points := s.points(req)
 	if len(points) == 0 {
 		s.record(req, 10003)
@@ -302,7 +316,11 @@ func (s *Simulator) check(q map[string][]string) (Request, *answer) {
 	if now.Unix() > t {
 		return Request{}, &answer{Ret: -3, Message: "time expired"}
 	}
-	if get("interface") != "Get_LivePlayStatHistory" {
+	switch get("interface") {
+	case "Get_LivePlayStatHistory":
+	case LiveInterface:
+		return checkLive(get)
+	default:
 		return Request{}, &answer{Ret: 1204, Message: "invalid input param: interface"}
 	}
 	start, err1 := strconv.ParseInt(get("Param.n.start_time"), 10, 64)

@@ -236,7 +236,9 @@ func (c *Client) PlayStatHistory(ctx context.Context, q Query) (*Result, error) 
 	if !q.End.After(q.Start) {
 		return nil, fmt.Errorf("lvb: window end %s is not after start %s", q.End, q.Start)
 	}
-	return retry(ctx, c.retry, func() (*Result, error) { return c.once(ctx, q) })
+	parse := func(body []byte) (*Result, error) { return ParseResponse(body, c.loc) }
+	u := c.URL(q)
+	return retry(ctx, c.retry, func() (*Result, error) { return get(ctx, c, u, parse) })
 }
 
 // retry calls try until it succeeds, fails for good, runs out of attempts,
@@ -268,14 +270,17 @@ func retry[T any](ctx context.Context, r Retry, try func() (T, error)) (T, error
 	}
 }
 
-func (c *Client) once(ctx context.Context, q Query) (*Result, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.URL(q), nil)
+// get makes one request to u and parses the answer with parse, which must
+// not keep the body: it goes back to a pool.
+func get[T any](ctx context.Context, c *Client, u string, parse func([]byte) (T, error)) (T, error) {
+	var zero T
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, c.transportError(ctx, err)
+		return zero, c.transportError(ctx, err)
 	}
 	defer resp.Body.Close()
 	// Answers are read into pooled buffers: a 15-day query reads thousands,
@@ -291,27 +296,27 @@ func (c *Client) once(ctx context.Context, q Query) (*Result, error) {
 	body := buf.Bytes()
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return zero, ctx.Err()
 		}
-		return nil, &Error{Kind: KindUnreachable, Detail: "reading the answer: " + transportDetail(err), Err: err}
+		return zero, &Error{Kind: KindUnreachable, Detail: "reading the answer: " + transportDetail(err), Err: err}
 	}
 	if len(body) > maxBody {
-		return nil, &Error{Kind: KindBadResponse, Detail: fmt.Sprintf("the answer is larger than %d bytes", maxBody)}
+		return zero, &Error{Kind: KindBadResponse, Detail: fmt.Sprintf("the answer is larger than %d bytes", maxBody)}
 	}
 	if resp.StatusCode != http.StatusOK {
 		// A refusal such as "sign invalid" may come with a 4xx status; its
 		// message says more than the status does.
-		if res, perr := ParseResponse(body, c.loc); perr != nil {
+		if res, perr := parse(body); perr != nil {
 			var e *Error
 			if errors.As(perr, &e) && e.Kind != KindBadResponse {
-				return nil, perr
+				return zero, perr
 			}
 		} else if resp.StatusCode < 300 {
 			return res, nil
 		}
-		return nil, &Error{Kind: KindHTTPStatus, Status: resp.StatusCode}
+		return zero, &Error{Kind: KindHTTPStatus, Status: resp.StatusCode}
 	}
-	return ParseResponse(body, c.loc)
+	return parse(body)
 }
 
 // transportError classifies a failure of http.Client.Do.
