@@ -93,7 +93,7 @@ func BenchmarkFrames(b *testing.B) {
 	b.Run("summary/15d/20streams", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if f := summaryFrame(series, &data.FrameMeta{}); f.Rows() != 20 {
+			if f := summaryFrame(series, "", &data.FrameMeta{}); f.Rows() != 20 {
 				b.Fatal(f.Rows())
 			}
 		}

@@ -33,6 +33,7 @@ const PluginID = "lvbstat-tencent-datasource"
 var (
 	_ backend.QueryDataHandler      = (*Datasource)(nil)
 	_ backend.CheckHealthHandler    = (*Datasource)(nil)
+	_ backend.CallResourceHandler   = (*Datasource)(nil)
 	_ instancemgmt.InstanceDisposer = (*Datasource)(nil)
 )
 
@@ -44,10 +45,13 @@ type Datasource struct {
 	settingsErr error
 	client      *lvb.Client
 	store       *collect.Store
-	httpClient  *http.Client
-	budget      *budget.Budget
-	answers     answers
-	now         func() time.Time
+	live        *collect.Live
+	// resourceHandler serves CallResource; see resources.go.
+	resourceHandler backend.CallResourceHandler
+	httpClient      *http.Client
+	budget          *budget.Budget
+	answers         answers
+	now             func() time.Time
 }
 
 // Options are knobs for tests; production uses the zero value.
@@ -67,6 +71,7 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 	if ds.now == nil {
 		ds.now = time.Now
 	}
+	ds.resourceHandler = ds.resources()
 	ds.settings, ds.settingsErr = ParseSettings(s)
 	if ds.settingsErr != nil {
 		return ds, nil
@@ -103,6 +108,7 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 	}
 	// A new instance, made by Grafana for every settings change, starts
 	// with an empty store: no answer for the old settings is ever served.
+	ds.live = collect.NewLive(ds.client, ds.now)
 	ds.store = collect.NewStore(ds.client, ds.settings.MaxConcurrency, ds.settings.Settle, ds.settings.CacheBytes, ds.now)
 	return ds, nil
 }
@@ -121,6 +127,11 @@ func middlewares(b *budget.Budget, key string, now func() time.Time) []httpclien
 		httpclient.NamedMiddlewareFunc("lvb-sign", func(_ httpclient.Options, next http.RoundTripper) http.RoundTripper {
 			return &lvb.SigningTransport{Key: key, Next: next, Now: now}
 		}))
+}
+
+// CallResource serves the editors' calls (see resources.go).
+func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
+	return d.resourceHandler.CallResource(ctx, req, sender)
 }
 
 // Dispose closes idle connections when Grafana replaces the instance after
@@ -163,6 +174,9 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery, fromAlert 
 	q, err := ParseQuery(dq, d.settings.MaxStreams)
 	if err != nil {
 		return badRequest(err)
+	}
+	if q.Type == QueryTypeLive || q.Type == QueryTypeStreams {
+		return d.snapshotQuery(ctx, q)
 	}
 	now := d.now()
 	plan, err := planner.Build(dq.TimeRange.From, dq.TimeRange.To, now)
@@ -228,7 +242,7 @@ func (d *Datasource) answer(ctx context.Context, q Query, plan planner.Plan, wid
 	var resp backend.DataResponse
 	switch q.Type {
 	case QueryTypeSummary:
-		resp.Frames = data.Frames{summaryFrame(series, meta())}
+		resp.Frames = data.Frames{summaryFrame(series, q.Statistic, meta())}
 	default:
 		resp.Frames = timeSeriesFrames(q, series, meta, width)
 	}

@@ -140,31 +140,42 @@ func valueField(metric string, points []lvb.Point) *data.Field {
 	return data.NewField(metric, nil, v)
 }
 
-// summaryFrame answers one table row per stream.
-func summaryFrame(series []collect.Series, meta *data.FrameMeta) *data.Frame {
+// summaryFrame answers one row per stream in the numeric-long shape of
+// Grafana's data plane contract: domain and stream_id are string columns,
+// which alerting reads as labels, so a rule such as "p95 bandwidth above
+// 800 Mbps" judges every stream on its own, without transformations.
+// statistic, when set, keeps one number column, for Grafana versions whose
+// alerting takes one number per row.
+func summaryFrame(series []collect.Series, statistic string, meta *data.FrameMeta) *data.Frame {
 	n := len(series)
 	domain := make([]string, n)
 	stream := make([]string, n)
-	sumFlux := make([]*float64, n)
-	peakBW := make([]*float64, n)
-	p95BW := make([]*float64, n)
-	peakOnline := make([]*int64, n)
-	avgOnline := make([]*float64, n)
+	values := map[string]any{
+		StatSumFlux:       make([]*float64, n),
+		StatPeakBandwidth: make([]*float64, n),
+		StatP95Bandwidth:  make([]*float64, n),
+		StatPeakOnline:    make([]*int64, n),
+		StatAvgOnline:     make([]*float64, n),
+	}
+	units := map[string]string{
+		StatSumFlux: UnitFlux, StatPeakBandwidth: UnitBandwidth, StatP95Bandwidth: UnitBandwidth,
+		StatPeakOnline: UnitOnline, StatAvgOnline: UnitOnline,
+	}
 	for i := range series {
 		s := &series[i]
 		sum := stats.Summarize(s.Points)
 		domain[i], stream[i] = s.Domain, s.StreamID
 		if s.Answered() {
 			// A stream no window answered for has no total, which is not 0 MB.
-			sumFlux[i] = ptr(s.SumFlux)
+			values[StatSumFlux].([]*float64)[i] = ptr(s.SumFlux)
 		}
-		peakBW[i] = numPtr(sum.PeakBandwidth)
-		p95BW[i] = numPtr(sum.P95Bandwidth)
-		avgOnline[i] = numPtr(sum.AvgOnline)
+		values[StatPeakBandwidth].([]*float64)[i] = numPtr(sum.PeakBandwidth)
+		values[StatP95Bandwidth].([]*float64)[i] = numPtr(sum.P95Bandwidth)
+		values[StatAvgOnline].([]*float64)[i] = numPtr(sum.AvgOnline)
 		if sum.PeakOnline.Valid {
-			peakOnline[i] = ptr(int64(math.Round(sum.PeakOnline.Value)))
+			values[StatPeakOnline].([]*int64)[i] = ptr(int64(math.Round(sum.PeakOnline.Value)))
 		}
-		if s.SumFluxEstimated > 0 {
+		if s.SumFluxEstimated > 0 && (statistic == "" || statistic == StatSumFlux) {
 			meta.Notices = append(meta.Notices, data.Notice{
 				Severity: data.NoticeSeverityInfo,
 				Text: fmt.Sprintf("%s: %d of %d windows came without sum_info; their sum_flux was added up from per-minute flux.",
@@ -172,21 +183,19 @@ func summaryFrame(series []collect.Series, meta *data.FrameMeta) *data.Frame {
 			})
 		}
 	}
-	unit := func(f *data.Field, u string) *data.Field {
-		f.Config = &data.FieldConfig{Unit: u}
-		return f
+	fields := data.Fields{data.NewField("domain", nil, domain), data.NewField("stream_id", nil, stream)}
+	for _, name := range AllStatistics {
+		if statistic != "" && name != statistic {
+			continue
+		}
+		f := data.NewField(name, nil, values[name])
+		f.Config = &data.FieldConfig{Unit: units[name]}
+		fields = append(fields, f)
 	}
-	frame := data.NewFrame("summary",
-		data.NewField("domain", nil, domain),
-		data.NewField("stream_id", nil, stream),
-		unit(data.NewField("sum_flux", nil, sumFlux), UnitFlux),
-		unit(data.NewField("peak_bandwidth", nil, peakBW), UnitBandwidth),
-		unit(data.NewField("p95_bandwidth", nil, p95BW), UnitBandwidth),
-		unit(data.NewField("peak_online", nil, peakOnline), UnitOnline),
-		unit(data.NewField("avg_online", nil, avgOnline), UnitOnline),
-	)
+	frame := data.NewFrame("summary", fields...)
 	frame.Meta = meta
-	frame.Meta.Type = data.FrameTypeTable
+	frame.Meta.Type = data.FrameTypeNumericLong
+	frame.Meta.TypeVersion = data.FrameTypeVersion{0, 1}
 	return frame
 }
 

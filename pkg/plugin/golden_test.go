@@ -31,6 +31,12 @@ func TestGoldenFrames(t *testing.T) {
 			map[string]any{"streamId": "live_2", "metrics": []string{"online", "flux"}}},
 		{"summary", simulator.Faults{}, 6 * time.Hour,
 			map[string]any{"queryType": "summary", "domain": testDomain, "streamId": "live_1,live_2,nobody"}},
+		{"summary-statistic", simulator.Faults{}, 24 * time.Hour,
+			map[string]any{"queryType": "summary", "streamId": "live_1,live_3", "statistic": "p95_bandwidth"}},
+		{"live", simulator.Faults{}, time.Hour,
+			map[string]any{"queryType": "live", "domain": testDomain}},
+		{"streams", simulator.Faults{}, time.Hour,
+			map[string]any{"queryType": "streams", "domain": testDomain, "orderBy": "viewers"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -30,6 +30,10 @@ type Limits struct {
 	CmdPattern        string `json:"cmdPattern"`
 	MaxDomainLength   int    `json:"maxDomainLength"`
 	MaxStreamIDLength int    `json:"maxStreamIdLength"`
+	// What the query's choices accept, for the editors.
+	QueryTypes []string `json:"queryTypes"`
+	Statistics []string `json:"statistics"`
+	OrderBy    []string `json:"orderBy"`
 }
 
 const countPattern = `^[0-9]{1,6}$`
@@ -53,6 +57,9 @@ func SettingsLimits() Limits {
 		CmdPattern:        lvb.CmdPattern,
 		MaxDomainLength:   MaxDomainLength,
 		MaxStreamIDLength: MaxStreamIDLength,
+		QueryTypes:        QueryTypes,
+		Statistics:        AllStatistics,
+		OrderBy:           []string{OrderByName, OrderByViewers},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -30,7 +31,36 @@ const (
 const (
 	QueryTypeTimeSeries = "timeseries"
 	QueryTypeSummary    = "summary"
+	// QueryTypeLive is the streams playing now, one row each.
+	QueryTypeLive = "live"
+	// QueryTypeStreams is the stream IDs playing now, for a dashboard
+	// variable.
+	QueryTypeStreams = "streams"
 )
+
+// QueryTypes lists every query type, in the order the errors name them.
+var QueryTypes = []string{QueryTypeTimeSeries, QueryTypeSummary, QueryTypeLive, QueryTypeStreams}
+
+// Summary statistics, which are also the summary frame's number fields.
+const (
+	StatSumFlux       = "sum_flux"
+	StatPeakBandwidth = "peak_bandwidth"
+	StatP95Bandwidth  = "p95_bandwidth"
+	StatPeakOnline    = "peak_online"
+	StatAvgOnline     = "avg_online"
+)
+
+// AllStatistics is the order of the summary's number fields.
+var AllStatistics = []string{StatSumFlux, StatPeakBandwidth, StatP95Bandwidth, StatPeakOnline, StatAvgOnline}
+
+// Orders of a stream list.
+const (
+	OrderByName    = "name"
+	OrderByViewers = "viewers"
+)
+
+// maxFilterLength bounds the regular expression of a stream list.
+const maxFilterLength = 512
 
 // Metric names, which are also the value field names of the frames.
 const (
@@ -51,6 +81,12 @@ type queryModel struct {
 	// Aggregation combines bandwidth and viewers when a long range is
 	// shown in buckets wider than a minute: "max" (default) or "avg".
 	Aggregation string `json:"aggregation"`
+	// Statistic narrows a summary to one number field, for alerting in
+	// Grafana versions that take one number per row.
+	Statistic string `json:"statistic"`
+	// Filter (a regular expression) and OrderBy shape a stream list.
+	Filter  string `json:"filter"`
+	OrderBy string `json:"orderBy"`
 }
 
 // Query is a checked query.
@@ -60,6 +96,9 @@ type Query struct {
 	Streams     []string // "" alone stands for the total of all streams
 	Metrics     []string
 	Aggregation downsample.Aggregation
+	Statistic   string // summary only; "" for every statistic
+	Filter      string // live and streams: a checked regular expression
+	OrderBy     string // streams: OrderByName or OrderByViewers
 }
 
 // ParseQuery reads and checks one query of a request.
@@ -77,9 +116,12 @@ func ParseQuery(q backend.DataQuery, maxStreams int) (Query, error) {
 	switch out.Type {
 	case "":
 		out.Type = QueryTypeTimeSeries
-	case QueryTypeTimeSeries, QueryTypeSummary:
+	case QueryTypeTimeSeries, QueryTypeSummary, QueryTypeLive, QueryTypeStreams:
 	default:
-		return Query{}, fmt.Errorf("query type %s is unknown: use %q or %q", quoteClip(out.Type), QueryTypeTimeSeries, QueryTypeSummary)
+		return Query{}, fmt.Errorf("query type %s is unknown: use one of %s", quoteClip(out.Type), strings.Join(QueryTypes, ", "))
+	}
+	if err := checkListOptions(m, &out); err != nil {
+		return Query{}, err
 	}
 
 	var err error
@@ -257,3 +299,31 @@ type fieldError struct {
 
 func (e *fieldError) Error() string { return e.field + ": " + e.err.Error() }
 func (e *fieldError) Unwrap() error { return e.err }
+
+// checkListOptions reads the statistic of a summary and the filter and
+// order of a stream list.
+func checkListOptions(m queryModel, out *Query) error {
+	out.Statistic = strings.ToLower(strings.TrimSpace(m.Statistic))
+	if out.Statistic != "" && !slices.Contains(AllStatistics, out.Statistic) {
+		return fmt.Errorf("statistic %s is unknown: use one of %s, or leave it empty for all of them",
+			quoteClip(out.Statistic), strings.Join(AllStatistics, ", "))
+	}
+	out.Filter = strings.TrimSpace(m.Filter)
+	if len(out.Filter) > maxFilterLength {
+		return fmt.Errorf("the stream filter is %d characters long; keep it under %d", len(out.Filter), maxFilterLength)
+	}
+	if out.Filter != "" {
+		if _, err := regexp.Compile(out.Filter); err != nil {
+			return fmt.Errorf("the stream filter %s is not a valid regular expression (%v): write it in RE2 syntax, such as ^live_", quoteClip(out.Filter), err)
+		}
+	}
+	out.OrderBy = strings.ToLower(strings.TrimSpace(m.OrderBy))
+	switch out.OrderBy {
+	case "":
+		out.OrderBy = OrderByName
+	case OrderByName, OrderByViewers:
+	default:
+		return fmt.Errorf("order %s is unknown: use %q or %q", quoteClip(out.OrderBy), OrderByName, OrderByViewers)
+	}
+	return nil
+}

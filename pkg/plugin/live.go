@@ -1,0 +1,164 @@
+package plugin
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+)
+
+// snapshotQuery answers the live and streams query types from the listing
+// of the streams playing now; the time range plays no part.
+func (d *Datasource) snapshotQuery(ctx context.Context, q Query) backend.DataResponse {
+	snap, err := d.live.Snapshot(ctx, q.Domain)
+	if err != nil {
+		log.DefaultLogger.FromContext(ctx).Warn("Listing the streams playing now failed", "queryType", q.Type, "error", err)
+		return errorResponse(err)
+	}
+	streams := pickStreams(snap, q)
+	meta := &data.FrameMeta{
+		ExecutedQueryString: d.describeLive(q),
+		Notices:             snapshotNotices(snap),
+	}
+	var resp backend.DataResponse
+	if q.Type == QueryTypeStreams {
+		resp.Frames = data.Frames{streamsFrame(streams, meta)}
+	} else {
+		resp.Frames = data.Frames{liveFrame(q.Domain, streams, snap, meta)}
+	}
+	return resp
+}
+
+// pickStreams keeps the streams the query names (all when it names none)
+// that match its filter, in its order: for the live table the busiest
+// first, for a variable by name or by viewers.
+func pickStreams(snap *lvb.Snapshot, q Query) []lvb.LiveStream {
+	var re *regexp.Regexp
+	if q.Filter != "" {
+		re = regexp.MustCompile(q.Filter) // checked by ParseQuery
+	}
+	named := !slices.Equal(q.Streams, []string{""})
+	out := make([]lvb.LiveStream, 0, len(snap.Streams))
+	for _, s := range snap.Streams {
+		if named && !slices.Contains(q.Streams, s.Name) {
+			continue
+		}
+		if re != nil && !re.MatchString(s.Name) {
+			continue
+		}
+		out = append(out, s)
+	}
+	byName := func(a, b lvb.LiveStream) int { return cmp.Compare(a.Name, b.Name) }
+	desc := func(x, y lvb.Num) int {
+		// Highest first; a stream without the figure last.
+		if x.Valid != y.Valid {
+			if x.Valid {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(y.Value, x.Value)
+	}
+	switch {
+	case q.Type == QueryTypeLive:
+		slices.SortStableFunc(out, func(a, b lvb.LiveStream) int {
+			return cmp.Or(desc(a.Bandwidth, b.Bandwidth), byName(a, b))
+		})
+	case q.OrderBy == OrderByViewers:
+		slices.SortStableFunc(out, func(a, b lvb.LiveStream) int {
+			return cmp.Or(desc(a.Online, b.Online), byName(a, b))
+		})
+	default:
+		slices.SortStableFunc(out, byName)
+	}
+	return out
+}
+
+func snapshotNotices(snap *lvb.Snapshot) []data.Notice {
+	var out []data.Notice
+	warn := func(format string, args ...any) {
+		out = append(out, data.Notice{Severity: data.NoticeSeverityWarning, Text: fmt.Sprintf(format, args...)})
+	}
+	if snap.DomainIgnored {
+		warn("The API refused the domain as a filter for %s, so this list holds every stream of the APPID playing now, on any domain.", lvb.LiveInterface)
+	}
+	if snap.Truncated {
+		warn("The listing stopped after %d pages: %d of the %d streams playing now are shown. Narrow it with a filter.", snap.Pages, len(snap.Streams), snap.StreamCount)
+	}
+	if snap.Rejected > 0 {
+		warn("%d streams in the API's answer had no stream name and are left out.", snap.Rejected)
+	}
+	return out
+}
+
+// streamsFrame is what a dashboard variable reads: text and value, the
+// stream ID; the viewers come along for the editor's preview.
+func streamsFrame(streams []lvb.LiveStream, meta *data.FrameMeta) *data.Frame {
+	names := make([]string, len(streams))
+	for i, s := range streams {
+		names[i] = s.Name
+	}
+	f := data.NewFrame("streams",
+		data.NewField("text", nil, names),
+		data.NewField("value", nil, slices.Clone(names)),
+	)
+	f.Meta = meta
+	return f
+}
+
+// liveFrame is the streams playing now in the numeric-long shape of
+// Grafana's data plane contract: the string columns are labels, so an
+// alert rule on it judges every stream on its own.
+func liveFrame(domain string, streams []lvb.LiveStream, snap *lvb.Snapshot, meta *data.FrameMeta) *data.Frame {
+	names := make([]string, len(streams))
+	bandwidth := make([]*float64, len(streams))
+	online := make([]*int64, len(streams))
+	for i, s := range streams {
+		names[i] = s.Name
+		bandwidth[i] = numPtr(s.Bandwidth)
+		if s.Online.Valid {
+			online[i] = ptr(int64(math.Round(s.Online.Value)))
+		}
+	}
+	fields := data.Fields{}
+	if domain != "" {
+		domains := make([]string, len(streams))
+		for i := range domains {
+			domains[i] = domain
+		}
+		fields = append(fields, data.NewField("domain", nil, domains))
+	}
+	bw := data.NewField("bandwidth", nil, bandwidth)
+	bw.Config = &data.FieldConfig{Unit: UnitBandwidth, Decimals: ptr(uint16(3))}
+	on := data.NewField("online", nil, online)
+	on.Config = &data.FieldConfig{Unit: UnitOnline}
+	fields = append(fields, data.NewField("stream_id", nil, names), bw, on)
+	f := data.NewFrame("live", fields...)
+	meta.Type = data.FrameTypeNumericLong
+	meta.TypeVersion = data.FrameTypeVersion{0, 1}
+	// The account's totals, which count every stream, filtered or not.
+	meta.Custom = map[string]any{
+		"streamCount":    snap.StreamCount,
+		"totalBandwidth": numPtr(snap.TotalBandwidth),
+		"totalOnline":    numPtr(snap.TotalOnline),
+	}
+	f.Meta = meta
+	return f
+}
+
+func (d *Datasource) describeLive(q Query) string {
+	domain := q.Domain
+	if domain == "" {
+		domain = "(all domains)"
+	}
+	return fmt.Sprintf("%s cmd=%s domain=%s: the streams playing now, pages of %d, listed at most once a minute",
+		lvb.LiveInterface, d.settings.Cmd, domain, lvb.MaxPageSize)
+}
