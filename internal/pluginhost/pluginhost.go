@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"strings"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -25,6 +26,7 @@ type Plugin struct {
 	client *goplugin.Client
 	diag   grpcplugin.DiagnosticsClient
 	data   grpcplugin.DataClient
+	res    grpcplugin.ResourceClient
 }
 
 // Start launches binary as plugin id. Everything the plugin logs is written
@@ -61,7 +63,7 @@ func Start(binary, id string, logs io.Writer, env ...string) (*Plugin, error) {
 		return nil, fmt.Errorf("start %s: %w", binary, err)
 	}
 	p := &Plugin{ID: id, client: client}
-	for name, dst := range map[string]any{"diagnostics": &p.diag, "data": &p.data} {
+	for name, dst := range map[string]any{"diagnostics": &p.diag, "data": &p.data, "resource": &p.res} {
 		raw, err := rpc.Dispense(name)
 		if err != nil {
 			client.Kill()
@@ -72,6 +74,8 @@ func Start(binary, id string, logs io.Writer, env ...string) (*Plugin, error) {
 			*d = raw.(grpcplugin.DiagnosticsClient)
 		case *grpcplugin.DataClient:
 			*d = raw.(grpcplugin.DataClient)
+		case *grpcplugin.ResourceClient:
+			*d = raw.(grpcplugin.ResourceClient)
 		}
 	}
 	return p, nil
@@ -136,4 +140,40 @@ func (p *Plugin) QueryDataWire(ctx context.Context, s backend.DataSourceInstance
 	})
 	req.PluginContext = p.pluginContext(s)
 	return p.data.QueryData(ctx, req)
+}
+
+// Resource is a plugin's answer to a resource call.
+type Resource struct {
+	Status  int
+	Headers map[string][]string
+	Body    []byte
+}
+
+// CallResource makes a GET resource call as Grafana does for
+// /api/datasources/uid/<uid>/resources/<url>, and gathers the answer.
+func (p *Plugin) CallResource(ctx context.Context, s backend.DataSourceInstanceSettings, url string) (*Resource, error) {
+	path, _, _ := strings.Cut(url, "?")
+	stream, err := p.res.CallResource(ctx, &pluginv2.CallResourceRequest{
+		PluginContext: p.pluginContext(s), Path: path, Method: "GET", Url: url,
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &Resource{Headers: map[string][]string{}}
+	for {
+		msg, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if msg.Code != 0 {
+			out.Status = int(msg.Code)
+		}
+		for k, v := range msg.Headers {
+			out.Headers[k] = append(out.Headers[k], v.Values...)
+		}
+		out.Body = append(out.Body, msg.Body...)
+	}
 }
