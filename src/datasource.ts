@@ -1,7 +1,8 @@
 import { CoreApp, DataSourceInstanceSettings, ScopedVars } from '@grafana/data';
 import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
 
-import { DEFAULT_QUERY, LvbOptions, LvbQuery } from './types';
+import { DEFAULT_QUERY, LvbOptions, LvbQuery, StreamSuggestion } from './types';
+import { StreamsVariableSupport } from './variables';
 
 /**
  * The data source's browser half. Everything that decides an answer happens in the backend, so
@@ -11,6 +12,18 @@ import { DEFAULT_QUERY, LvbOptions, LvbQuery } from './types';
 export class DataSource extends DataSourceWithBackend<LvbQuery, LvbOptions> {
   constructor(instanceSettings: DataSourceInstanceSettings<LvbOptions>) {
     super(instanceSettings);
+    this.variables = new StreamsVariableSupport(this);
+  }
+
+  /**
+   * The streams playing now on a domain, the most watched first: the query editor's suggestions.
+   * The backend lists them at most once a minute, under the data source's upstream budget.
+   */
+  async getStreams(domain: string): Promise<StreamSuggestion[]> {
+    const resolved = getTemplateSrv()
+      .replace(domain ?? '')
+      .trim();
+    return this.getResource<StreamSuggestion[]>('streams', resolved ? { domain: resolved } : {});
   }
 
   getDefaultQuery(_: CoreApp): Partial<LvbQuery> {
@@ -35,6 +48,7 @@ export class DataSource extends DataSourceWithBackend<LvbQuery, LvbOptions> {
       domain: srv.replace(query.domain ?? '', scopedVars).trim(),
       streamId: list(query.streamId ?? '').join(','),
       metrics: (query.metrics ?? []).flatMap(list),
+      filter: query.filter ? srv.replace(query.filter, scopedVars, 'regex') : query.filter,
     };
   }
 

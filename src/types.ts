@@ -4,7 +4,7 @@ import { DataQuery } from '@grafana/schema';
 import limits from './limits.json';
 
 /** The query types the backend answers. */
-export type QueryType = 'timeseries' | 'summary';
+export type QueryType = 'timeseries' | 'summary' | 'live' | 'streams';
 
 /** The metrics of a time-series query; they are also the value field names of its frames. */
 export type Metric = 'bandwidth' | 'online' | 'flux';
@@ -24,6 +24,26 @@ export interface LvbQuery extends DataQuery {
   metrics?: string[];
   /** How bandwidth and viewers are combined in buckets of a long range: 'max' (default) or 'avg'. */
   aggregation?: string;
+  /** A summary narrowed to one statistic (for alerting in Grafana versions that take one number per row). */
+  statistic?: string;
+  /** Stream lists (live, streams): an RE2 regular expression the stream IDs must match. */
+  filter?: string;
+  /** A stream list's order: 'name' (default) or 'viewers', the most watched first. */
+  orderBy?: string;
+}
+
+/** A dashboard variable's query: the streams playing now on a domain. */
+export interface StreamsVariableQuery extends DataQuery {
+  domain?: string;
+  filter?: string;
+  orderBy?: string;
+}
+
+/** One entry of the backend's `streams` resource. */
+export interface StreamSuggestion {
+  streamId: string;
+  online: number | null;
+  bandwidth: number | null;
 }
 
 export const QUERY_TYPES: Array<{ value: QueryType; label: string; description: string }> = [
@@ -37,6 +57,25 @@ export const QUERY_TYPES: Array<{ value: QueryType; label: string; description: 
     label: 'Summary',
     description: 'One row per stream: total flux, peak and 95th-percentile bandwidth, viewers',
   },
+  {
+    value: 'live',
+    label: 'Live now',
+    description: 'The streams playing now, the busiest first: bandwidth and viewers at this minute',
+  },
+];
+
+export const STATISTICS: Array<{ value: string; label: string; description: string }> = [
+  { value: '', label: 'All', description: 'Every statistic, one column each' },
+  { value: 'sum_flux', label: 'Total flux', description: 'MB over the range' },
+  { value: 'peak_bandwidth', label: 'Peak bandwidth', description: 'The highest minute, Mbps' },
+  { value: 'p95_bandwidth', label: 'P95 bandwidth', description: '95th percentile of 5-minute peaks, Mbps' },
+  { value: 'peak_online', label: 'Peak viewers', description: 'The most viewers in a minute' },
+  { value: 'avg_online', label: 'Average viewers', description: 'Mean viewers over the minutes with data' },
+];
+
+export const ORDERS: Array<{ value: string; label: string; description: string }> = [
+  { value: 'name', label: 'By name', description: 'Alphabetical' },
+  { value: 'viewers', label: 'By viewers', description: 'The most watched first' },
 ];
 
 export const AGGREGATIONS: Array<{ value: string; label: string; description: string }> = [

@@ -8,7 +8,7 @@ import { QueryEditor } from './QueryEditor';
 import { DataSource } from '../datasource';
 import { FixedTemplateSrv } from '../testing/templateSrv';
 import { instanceSettings } from '../testing/fixtures';
-import { LvbQuery } from '../types';
+import { LvbQuery, StreamSuggestion } from '../types';
 
 // No pause between keystrokes: pauses are timers, and timers only make a test slower on a busy machine.
 const userEvent = userEventLib.setup({ delay: null });
@@ -37,8 +37,65 @@ function renderEditor(initial: LvbQuery) {
   return { last: () => seen[seen.length - 1], runs: () => runs };
 }
 
+// The backend's streams resource, as the editor sees it: what getStreams resolves to, per domain.
+let listed: Record<string, StreamSuggestion[] | Error> = {};
+const asked: string[] = [];
+jest.spyOn(datasource, 'getStreams').mockImplementation(async (domain: string) => {
+  asked.push(domain);
+  const answer = listed[domain] ?? [];
+  if (answer instanceof Error) {
+    throw answer;
+  }
+  return answer;
+});
+
 describe('QueryEditor', () => {
-  beforeEach(() => setTemplateSrv(new FixedTemplateSrv({ streams: ['a', 'b'], domain: 'play.example.com' })));
+  beforeEach(() => {
+    setTemplateSrv(new FixedTemplateSrv({ streams: ['a', 'b'], domain: 'play.example.com' }));
+    listed = {};
+    asked.length = 0;
+  });
+
+  it('suggests the streams playing now, most watched first, when the stream menu opens', async () => {
+    listed = {
+      'play.example.com': [
+        { streamId: 'room_9', online: 120, bandwidth: 10 },
+        { streamId: 'room_2', online: 7, bandwidth: 1 },
+      ],
+    };
+    const { last } = renderEditor({ refId: 'A', domain: 'play.example.com' });
+    expect(asked).toEqual([]); // nothing is listed for an editor that is only looked at
+    await userEvent.click(screen.getByLabelText('Stream IDs'));
+    expect(await screen.findByText('120 viewers now')).toBeInTheDocument();
+    expect(asked).toEqual(['play.example.com']);
+    await userEvent.click(screen.getByText('room_2'));
+    expect(last().streamId).toBe('room_2');
+    // Free text still works beside the suggestions.
+    await userEvent.type(screen.getByLabelText('Stream IDs'), 'not_live{enter}');
+    expect(last().streamId).toBe('room_2,not_live');
+  });
+
+  it('says why it cannot suggest streams, and still takes typed ones', async () => {
+    listed = { '': Object.assign(new Error('x'), { data: { error: 'the API key is wrong' } }) };
+    const { last } = renderEditor({ refId: 'A' });
+    await userEvent.click(screen.getByLabelText('Stream IDs'));
+    expect(await screen.findByText(/Could not list the streams playing now: the API key is wrong/)).toBeInTheDocument();
+    await userEvent.type(screen.getByLabelText('Stream IDs'), 'live_1{enter}');
+    expect(last().streamId).toBe('live_1');
+  });
+
+  it('offers the live list and a summary statistic', async () => {
+    const { last } = renderEditor({ refId: 'A', queryType: 'summary' });
+    await userEvent.click(screen.getByLabelText('Statistic'));
+    await userEvent.click(await screen.findByText('P95 bandwidth'));
+    expect(last().statistic).toBe('p95_bandwidth');
+    await userEvent.click(screen.getByLabelText('Query type'));
+    await userEvent.click(await screen.findByText('Live now'));
+    expect(last().queryType).toBe('live');
+    expect(screen.queryByLabelText('Metrics')).not.toBeInTheDocument();
+    expect(screen.queryByLabelText('Statistic')).not.toBeInTheDocument();
+    expect(screen.getByText('All streams playing')).toBeInTheDocument();
+  });
 
   it('shows every field with one label width', () => {
     renderEditor({ refId: 'A' });

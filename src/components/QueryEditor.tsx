@@ -1,12 +1,21 @@
 /* eslint-disable @typescript-eslint/no-deprecated --
  * Select and MultiSelect are deprecated in favour of Combobox, which not every Grafana 11 release
  * ships; the plugin supports Grafana 11 to 13, and these two work in all of them. */
-import React, { ChangeEvent, KeyboardEvent, useState } from 'react';
+import React, { ChangeEvent, KeyboardEvent, useCallback, useState } from 'react';
 import { QueryEditorProps, SelectableValue } from '@grafana/data';
 import { InlineField, InlineFieldRow, Input, MultiSelect, Select } from '@grafana/ui';
 
 import { DataSource } from '../datasource';
-import { AGGREGATIONS, ALL_METRICS, LvbOptions, LvbQuery, METRIC_LABELS, QUERY_TYPES } from '../types';
+import {
+  AGGREGATIONS,
+  ALL_METRICS,
+  LvbOptions,
+  LvbQuery,
+  METRIC_LABELS,
+  QUERY_TYPES,
+  STATISTICS,
+  StreamSuggestion,
+} from '../types';
 
 type Props = QueryEditorProps<DataSource, LvbQuery, LvbOptions>;
 
@@ -45,8 +54,16 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
   }
 
   const streams = splitStreams(query.streamId);
+  const suggestions = useStreamSuggestions(datasource, query.domain ?? '');
   const streamOptions: Array<SelectableValue<string>> = [
-    ...streams.filter((s) => !variables.includes(s)).map((s) => ({ label: s, value: s })),
+    ...streams
+      .filter((s) => !variables.includes(s) && !suggestions.list.some((x) => x.streamId === s))
+      .map((s) => ({ label: s, value: s })),
+    ...suggestions.list.map((x) => ({
+      label: x.streamId,
+      value: x.streamId,
+      description: x.online === null ? 'Playing now' : `${x.online} viewers now`,
+    })),
     ...variableOptions,
   ];
 
@@ -67,7 +84,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
         <InlineField
           label="Query type"
           labelWidth={LABEL_WIDTH}
-          tooltip="Time series per minute, or one summary row per stream"
+          tooltip="Time series per minute, one summary row per stream, or the streams playing now"
         >
           <Select
             inputId="lvb-query-type"
@@ -104,14 +121,18 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
           label="Stream IDs"
           labelWidth={LABEL_WIDTH}
           grow
-          tooltip="Type a stream ID and press Enter; add several to get a series each. Empty: the total of all streams. A multi-value template variable gives a series per value."
+          tooltip="Pick a stream playing now or type any stream ID and press Enter; add several to get a series each. Empty: the total of all streams. A multi-value template variable gives a series per value."
+          invalid={suggestions.error !== undefined}
+          error={suggestions.error}
         >
           <MultiSelect
             inputId="lvb-streams"
             options={streamOptions}
             value={streams}
             allowCustomValue
-            placeholder="All streams (total)"
+            isLoading={suggestions.loading}
+            onOpenMenu={suggestions.load}
+            placeholder={queryType === 'live' ? 'All streams playing' : 'All streams (total)'}
             onChange={(v: Array<SelectableValue<string>>) =>
               commit({
                 ...query,
@@ -124,8 +145,25 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
           />
         </InlineField>
       </InlineFieldRow>
-      {/* A summary has fixed columns; metrics only choose a time series' frames. */}
-      {queryType !== 'summary' && (
+      {queryType === 'summary' && (
+        <InlineFieldRow>
+          <InlineField
+            label="Statistic"
+            labelWidth={LABEL_WIDTH}
+            tooltip="All statistics, one column each, or one of them: alert rules in older Grafana versions take one number per stream."
+          >
+            <Select
+              inputId="lvb-statistic"
+              width={24}
+              options={STATISTICS}
+              value={query.statistic ?? ''}
+              onChange={(v: SelectableValue<string>) => commit({ ...query, statistic: v.value || undefined })}
+            />
+          </InlineField>
+        </InlineFieldRow>
+      )}
+      {/* A summary and the live list have fixed columns; metrics only choose a time series' frames. */}
+      {queryType !== 'summary' && queryType !== 'live' && (
         <InlineFieldRow>
           <InlineField
             label="Metrics"
@@ -146,7 +184,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
           </InlineField>
         </InlineFieldRow>
       )}
-      {queryType !== 'summary' && (
+      {queryType !== 'summary' && queryType !== 'live' && (
         <InlineFieldRow>
           <InlineField
             label="Long ranges"
@@ -170,6 +208,47 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
       )}
     </>
   );
+}
+
+/**
+ * The streams playing now, listed when the stream menu first opens (and again when the domain
+ * changes), so that an editor that is only looked at costs nothing. A failure is shown under the
+ * field; typing a stream ID still works.
+ */
+function useStreamSuggestions(datasource: DataSource, domain: string) {
+  const [state, setState] = useState<{
+    domain?: string;
+    list: StreamSuggestion[];
+    loading: boolean;
+    error?: string;
+  }>({ list: [], loading: false });
+  const load = useCallback(() => {
+    if (state.loading || (state.domain === domain && state.error === undefined)) {
+      return;
+    }
+    setState({ domain, list: [], loading: true });
+    datasource.getStreams(domain).then(
+      (list) => setState({ domain, list, loading: false }),
+      (e: unknown) =>
+        setState({ domain, list: [], loading: false, error: `Could not list the streams playing now: ${message(e)}` })
+    );
+  }, [datasource, domain, state]);
+  const current = state.domain === domain ? state : { list: [], loading: false, error: undefined };
+  return { ...current, load };
+}
+
+/** The backend's JSON error, a fetch error's message, or whatever was thrown. */
+function message(e: unknown): string {
+  if (typeof e === 'object' && e !== null) {
+    const data = (e as { data?: { error?: string; message?: string } }).data;
+    if (data?.error || data?.message) {
+      return String(data.error ?? data.message);
+    }
+    if (e instanceof Error) {
+      return e.message;
+    }
+  }
+  return String(e);
 }
 
 /** Says what the time field's interval (milliseconds) means for the panel. */
