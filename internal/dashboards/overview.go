@@ -1,0 +1,165 @@
+// Package dashboards builds the dashboard the plugin ships (src/dashboards),
+// with Grafana's foundation SDK, so that a panel or variable that does not
+// fit Grafana's schema fails to build instead of failing in a browser.
+//
+// go generate ./internal/dashboards rewrites the JSON; a test fails while
+// the committed file differs from what this code builds.
+package dashboards
+
+//go:generate go run ../../cmd/gendashboards -o ../../src/dashboards
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+
+	"github.com/grafana/grafana-foundation-sdk/go/bargauge"
+	"github.com/grafana/grafana-foundation-sdk/go/cog"
+	"github.com/grafana/grafana-foundation-sdk/go/cog/variants"
+	"github.com/grafana/grafana-foundation-sdk/go/common"
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"github.com/grafana/grafana-foundation-sdk/go/stat"
+	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
+)
+
+// PluginID is the data source's plugin id (src/plugin.json).
+const PluginID = "lvbstat-tencent-datasource"
+
+// OverviewFile is the bundled dashboard's file name under src/dashboards.
+const OverviewFile = "overview.json"
+
+// OverviewUID is the bundled dashboard's uid, which provisioning and
+// Terraform refer to.
+const OverviewUID = "lvbstat-overview"
+
+// Query is the data source's query model (pkg/plugin/query.go's
+// queryModel), as panels store it.
+type Query struct {
+	RefID       string   `json:"refId"`
+	QueryType   string   `json:"queryType"`
+	Domain      string   `json:"domain"`
+	StreamID    string   `json:"streamId,omitempty"`
+	Metrics     []string `json:"metrics,omitempty"`
+	Aggregation string   `json:"aggregation,omitempty"`
+	Statistic   string   `json:"statistic,omitempty"`
+	OrderBy     string   `json:"orderBy,omitempty"`
+}
+
+// ImplementsDataqueryVariant tells the SDK that Query is a panel target.
+func (Query) ImplementsDataqueryVariant() {}
+
+// DataqueryType is the plugin the query belongs to.
+func (Query) DataqueryType() string { return PluginID }
+
+// Equals compares two targets, as the SDK's own query types do.
+func (q Query) Equals(other variants.Dataquery) bool {
+	o, ok := other.(Query)
+	return ok && reflect.DeepEqual(q, o)
+}
+
+// Validate refuses a target without a query type; what the backend makes
+// of the rest is checked by this package's test, through ParseQuery.
+func (q Query) Validate() error {
+	if q.QueryType == "" || q.RefID == "" {
+		return fmt.Errorf("a target needs a refId and a queryType: %+v", q)
+	}
+	return nil
+}
+
+type queryBuilder struct{ q Query }
+
+var _ cog.Builder[variants.Dataquery] = queryBuilder{}
+
+func (b queryBuilder) Build() (variants.Dataquery, error) { return b.q, nil }
+
+// The panels follow the dashboard's variables: the data source, the domain
+// and the streams (several at once, a series or row each).
+var ds = common.DataSourceRef{Type: ptr(PluginID), Uid: ptr("${datasource}")}
+
+func target(q Query) queryBuilder {
+	q.Domain = "$domain"
+	if q.QueryType != "live" {
+		q.StreamID = "$streams"
+	}
+	return queryBuilder{q}
+}
+
+// Overview is the bundled dashboard: what the selected streams played over
+// the range, their totals and peaks, and the busiest streams now.
+func Overview() (dashboard.Dashboard, error) {
+	total := func(title, statistic, unit, calc, help string) *stat.PanelBuilder {
+		return stat.NewPanelBuilder().Title(title).Description(help).Datasource(ds).
+			WithTarget(target(Query{RefID: "A", QueryType: "summary", Statistic: statistic})).
+			Unit(unit).Height(4).Span(6).
+			ColorMode(common.BigValueColorModeNone).GraphMode(common.BigValueGraphModeNone).
+			ReduceOptions(common.NewReduceDataOptionsBuilder().Values(false).Calcs([]string{calc}).Fields("/^" + statistic + "$/")).
+			Orientation(common.VizOrientationAuto)
+	}
+	series := func(title, metric, unit string, style common.GraphDrawStyle, help string) *timeseries.PanelBuilder {
+		return timeseries.NewPanelBuilder().Title(title).Description(help).Datasource(ds).
+			WithTarget(target(Query{RefID: "A", QueryType: "timeseries", Metrics: []string{metric}, Aggregation: "max"})).
+			Unit(unit).Min(0).DrawStyle(style).FillOpacity(10).Height(8)
+	}
+	streams := dashboard.NewQueryVariableBuilder("streams").Label("Streams").
+		Description("Streams playing now on the domain, the most watched first. Pick several for a series each.").
+		Datasource(ds).
+		Query(dashboard.StringOrMap{Map: map[string]any{"refId": "streams", "domain": "$domain", "orderBy": "viewers"}}).
+		Refresh(dashboard.VariableRefreshOnTimeRangeChanged).
+		Multi(true).IncludeAll(false)
+
+	return dashboard.NewDashboardBuilder("Tencent Cloud Live: playback").
+		Uid(OverviewUID).
+		Description("Playback bandwidth, viewers and flux of Tencent Cloud Live streams, their totals over the range, and the busiest streams now.").
+		Tags([]string{"tencent", "live", "lvbstat"}).
+		Editable().
+		Time("now-24h", "now").
+		Refresh("1m").
+		Timezone(common.TimeZoneBrowser).
+		Tooltip(dashboard.DashboardCursorSyncCrosshair).
+		WithVariable(dashboard.NewDatasourceVariableBuilder("datasource").Label("Data source").Type(PluginID)).
+		WithVariable(dashboard.NewTextBoxVariableBuilder("domain").Label("Domain").
+			Description("The playback domain (not its CNAME target). Empty: every domain of the APPID.").
+			DefaultValue(dashboard.StringOrMap{String: ptr("")})).
+		WithVariable(streams).
+		WithRow(dashboard.NewRowBuilder("Totals over the range")).
+		WithPanel(total("Total flux", "sum_flux", "decmbytes", "sum",
+			"Traffic of the selected streams over the range, from Tencent's own window totals where a window is whole.")).
+		WithPanel(total("Peak bandwidth", "peak_bandwidth", "Mbits", "max",
+			"The highest minute of any selected stream.")).
+		WithPanel(total("P95 bandwidth", "p95_bandwidth", "Mbits", "max",
+			"The 95th percentile of 5-minute peaks, the busiest selected stream's.")).
+		WithPanel(total("Peak viewers", "peak_online", "none", "max",
+			"The most viewers in a minute, the busiest selected stream's.")).
+		WithRow(dashboard.NewRowBuilder("Over time")).
+		WithPanel(series("Bandwidth", "bandwidth", "Mbits", common.GraphDrawStyleLine,
+			"Playback bandwidth per stream. Long ranges show the peak of each bucket.").Span(24)).
+		WithPanel(series("Online viewers", "online", "none", common.GraphDrawStyleLine,
+			"Viewers per stream. Long ranges show the peak of each bucket.").Span(12)).
+		WithPanel(series("Flux", "flux", "decmbytes", common.GraphDrawStyleBars,
+			"Traffic per stream and minute (or bucket: summed).").Span(12)).
+		WithRow(dashboard.NewRowBuilder("Now")).
+		WithPanel(bargauge.NewPanelBuilder().Title("Top streams now").
+			Description("Every stream playing on the domain at this minute, the busiest first, refreshed once a minute.").
+			Datasource(ds).
+			WithTarget(target(Query{RefID: "A", QueryType: "live"})).
+			Unit("Mbits").Min(0).Height(10).Span(24).
+			Orientation(common.VizOrientationHorizontal).
+			DisplayMode(common.BarGaugeDisplayModeGradient).
+			ReduceOptions(common.NewReduceDataOptionsBuilder().Values(true).Limit(20).Calcs([]string{"lastNotNull"}).Fields("/^bandwidth$/"))).
+		Build()
+}
+
+// OverviewJSON is the content of src/dashboards/overview.json.
+func OverviewJSON() ([]byte, error) {
+	d, err := Overview()
+	if err != nil {
+		return nil, fmt.Errorf("build the overview dashboard: %w", err)
+	}
+	b, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+func ptr[T any](v T) *T { return &v }
