@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -203,3 +204,18 @@ func (c *flexCount) UnmarshalJSON(b []byte) error {
 	c.n, c.set = n, true
 	return nil
 }
+
+// SettingKeys are the jsonData keys the plugin reads, for checking what
+// provisioning files and Terraform write.
+func SettingKeys() []string {
+	t := reflect.TypeFor[jsonData]()
+	keys := make([]string, 0, t.NumField())
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		keys = append(keys, name)
+	}
+	return keys
+}
+
+// SecureSettingKeys are the secureJsonData keys the plugin reads.
+func SecureSettingKeys() []string { return []string{"apiKey"} }

@@ -1,0 +1,72 @@
+package installcheck
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"gopkg.in/yaml.v3"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/internal/dashboards"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/plugin"
+)
+
+// root is the repository's top directory.
+var root = filepath.Join("..", "..")
+
+func readYAML(t *testing.T, rel string, into any) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(root, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(raw, into); err != nil {
+		t.Fatalf("%s: %v", rel, err)
+	}
+}
+
+func exists(t *testing.T, rel string) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(root, rel)); err != nil {
+		t.Fatalf("%s names %s, which does not exist", t.Name(), rel)
+	}
+}
+
+// checkSettings fails unless every key is one the plugin reads.
+func checkSettings(t *testing.T, where string, jsonData, secure []string) {
+	t.Helper()
+	for _, k := range jsonData {
+		if !slices.Contains(plugin.SettingKeys(), k) {
+			t.Errorf("%s: jsonData key %q is not a setting of the plugin (%v)", where, k, plugin.SettingKeys())
+		}
+	}
+	for _, k := range secure {
+		if !slices.Contains(plugin.SecureSettingKeys(), k) {
+			t.Errorf("%s: secure key %q is not one the plugin reads (%v)", where, k, plugin.SecureSettingKeys())
+		}
+	}
+}
+
+// checkQuery fails unless the backend accepts model as a query.
+func checkQuery(t *testing.T, where string, model any) plugin.Query {
+	t.Helper()
+	raw, err := json.Marshal(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := plugin.ParseQuery(backend.DataQuery{RefID: "A", JSON: raw,
+		TimeRange: backend.TimeRange{From: time.Now().Add(-time.Hour), To: time.Now()}}, plugin.DefaultMaxStreams)
+	if err != nil {
+		t.Fatalf("%s: the plugin refuses the query: %v", where, err)
+	}
+	return q
+}
+
+const pluginID = dashboards.PluginID
+
+// pluginDir is where Grafana's image installs plugins.
+const pluginDir = "/var/lib/grafana/plugins/" + pluginID

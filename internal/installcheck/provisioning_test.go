@@ -1,0 +1,129 @@
+package installcheck
+
+import (
+	"path"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/internal/dashboards"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/plugin"
+)
+
+type provisionedDataSources struct {
+	APIVersion  int `yaml:"apiVersion"`
+	Datasources []struct {
+		Name           string            `yaml:"name"`
+		Type           string            `yaml:"type"`
+		UID            string            `yaml:"uid"`
+		Access         string            `yaml:"access"`
+		JSONData       map[string]any    `yaml:"jsonData"`
+		SecureJSONData map[string]string `yaml:"secureJsonData"`
+	} `yaml:"datasources"`
+}
+
+// The data source takes the APPID and key from the environment and writes
+// only settings the plugin knows.
+func TestProvisionedDataSource(t *testing.T) {
+	var f provisionedDataSources
+	readYAML(t, "provisioning/datasources/lvbstat.yaml", &f)
+	if f.APIVersion != 1 || len(f.Datasources) != 1 {
+		t.Fatalf("apiVersion %d, %d data sources", f.APIVersion, len(f.Datasources))
+	}
+	d := f.Datasources[0]
+	if d.Type != pluginID || d.UID == "" || d.Access != "proxy" {
+		t.Fatalf("type %q, uid %q, access %q", d.Type, d.UID, d.Access)
+	}
+	var keys, secure []string
+	for k := range d.JSONData {
+		keys = append(keys, k)
+	}
+	for k, v := range d.SecureJSONData {
+		secure = append(secure, k)
+		if !strings.HasPrefix(v, "$") {
+			t.Errorf("secure %s is written in the file, not read from the environment", k)
+		}
+	}
+	checkSettings(t, "provisioning/datasources", keys, secure)
+	if d.JSONData["cmd"] != "${LVBSTAT_APPID}" || d.SecureJSONData["apiKey"] != "${LVBSTAT_API_KEY}" {
+		t.Fatalf("the APPID and key must come from LVBSTAT_APPID and LVBSTAT_API_KEY: %v %v", d.JSONData["cmd"], d.SecureJSONData)
+	}
+}
+
+// The dashboard provider points at the dashboards of the installed plugin.
+func TestProvisionedDashboards(t *testing.T) {
+	var f struct {
+		Providers []struct {
+			Type    string `yaml:"type"`
+			Options struct {
+				Path string `yaml:"path"`
+			} `yaml:"options"`
+		} `yaml:"providers"`
+	}
+	readYAML(t, "provisioning/dashboards/lvbstat.yaml", &f)
+	if len(f.Providers) != 1 || f.Providers[0].Type != "file" {
+		t.Fatalf("%+v", f.Providers)
+	}
+	if p := f.Providers[0].Options.Path; p != path.Join(pluginDir, "dashboards") {
+		t.Fatalf("provider path %q, want the installed plugin's dashboards", p)
+	}
+	exists(t, "src/dashboards/"+dashboards.OverviewFile)
+}
+
+type alertQuery struct {
+	RefID             string         `yaml:"refId"`
+	DatasourceUID     string         `yaml:"datasourceUid"`
+	RelativeTimeRange map[string]int `yaml:"relativeTimeRange"`
+	Model             map[string]any `yaml:"model"`
+}
+
+// Each alert rule's data source query is one the plugin accepts, its
+// expressions refer to queries that exist, and its condition is one of them.
+func TestProvisionedAlertRules(t *testing.T) {
+	var ds provisionedDataSources
+	readYAML(t, "provisioning/datasources/lvbstat.yaml", &ds)
+	var f struct {
+		Groups []struct {
+			Folder   string `yaml:"folder"`
+			Interval string `yaml:"interval"`
+			Rules    []struct {
+				UID       string       `yaml:"uid"`
+				Title     string       `yaml:"title"`
+				Condition string       `yaml:"condition"`
+				Data      []alertQuery `yaml:"data"`
+			} `yaml:"rules"`
+		} `yaml:"groups"`
+	}
+	readYAML(t, "provisioning/alerting/lvbstat.yaml", &f)
+	var types []string
+	for _, g := range f.Groups {
+		if g.Folder == "" || g.Interval == "" {
+			t.Fatalf("group without folder or interval: %+v", g)
+		}
+		for _, r := range g.Rules {
+			refs := map[string]bool{}
+			for _, d := range r.Data {
+				refs[d.RefID] = true
+				switch d.DatasourceUID {
+				case "__expr__":
+					if e, _ := d.Model["expression"].(string); !refs[e] {
+						t.Errorf("%s: expression %s refers to %q, not an earlier query", r.Title, d.RefID, e)
+					}
+				case ds.Datasources[0].UID:
+					if d.RelativeTimeRange["from"] <= 0 {
+						t.Errorf("%s: query %s has no time range", r.Title, d.RefID)
+					}
+					types = append(types, checkQuery(t, r.Title, d.Model).Type)
+				default:
+					t.Errorf("%s: query %s uses data source %q, which is not provisioned", r.Title, d.RefID, d.DatasourceUID)
+				}
+			}
+			if !refs[r.Condition] || r.UID == "" {
+				t.Errorf("%s: condition %q is not one of its queries (or no uid)", r.Title, r.Condition)
+			}
+		}
+	}
+	if !slices.Contains(types, plugin.QueryTypeTimeSeries) || !slices.Contains(types, plugin.QueryTypeSummary) {
+		t.Fatalf("rules query %v; want a time series and a summary rule", types)
+	}
+}
