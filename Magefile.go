@@ -15,6 +15,8 @@ import (
 
 	// mage:import
 	build "github.com/grafana/grafana-plugin-sdk-go/build"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/internal/pluginzip"
 )
 
 // Default builds the backend for every platform Grafana runs on.
@@ -49,9 +51,10 @@ func Frontend() error {
 }
 
 // Check runs every test of the project: gofmt, go vet, the TypeScript type
-// check, lint and Jest tests, the browser test of the editors, and the Go
-// tests with the race detector, whose end-to-end tests run the binary the
-// SDK's build produced for this machine.
+// check, lint and Jest tests, the browser test of the editors, the release
+// zip (built for every platform and checked as Grafana's validator would),
+// and the Go tests with the race detector, whose end-to-end tests run the
+// binary the SDK's build produced for this machine.
 func Check() error {
 	mg.Deps(NpmInstall)
 	out, err := sh.Output("gofmt", "-l", "pkg", "cmd", "internal", "Magefile.go")
@@ -66,7 +69,6 @@ func Check() error {
 		{"npm", "run", "typecheck"},
 		{"npm", "run", "lint"},
 		{"npm", "run", "test:ci"},
-		{"npm", "run", "build"},
 	} {
 		if err := sh.RunV(step[0], step[1:]...); err != nil {
 			return err
@@ -75,13 +77,58 @@ func Check() error {
 	if err := browserTest(); err != nil {
 		return err
 	}
-	mg.Deps(build.Build.Backend)
+	// The release zip, built and checked as Grafana's validator would; the
+	// end-to-end tests then run this machine's binary from it.
+	mg.Deps(Package)
 	bin, err := executable()
 	if err != nil {
 		return err
 	}
 	env := map[string]string{"LVBSTAT_PLUGIN_BINARY": bin}
 	return sh.RunWithV(env, "go", "test", "-race", "-count=1", "./cmd/...", "./internal/...", "./pkg/...")
+}
+
+// Package builds the frontend and the backend for every platform Grafana
+// runs on, and writes dist/<id>-<version>.zip (one top folder named by the
+// plugin id, as Grafana installs it) and its .sha256. The zip is checked
+// as Grafana's plugin validator checks it offline; a fault fails the build.
+func Package() error {
+	mg.SerialDeps(Frontend, build.BuildAll)
+	zip, err := pluginzip.Write("dist")
+	if err != nil {
+		return err
+	}
+	problems, err := pluginzip.Validate(zip)
+	if err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%s is not a valid plugin zip:\n  %s", zip, strings.Join(problems, "\n  "))
+	}
+	fmt.Printf("Wrote %s and %s.sha256\n", zip, zip)
+	return nil
+}
+
+// screenshots are the browser test's pictures the plugin's catalogue page
+// shows (src/plugin.json's info.screenshots).
+var screenshots = []string{"config-editor.png", "query-editor.png", "panel-bandwidth.png"}
+
+// Screenshots runs the browser test and copies its pictures of the editors
+// and of a panel into src/img/screenshots. The test never writes there
+// itself: a committed picture changes only when someone asks for it.
+func Screenshots() error {
+	if err := browserTest(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll("src/img/screenshots", 0o755); err != nil {
+		return err
+	}
+	for _, name := range screenshots {
+		if err := sh.Copy(filepath.Join("src/img/screenshots", name), filepath.Join("test-results/screenshots", name)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // browserTest runs the editors in Chromium. Without a Chromium it fails on

@@ -14,7 +14,8 @@ import { QueryEditor } from '../src/components/QueryEditor';
 import { DataSource } from '../src/datasource';
 import { dataSourceSettings, instanceSettings, Settings } from '../src/testing/fixtures';
 import { FixedTemplateSrv } from '../src/testing/templateSrv';
-import { DEFAULT_QUERY, LvbQuery } from '../src/types';
+import { DEFAULT_QUERY, LvbQuery, StreamSuggestion } from '../src/types';
+import { PanelView } from './panel';
 
 setTemplateSrv(new FixedTemplateSrv({ streams: ['live_1', 'live_2'], domain: 'play.example.com' }));
 
@@ -24,6 +25,14 @@ const theme = createTheme({ colors: { mode: params.get('theme') === 'light' ? 'l
 // A data source saved earlier: its key is stored, so the page shows it as configured.
 const saved = dataSourceSettings({}, { apiKey: true });
 const datasource = new DataSource(instanceSettings());
+// What the backend's streams resource answers for the simulator's streams: there is no backend
+// behind this page.
+const playing: StreamSuggestion[] = [
+  { streamId: 'live_3', online: 1528, bandwidth: 127.385 },
+  { streamId: 'live_1', online: 1303, bandwidth: 108.606 },
+  { streamId: 'live_2', online: 809, bandwidth: 67.457 },
+];
+datasource.getStreams = async () => playing;
 
 function App() {
   const [options, setOptions] = useState<Settings>(saved);
@@ -62,4 +71,22 @@ function App() {
   );
 }
 
-createRoot(document.getElementById('root')!).render(<App />);
+// ?view=panel shows a panel of frames the backend produced instead of the editors.
+const view =
+  params.get('view') === 'panel' ? (
+    <ThemeContext.Provider value={theme}>
+      <GlobalStyles />
+      <main style={{ padding: theme.spacing(3) }}>
+        <PanelView
+          theme={theme}
+          source={params.get('frames') ?? 'timeseries.jsonc'}
+          metric={params.get('metric') ?? 'bandwidth'}
+          title={params.get('title') ?? 'Bandwidth'}
+        />
+      </main>
+    </ThemeContext.Provider>
+  ) : (
+    <App />
+  );
+
+createRoot(document.getElementById('root')!).render(view);

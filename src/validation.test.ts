@@ -1,4 +1,4 @@
-import cases from './testdata/settings-cases.json';
+import cases from '../testdata/settings-cases.json';
 import { LIMITS } from './types';
 import { validateApiUrl, validateCmd, validateCount, validateTimezone } from './validation';
 

@@ -22,10 +22,10 @@ func TestLimitsJSONIsCurrent(t *testing.T) {
 }
 
 // TestSettingsCasesAgreeWithTheConfigPage runs the table the config page's
-// Jest test runs too (src/testdata/settings-cases.json): every input is
+// Jest test runs too (testdata/settings-cases.json): every input is
 // accepted or refused by both sides alike.
 func TestSettingsCasesAgreeWithTheConfigPage(t *testing.T) {
-	raw, err := os.ReadFile("../../src/testdata/settings-cases.json")
+	raw, err := os.ReadFile("../../testdata/settings-cases.json")
 	if err != nil {
 		t.Fatal(err)
 	}

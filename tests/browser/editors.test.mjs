@@ -25,6 +25,20 @@ before(async () => {
   mkdirSync(shots, { recursive: true });
   server = http.createServer((req, res) => {
     const name = new URL(req.url, 'http://x').pathname.replace(/^\/+/, '') || 'index.html';
+    // Frames the backend produced: the golden files of pkg/plugin, without their comment header.
+    if (name.startsWith('frames/')) {
+      const golden = path.join(root, 'pkg', 'plugin', 'testdata', 'golden', path.basename(name));
+      if (!existsSync(golden)) {
+        res.writeHead(404).end();
+        return;
+      }
+      const body = readFileSync(golden, 'utf8')
+        .split('\n')
+        .filter((line) => !line.startsWith('//'))
+        .join('\n');
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
+      return;
+    }
     const file = path.join(site, path.normalize(name));
     if (!file.startsWith(site) || !existsSync(file)) {
       res.writeHead(404).end();
@@ -142,10 +156,10 @@ test('config editor: fields, validation, secret reset, advanced settings', async
   await page.close();
 });
 
-// The inputs of src/testdata/settings-cases.json, which the Go tests feed to the backend: the page
+// The inputs of testdata/settings-cases.json, which the Go tests feed to the backend: the page
 // marks a field exactly when the backend refuses its value.
 test('config editor marks exactly what the backend refuses', async () => {
-  const cases = JSON.parse(readFileSync(path.join(root, 'src', 'testdata', 'settings-cases.json'), 'utf8'));
+  const cases = JSON.parse(readFileSync(path.join(root, 'testdata', 'settings-cases.json'), 'utf8'));
   const { page, errors } = await open();
   const config = page.getByTestId('config-editor');
   await config.getByText('Advanced').click();
@@ -227,4 +241,19 @@ test('both editors in the light and dark themes', async () => {
     assert.deepEqual(errors, []);
     await page.close();
   }
+});
+
+test('a panel of the frames the backend produced', async () => {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 480 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${base}index.html?view=panel&frames=timeseries.jsonc&metric=bandwidth&title=Bandwidth`);
+  const panel = page.getByTestId('panel');
+  await panel.locator('canvas').first().waitFor();
+  // The series is named as the backend named it, and drawn from its 120 minutes.
+  await panel.getByText('live_1 bandwidth').waitFor();
+  assert.equal(await page.getByTestId('panel-error').count(), 0);
+  await panel.screenshot({ path: path.join(shots, 'panel-bandwidth.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
 });
