@@ -50,7 +50,8 @@ func Frontend() error {
 	return sh.RunV("npm", "run", "build")
 }
 
-// Check runs every test of the project: gofmt, go vet, the TypeScript type
+// Check runs every test of the project: gofmt, go vet, gosec's high-severity
+// findings, the TypeScript type
 // check, lint and Jest tests, the browser test of the editors, the release
 // zip (built for every platform and checked as Grafana's validator would),
 // and the Go tests with the race detector, whose end-to-end tests run the
@@ -66,6 +67,8 @@ func Check() error {
 	}
 	for _, step := range [][]string{
 		{"go", "vet", "./cmd/...", "./internal/...", "./pkg/..."},
+		// What Grafana's plugin validator reports as a security error.
+		{"go", "tool", "gosec", "-quiet", "-severity", "high", "./..."},
 		{"npm", "run", "typecheck"},
 		{"npm", "run", "lint"},
 		{"npm", "run", "test:ci"},

@@ -411,12 +411,18 @@ type Value struct {
 // every minute differs and a shifted time zone shows up as wrong values.
 func Minute(stream string, m time.Time) Value {
 	h := fnv.New64a()
-	h.Write([]byte(stream))
+	_, _ = h.Write([]byte(stream)) // a hash never fails to write
 	seed := h.Sum64()
 	scale := 20 + float64(seed%80)
 	minuteOfDay := float64(m.In(Beijing).Hour()*60 + m.In(Beijing).Minute())
 	wave := 1 + 0.6*math.Sin(2*math.Pi*(minuteOfDay-600)/1440)
-	mix := uint64(m.Unix()/60)*0x9E3779B97F4A7C15 ^ seed
+	// Minutes before 1970 all share one wobble; the checked conversion
+	// keeps a negative time from wrapping around (gosec G115).
+	var minute uint64
+	if n := m.Unix() / 60; n > 0 {
+		minute = uint64(n)
+	}
+	mix := minute*0x9E3779B97F4A7C15 ^ seed
 	mix ^= mix >> 29
 	wobble := 0.9 + 0.2*float64(mix%1000)/1000
 	bw := round3(scale * wave * wobble)
