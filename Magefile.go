@@ -50,12 +50,12 @@ func Frontend() error {
 	return sh.RunV("npm", "run", "build")
 }
 
-// Check runs every test of the project: gofmt, go vet, gosec's high-severity
-// findings, the TypeScript type
-// check, lint and Jest tests, the browser test of the editors, the release
-// zip (built for every platform and checked as Grafana's validator would),
-// and the Go tests with the race detector, whose end-to-end tests run the
-// binary the SDK's build produced for this machine.
+// Check runs every test of the project: gofmt, go vet, gosec's
+// high-severity findings, the TypeScript type check, lint and Jest tests,
+// the browser test of the editors, the release zip (built for every
+// platform and checked as Grafana's validator would), and the Go tests with
+// the race detector, whose end-to-end tests run the binary the SDK's build
+// produced for this machine.
 func Check() error {
 	mg.Deps(NpmInstall)
 	out, err := sh.Output("gofmt", "-l", "pkg", "cmd", "internal", "Magefile.go")
