@@ -67,6 +67,48 @@ func (s *scanner) output(loc *time.Location) (rows []Point, sumInfo json.RawMess
 type scanner struct {
 	b []byte
 	i int
+	// The hour of the last time read, for the next minutes of the same
+	// hour: they are that hour's start plus minutes and seconds, without
+	// another calendar and zone computation.
+	hour      [13]byte // "2006-01-02 15"
+	hourStart time.Time
+	hourOK    bool
+}
+
+// localTime reads a TimeLayout time in loc.
+func (s *scanner) localTime(v []byte, loc *time.Location) (time.Time, bool) {
+	if s.hourOK && string(v[:13]) == string(s.hour[:]) && v[13] == ':' && v[16] == ':' {
+		mi, ok1 := twoDigits(v[14], v[15])
+		sec, ok2 := twoDigits(v[17], v[18])
+		if ok1 && ok2 && mi <= 59 && sec <= 59 {
+			return s.hourStart.Add(time.Duration(mi*60+sec) * time.Second), true
+		}
+		return time.Time{}, false
+	}
+	t, ok := parseLayout(v, loc)
+	if !ok {
+		return t, false
+	}
+	start := t.Add(-time.Duration(t.Minute()*60+t.Second()) * time.Second)
+	// Near a change of the zone's offset, a wall-clock hour may be cut
+	// short or repeat (Lord Howe's moves by half an hour, mid-hour): such
+	// hours are read minute by minute. Offsets change by at most two hours.
+	zs, ze := start.ZoneBounds()
+	s.hourOK = (zs.IsZero() || !zs.After(start.Add(-2*time.Hour))) &&
+		(ze.IsZero() || !ze.Before(start.Add(3*time.Hour))) &&
+		start.Minute() == 0 && start.Second() == 0
+	if s.hourOK {
+		copy(s.hour[:], v[:13])
+		s.hourStart = start
+	}
+	return t, true
+}
+
+func twoDigits(a, b byte) (int, bool) {
+	if a < '0' || a > '9' || b < '0' || b > '9' {
+		return 0, false
+	}
+	return int(a-'0')*10 + int(b-'0'), true
 }
 
 func (s *scanner) skipSpace() int {
@@ -234,7 +276,7 @@ func (s *scanner) point(p *rawPoint, loc *time.Location) bool {
 			if !ok || len(v) != len(TimeLayout) {
 				return false
 			}
-			t, ok := parseLayout(v, loc)
+			t, ok := s.localTime(v, loc)
 			if !ok {
 				return false
 			}
@@ -288,14 +330,36 @@ func (s *scanner) num(n *flexNum) bool {
 		}
 		return parseNum(v, n)
 	}
+	// The usual number, digits with at most one point, is read as it is
+	// scanned; anything else (a sign, an exponent, many digits) goes to
+	// parseNum.
 	start := s.i
+	var m uint64
+	digits, frac, dot, simple := 0, 0, false, true
 	for s.i < len(s.b) {
 		c := s.b[s.i]
-		if (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E' {
-			s.i++
-			continue
+		switch {
+		case c >= '0' && c <= '9':
+			m = m*10 + uint64(c-'0')
+			if m != 0 {
+				digits++
+			}
+			if dot {
+				frac++
+			}
+		case c == '.' && !dot:
+			dot = true
+		case c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E':
+			simple = false
+		default:
+			goto done
 		}
-		break
+		s.i++
+	}
+done:
+	if simple && s.i > start && digits <= 15 && frac < len(pow10) && !(dot && s.i-start == 1) {
+		*n = flexNum{Value: float64(m) / pow10[frac], Valid: true}
+		return true
 	}
 	return parseNum(s.b[start:s.i], n)
 }
