@@ -119,6 +119,29 @@ func run(bin, stream string, hours, every int, showLogs bool) error {
 			fmt.Printf("Notice: %s\n", n.Text)
 		}
 	}
+
+	// Stream discovery: what a dashboard variable and the "Live now" query see.
+	sim.Reset()
+	live, err := p.QueryData(ctx, settings,
+		backend.DataQuery{RefID: "L", JSON: []byte(fmt.Sprintf(`{"queryType":"live","domain":%q}`, domain)), TimeRange: backend.TimeRange{From: from, To: to}},
+		backend.DataQuery{RefID: "V", JSON: []byte(fmt.Sprintf(`{"queryType":"streams","domain":%q,"orderBy":"viewers"}`, domain)), TimeRange: backend.TimeRange{From: from, To: to}},
+	)
+	if err != nil {
+		return fmt.Errorf("live query: %w", err)
+	}
+	for _, ref := range []string{"L", "V"} {
+		if r := live.Responses[ref]; r.Error != nil {
+			return fmt.Errorf("query %s: %w", ref, r.Error)
+		}
+	}
+	fmt.Printf("\nStreams playing now (the Live now query):\n")
+	printTable(live.Responses["L"].Frames[0])
+	var names []string
+	v := live.Responses["V"].Frames[0]
+	for i := range v.Rows() {
+		names = append(names, fmt.Sprint(v.Fields[0].At(i)))
+	}
+	fmt.Printf("A stream variable ordered by viewers offers: %s (%d upstream call for both).\n", strings.Join(names, ", "), sim.Calls())
 	if showLogs {
 		fmt.Printf("\nPlugin log:\n%s", logOut.String())
 	}

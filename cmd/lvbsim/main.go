@@ -1,5 +1,6 @@
-// Command lvbsim serves the Get_LivePlayStatHistory simulator for manual
-// use, for example as the API URL of a data source in a local Grafana.
+// Command lvbsim serves the simulator of Get_LivePlayStatHistory and
+// Get_LivePlayStat for manual use, for example as the API URL of a data
+// source in a local Grafana or in docker-compose.yaml.
 package main
 
 import (
@@ -19,6 +20,7 @@ func main() {
 	cmd := flag.String("cmd", "1250000000", "the APPID (cmd) it accepts")
 	domain := flag.String("domain", "play.example.com", "the playback domain that has data")
 	streams := flag.String("streams", "demo_stream,live_1,live_2", "comma-separated streams that have data")
+	live := flag.String("live", "", "comma-separated streams Get_LivePlayStat says play now (default: all of -streams; \"-\" for none)")
 	latency := flag.Duration("latency", 0, "added to every answer")
 	rateLimit := flag.Int("rate-limit", 0, "answer ret 1202 past this many requests a second (0: off)")
 	strs := flag.Bool("numbers-as-strings", false, "write numbers as strings")
@@ -40,6 +42,13 @@ func main() {
 		log.Fatal("set LVBSIM_KEY to the API key the simulator should accept")
 	}
 	sim := simulator.New(*cmd, key, *domain, strings.Split(*streams, ",")...)
+	switch *live {
+	case "":
+	case "-":
+		sim.Live = []string{}
+	default:
+		sim.Live = strings.Split(*live, ",")
+	}
 	f := simulator.Faults{Latency: *latency, RateLimit: *rateLimit, NumbersAsStrings: *strs, Malformed: *malformed,
 		RedirectTo: *redirect, TruncateEvery: *truncate, Outside: *outside, Duplicates: *dups, NullEvery: *nullEvery}
 	if *zone != "" {
