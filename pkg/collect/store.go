@@ -47,7 +47,7 @@ const (
 const (
 	cellMinutes = int(planner.Span / time.Minute)
 	// cellBytes is what one cell costs in memory, for the bound.
-	cellBytes = int64(cellMinutes)*32 + 160
+	cellBytes = int64(cellMinutes)*40 + 160
 )
 
 // NewStore remembers what src answers, in at most maxBytes of memory; a
@@ -108,22 +108,23 @@ type cell struct {
 
 func (c *cell) index(m time.Time) int { return int(m.Sub(c.start) / time.Minute) }
 
-// slot is one minute, a third of the size of an lvb.Point: its time is its
+// slot is one minute, under half the size of an lvb.Point: its time is its
 // place in the cell, and validity is a bit each.
 type slot struct {
-	bandwidth, online, flux float64
-	bits                    uint8
+	bandwidth, online, flux, requests float64
+	bits                              uint8
 }
 
 const (
 	hasBandwidth = 1 << iota
 	hasOnline
 	hasFlux
+	hasRequests
 	present
 )
 
 func toSlot(p *lvb.Point) slot {
-	s := slot{bandwidth: p.Bandwidth.Value, online: p.Online.Value, flux: p.Flux.Value, bits: present}
+	s := slot{bandwidth: p.Bandwidth.Value, online: p.Online.Value, flux: p.Flux.Value, requests: p.Requests.Value, bits: present}
 	if p.Bandwidth.Valid {
 		s.bits |= hasBandwidth
 	}
@@ -133,6 +134,9 @@ func toSlot(p *lvb.Point) slot {
 	if p.Flux.Valid {
 		s.bits |= hasFlux
 	}
+	if p.Requests.Valid {
+		s.bits |= hasRequests
+	}
 	return s
 }
 
@@ -141,6 +145,7 @@ func (s slot) point(t time.Time) lvb.Point {
 		Bandwidth: lvb.Num{Value: s.bandwidth, Valid: s.bits&hasBandwidth != 0},
 		Online:    lvb.Num{Value: s.online, Valid: s.bits&hasOnline != 0},
 		Flux:      lvb.Num{Value: s.flux, Valid: s.bits&hasFlux != 0},
+		Requests:  lvb.Num{Value: s.requests, Valid: s.bits&hasRequests != 0},
 	}
 }
 
@@ -362,7 +367,7 @@ func (s *Store) apply(st *stream, f planner.Window, res *lvb.Result, points []lv
 		if whole && !b.After(now.Add(-s.settle)) && res.SumFlux.Valid {
 			c.sum = res.SumFlux
 		}
-		if !res.SumFlux.Valid && !res.Empty {
+		if !res.SumFlux.Valid && !res.Empty && !res.NoSumInfo {
 			c.noSum++
 		}
 	}

@@ -133,9 +133,9 @@ func (a *acc) by(agg Aggregation) lvb.Num {
 }
 
 type bucket struct {
-	start                   time.Time
-	n                       int
-	bandwidth, online, flux acc
+	start                             time.Time
+	n                                 int
+	bandwidth, online, flux, requests acc
 }
 
 func (b *bucket) add(start time.Time, p *lvb.Point) {
@@ -144,12 +144,16 @@ func (b *bucket) add(start time.Time, p *lvb.Point) {
 	b.bandwidth.add(p.Bandwidth)
 	b.online.add(p.Online)
 	b.flux.add(p.Flux)
+	b.requests.add(p.Requests)
 }
 
 func (b *bucket) point(agg Aggregation) lvb.Point {
-	flux := lvb.Num{}
-	if b.flux.n > 0 {
-		flux = lvb.Num{Value: b.flux.sum, Valid: true}
+	// Flux and requests are counts: a bucket holds their sum.
+	sum := func(a acc) lvb.Num {
+		if a.n == 0 {
+			return lvb.Num{}
+		}
+		return lvb.Num{Value: a.sum, Valid: true}
 	}
-	return lvb.Point{Time: b.start, Bandwidth: b.bandwidth.by(agg), Online: b.online.by(agg), Flux: flux}
+	return lvb.Point{Time: b.start, Bandwidth: b.bandwidth.by(agg), Online: b.online.by(agg), Flux: sum(b.flux), Requests: sum(b.requests)}
 }

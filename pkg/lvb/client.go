@@ -56,9 +56,9 @@ type Retry struct {
 // tries rather than once in 340.
 var DefaultRetry = Retry{Attempts: 4, BaseDelay: 500 * time.Millisecond, MaxDelay: 10 * time.Second}
 
-// backoff returns the waits between tries. Jitter keeps the panels of a
+// NewBackOff returns the waits between tries. Jitter keeps the panels of a
 // dashboard that failed together from retrying together.
-func (r Retry) backoff() *backoff.ExponentialBackOff {
+func (r Retry) NewBackOff() *backoff.ExponentialBackOff {
 	b := &backoff.ExponentialBackOff{
 		InitialInterval:     r.BaseDelay,
 		RandomizationFactor: 0.5,
@@ -223,7 +223,7 @@ func (c *Client) URL(q Query) string {
 // Waits returns the first n waits this policy would make, for tests and
 // documentation; each call draws new jitter.
 func (r Retry) Waits(n int) []time.Duration {
-	b := r.backoff()
+	b := r.NewBackOff()
 	out := make([]time.Duration, n)
 	for i := range out {
 		out[i] = b.NextBackOff()
@@ -246,7 +246,7 @@ func (c *Client) PlayStatHistory(ctx context.Context, q Query) (*Result, error) 
 // in time would only hold a slot and delay the answer. On giving up it
 // returns the last failure, which says more than "context canceled".
 func retry[T any](ctx context.Context, r Retry, try func() (T, error)) (T, error) {
-	b := r.backoff()
+	b := r.NewBackOff()
 	for attempt := 1; ; attempt++ {
 		res, err := try()
 		var e *Error

@@ -25,6 +25,9 @@ type Point struct {
 	Bandwidth Num // Mbps
 	Online    Num // viewers
 	Flux      Num // MB
+	// Requests is the playback requests of the minute; only Cloud API 3.0
+	// reports it.
+	Requests Num
 }
 
 // Result is the answer for one window.
@@ -32,6 +35,9 @@ type Result struct {
 	Points  []Point
 	SumFlux Num  // sum_info.sum_flux, MB over the window
 	Empty   bool // the upstream said there is no data (ret 10003 or no stat_info)
+	// NoSumInfo says the upstream never gives window totals (Cloud API
+	// 3.0): the minutes' flux is the total, and nothing is missing.
+	NoSumInfo bool
 	// Rejected counts stat_info rows that could not be read (a time or a
 	// number that is not one); RejectedExample says what the first was.
 	// The rows that could be read are kept: one bad row must not cost the
