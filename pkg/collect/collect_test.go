@@ -33,7 +33,7 @@ func (f failing) PlayStatHistory(_ context.Context, q lvb.Query) (*lvb.Result, e
 func TestFailuresAndSums(t *testing.T) {
 	plan, _ := planner.Build(now.Add(-6*time.Hour), now, now)
 	src := failing{bad: plan.Windows[1].Start}
-	series := Run(context.Background(), NewStore(src, 8, 0, 0, func() time.Time { return now }),
+	series := Run(context.Background(), NewStore(src, planner.Legacy, 8, 0, 0, func() time.Time { return now }),
 		Job{Streams: []string{"a", "nosum", "quiet"}, From: plan.From, To: plan.To, Windows: plan.Windows})
 	n := len(plan.Windows)
 	a, nosum, quiet := series[0], series[1], series[2]
@@ -80,7 +80,7 @@ func simRun(t *testing.T, f simulator.Faults, loc *time.Location, likely time.Du
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := Run(context.Background(), NewStore(c, 8, 0, 0, sim.Now),
+	s := Run(context.Background(), NewStore(c, planner.Legacy, 8, 0, 0, sim.Now),
 		Job{Streams: []string{"live_1"}, From: plan.From, To: plan.To, Windows: plan.Windows, LikelyShift: likely})[0]
 	return s, sim.Expected("live_1", plan.From, plan.To)
 }
@@ -192,7 +192,7 @@ func TestStoreStaysWithinItsMemoryBound(t *testing.T) {
 	}
 	plan, _ := planner.Build(now.Add(-24*time.Hour), now, now)
 	limit := 20 * cellBytes // room for one stream's 13 cells, not two
-	store := NewStore(c, 8, 0, limit, sim.Now)
+	store := NewStore(c, planner.Legacy, 8, 0, limit, sim.Now)
 	job := func(stream string) Job {
 		return Job{Streams: []string{stream}, From: plan.From, To: plan.To, Windows: plan.Windows}
 	}

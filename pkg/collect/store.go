@@ -24,6 +24,7 @@ import (
 // one request.
 type Store struct {
 	src      Source
+	limits   planner.Limits
 	fetchers int // requests of one stream waiting for the budget at once
 	settle   time.Duration
 	now      func() time.Time
@@ -56,7 +57,7 @@ const (
 // (more would only wait), and each waiting request costs a goroutine, which
 // for a 15-day range of 20 streams added up to a hundred megabytes.
 // now is time.Now when nil.
-func NewStore(src Source, fetchers int, settle time.Duration, maxBytes int64, now func() time.Time) *Store {
+func NewStore(src Source, limits planner.Limits, fetchers int, settle time.Duration, maxBytes int64, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
@@ -68,7 +69,10 @@ func NewStore(src Source, fetchers int, settle time.Duration, maxBytes int64, no
 	}
 	// The count bound is never the one that bites: bytes are.
 	l, _ := lru.New[streamKey, *stream](1 << 20)
-	return &Store{src: src, fetchers: max(fetchers, 1), settle: settle, now: now, maxBytes: maxBytes, streams: l}
+	if limits.Span < planner.Span {
+		limits = planner.Legacy
+	}
+	return &Store{src: src, limits: limits, fetchers: max(fetchers, 1), settle: settle, now: now, maxBytes: maxBytes, streams: l}
 }
 
 // StoreStats are counters since the store was made.
@@ -293,7 +297,7 @@ func (s *Store) plan(st *stream, from, to, now time.Time) []planner.Window {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	nowSec := now.Truncate(time.Second)
-	edge := ceilMinute(now.Add(-planner.Retention + planner.RetentionMargin))
+	edge := ceilMinute(now.Add(-s.limits.Retention + planner.RetentionMargin))
 	var out []planner.Window
 	for start := from.Truncate(planner.Span); start.Before(to); start = start.Add(planner.Span) {
 		c := st.cells[start.Unix()]
@@ -316,9 +320,11 @@ func (s *Store) plan(st *stream, from, to, now time.Time) []planner.Window {
 		if !w.End.After(w.Start) {
 			continue
 		}
-		// The unsettled tail of one cell and the start of the next are
-		// one request when together they fit the upstream's span.
-		if n := len(out); n > 0 && out[n-1].End.Add(time.Second).Equal(w.Start) && w.End.Sub(out[n-1].Start) < planner.Span {
+		// Neighbouring cells are one request while together they fit the
+		// upstream's span: the unsettled tail of one cell and the start of
+		// the next, or, for an upstream that takes a day a request, a
+		// day of cells.
+		if n := len(out); n > 0 && out[n-1].End.Add(time.Second).Equal(w.Start) && w.End.Sub(out[n-1].Start) < s.limits.Span {
 			out[n-1].End = w.End
 			continue
 		}
@@ -438,7 +444,7 @@ func (s *Store) read(st *stream, from, to time.Time, bucket time.Duration, agg d
 // and the cells that have left retention.
 func (s *Store) account(st *stream) {
 	st.mu.Lock()
-	oldest := s.now().Add(-planner.Retention - planner.Span).Unix()
+	oldest := s.now().Add(-s.limits.Retention - planner.Span).Unix()
 	for k := range st.cells {
 		if k < oldest {
 			delete(st.cells, k)

@@ -8,14 +8,34 @@ import (
 )
 
 const (
-	// Span is the longest window the upstream is documented to accept.
+	// Span is the longest window Get_LivePlayStatHistory is documented to
+	// accept, and the grid cell the store keeps minutes in.
 	Span = 2 * time.Hour
-	// Retention is how long the upstream keeps statistics.
+	// Retention is how long Get_LivePlayStatHistory keeps statistics.
 	Retention = 15 * 24 * time.Hour
 	// RetentionMargin keeps the oldest window clear of the retention edge,
 	// which moves on while the request travels.
 	RetentionMargin = time.Minute
 )
+
+// Limits are what one upstream accepts: the longest window of one request
+// (a whole number of Span cells) and how long it keeps statistics.
+type Limits struct {
+	Span      time.Duration
+	Retention time.Duration
+}
+
+// The two upstreams' limits.
+var (
+	// Legacy is Get_LivePlayStatHistory on common_access.
+	Legacy = Limits{Span: Span, Retention: Retention}
+	// CloudAPI is DescribeStreamPlayInfoList of Cloud API 3.0: a day a
+	// request, a month kept (taken as 30 days, the shortest month).
+	CloudAPI = Limits{Span: 24 * time.Hour, Retention: 30 * 24 * time.Hour}
+)
+
+// RetentionDays is Retention in days, for messages.
+func (l Limits) RetentionDays() int { return int(l.Retention / (24 * time.Hour)) }
 
 // Window is one upstream request. Start and End are both inclusive, in whole
 // seconds: End is one second before the next grid line or the range end, so
@@ -42,17 +62,25 @@ type Plan struct {
 }
 
 // ErrTooOld is returned when nothing of the range lies inside retention.
-type ErrTooOld struct{ Oldest time.Time }
+type ErrTooOld struct {
+	Oldest time.Time
+	Days   int
+}
 
 func (e *ErrTooOld) Error() string {
-	return fmt.Sprintf("the whole time range is older than the 15 days Tencent Cloud keeps statistics for; choose a range after %s",
-		e.Oldest.UTC().Format(time.RFC3339))
+	return fmt.Sprintf("the whole time range is older than the %d days Tencent Cloud keeps statistics for; choose a range after %s",
+		e.Days, e.Oldest.UTC().Format(time.RFC3339))
 }
 
 // Build plans the range [from, to) as seen at now. Minutes are the unit of
 // the data, so the range is widened to whole minutes: a minute is included
 // when its start lies in [from, to).
-func Build(from, to, now time.Time) (Plan, error) {
+func Build(from, to, now time.Time) (Plan, error) { return Legacy.Build(from, to, now) }
+
+// Build plans the range [from, to) as seen at now for an upstream with
+// limits l: windows of at most l.Span on a fixed grid of l.Span since the
+// epoch, inside l.Retention.
+func (l Limits) Build(from, to, now time.Time) (Plan, error) {
 	if !to.After(from) {
 		return Plan{}, fmt.Errorf("the time range is empty: it ends (%s) before it starts (%s)",
 			to.UTC().Format(time.RFC3339), from.UTC().Format(time.RFC3339))
@@ -65,15 +93,15 @@ func Build(from, to, now time.Time) (Plan, error) {
 			return p, nil
 		}
 	}
-	oldest := ceilMinute(now.Add(-Retention + RetentionMargin))
+	oldest := ceilMinute(now.Add(-l.Retention + RetentionMargin))
 	if from.Before(oldest) {
 		if !to.After(oldest) {
-			return Plan{}, &ErrTooOld{Oldest: oldest}
+			return Plan{}, &ErrTooOld{Oldest: oldest, Days: l.RetentionDays()}
 		}
 		from = oldest
 		p.Notices = append(p.Notices, fmt.Sprintf(
-			"Tencent Cloud keeps statistics for 15 days: the range was shortened to start at %s.",
-			oldest.UTC().Format("2006-01-02 15:04 MST")))
+			"Tencent Cloud keeps statistics for %d days: the range was shortened to start at %s.",
+			l.RetentionDays(), oldest.UTC().Format("2006-01-02 15:04 MST")))
 	}
 	p.From = ceilMinute(from)
 	p.To = ceilMinute(to)
@@ -86,8 +114,8 @@ func Build(from, to, now time.Time) (Plan, error) {
 	if nowSec := now.Truncate(time.Second); last.After(nowSec) {
 		last = nowSec
 	}
-	for cell := p.From.Truncate(Span); cell.Before(p.To); cell = cell.Add(Span) {
-		w := Window{Start: cell, End: cell.Add(Span - time.Second)}
+	for cell := p.From.Truncate(l.Span); cell.Before(p.To); cell = cell.Add(l.Span) {
+		w := Window{Start: cell, End: cell.Add(l.Span - time.Second)}
 		if w.Start.Before(p.From) {
 			w.Start = p.From
 		}

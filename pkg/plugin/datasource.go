@@ -109,7 +109,7 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 	// A new instance, made by Grafana for every settings change, starts
 	// with an empty store: no answer for the old settings is ever served.
 	ds.live = collect.NewLive(ds.client, ds.now)
-	ds.store = collect.NewStore(ds.client, ds.settings.MaxConcurrency, ds.settings.Settle, ds.settings.CacheBytes, ds.now)
+	ds.store = collect.NewStore(ds.client, planner.Legacy, ds.settings.MaxConcurrency, ds.settings.Settle, ds.settings.CacheBytes, ds.now)
 	return ds, nil
 }
 
