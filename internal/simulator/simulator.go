@@ -370,6 +370,7 @@ func (s *Simulator) points(req Request) []Value {
 			x := Minute(st, m)
 			v.Bandwidth += x.Bandwidth
 			v.Online += x.Online
+			v.Requests += x.Requests
 			v.Flux += x.Flux
 		}
 		v.Bandwidth, v.Flux = round3(v.Bandwidth), round3(v.Flux)
@@ -404,6 +405,7 @@ type Value struct {
 	Bandwidth float64 // Mbps
 	Online    int64
 	Flux      float64 // MB
+	Requests  int64   // playback requests (Cloud API 3.0 only)
 }
 
 // Minute is the deterministic statistic of a stream for the minute at m:
@@ -430,6 +432,7 @@ func Minute(stream string, m time.Time) Value {
 		Time:      m,
 		Bandwidth: bw,
 		Online:    int64(bw * 12),
+		Requests:  int64(math.Round(bw * 3.2)),
 		Flux:      round3(bw * 60 / 8), // Mbps over a minute, in MB
 	}
 }

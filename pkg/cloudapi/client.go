@@ -1,0 +1,256 @@
+// Package cloudapi is a client of Tencent Cloud API 3.0 for the playback
+// statistics of Cloud Live: DescribeStreamPlayInfoList (per-minute figures,
+// a day a request, a month kept) and DescribeAllStreamPlayInfoList (every
+// stream at one minute). Requests are signed with TC3-HMAC-SHA256 by the
+// tencentcloud-sdk-go common package; its HTTP client uses the transport the
+// caller gives (Grafana's middlewares and the upstream budget). It answers
+// in the lvb package's types and knows nothing of Grafana.
+package cloudapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	tcerr "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
+	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+)
+
+// DefaultEndpoint is Tencent's endpoint for the Live API.
+const DefaultEndpoint = "https://live.tencentcloudapi.com"
+
+// The API's service, version and actions.
+const (
+	Service         = "live"
+	Version         = "2018-08-01"
+	ActionPlayInfo  = "DescribeStreamPlayInfoList"
+	ActionAllPlay   = "DescribeAllStreamPlayInfoList"
+	timeLayoutLocal = "2006-01-02 15:04:05"
+)
+
+// Beijing is the zone of the API's times without an offset.
+var Beijing = time.FixedZone("CST", 8*3600)
+
+// Delay is how far behind now the newest minute of the API is: Tencent
+// documents "the last 4 minutes or so"; five is the safe side.
+const Delay = 5 * time.Minute
+
+// Config is what a client needs.
+type Config struct {
+	Endpoint  string // URL of the API; DefaultEndpoint when empty
+	SecretID  string
+	SecretKey string
+	Token     string // for temporary credentials; empty otherwise
+	// Transport sends the signed requests (nil: http.DefaultTransport).
+	Transport http.RoundTripper
+	Timeout   time.Duration
+	Retry     lvb.Retry
+	Now       func() time.Time // the clock for "the newest minute"; time.Now when nil
+}
+
+// Client calls the API. It is safe for concurrent use.
+type Client struct {
+	sdk   *common.Client
+	retry lvb.Retry
+	host  string
+	now   func() time.Time
+}
+
+// ParseEndpoint checks the Cloud API URL: http or https, a host, no query.
+func ParseEndpoint(raw string) (*url.URL, error) {
+	if raw == "" {
+		raw = DefaultEndpoint
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("Cloud API URL %q is not an http or https URL; the default is %s", raw, DefaultEndpoint)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
+		return nil, fmt.Errorf("Cloud API URL %q must be a scheme and host only, such as %s", raw, DefaultEndpoint)
+	}
+	return u, nil
+}
+
+// New returns a client for cfg.
+func New(cfg Config) (*Client, error) {
+	u, err := ParseEndpoint(cfg.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.SecretID == "" || cfg.SecretKey == "" {
+		return nil, errors.New("a SecretId and a SecretKey are required for Tencent Cloud API 3.0")
+	}
+	hp := profile.NewHttpProfile()
+	hp.ReqMethod = http.MethodPost
+	hp.Scheme = strings.ToUpper(u.Scheme)
+	hp.Endpoint = u.Host
+	hp.ReqTimeout = max(int(cfg.Timeout/time.Second), 1)
+	cp := profile.NewClientProfile()
+	cp.HttpProfile = hp
+	cred := common.NewTokenCredential(cfg.SecretID, cfg.SecretKey, cfg.Token)
+	// Region is not required for these actions.
+	sdk := common.NewCommonClient(cred, "", cp)
+	transport := cfg.Transport
+	if transport == nil {
+		transport = http.DefaultTransport
+	}
+	sdk.WithHttpTransport(noRedirects{transport})
+	retry := cfg.Retry
+	if retry.Attempts < 1 {
+		retry = lvb.DefaultRetry
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Client{sdk: sdk, retry: retry, host: u.Host, now: now}, nil
+}
+
+// noRedirects turns a redirect into an error before the client follows
+// it: the signed request carries a credential in its Authorization header,
+// and Go resends it to the same host.
+type noRedirects struct{ next http.RoundTripper }
+
+func (t noRedirects) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(r)
+	if err == nil && resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		loc := resp.Header.Get("Location")
+		resp.Body.Close()
+		target := "another address"
+		if u, perr := url.Parse(loc); perr == nil && u.Host != "" {
+			target = u.Scheme + "://" + u.Host
+		}
+		return nil, &Error{Kind: KindRedirect, Status: resp.StatusCode, Detail: target}
+	}
+	return resp, err
+}
+
+// response is every answer of the API: Response, with Error on failure.
+type response struct {
+	Response json.RawMessage
+}
+
+type responseHead struct {
+	Error *struct {
+		Code    string
+		Message string
+	}
+	RequestID string `json:"RequestId"`
+}
+
+// send makes one action with params and returns the answer's Response
+// object, retrying throttling and internal errors with backoff, never
+// waiting past ctx's deadline.
+func (c *Client) send(ctx context.Context, action string, params map[string]any) (json.RawMessage, error) {
+	b := c.retry.NewBackOff()
+	for attempt := 1; ; attempt++ {
+		raw, err := c.once(ctx, action, params)
+		var e *Error
+		if err == nil || attempt >= c.retry.Attempts || !errors.As(err, &e) || !e.Retryable() {
+			return raw, err
+		}
+		wait := b.NextBackOff()
+		if e.Kind == KindRateLimited {
+			wait *= 2
+		}
+		if deadline, ok := ctx.Deadline(); ok && time.Now().Add(wait).After(deadline) {
+			return nil, err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C:
+		}
+	}
+}
+
+func (c *Client) once(ctx context.Context, action string, params map[string]any) (json.RawMessage, error) {
+	req := tchttp.NewCommonRequest(Service, Version, action)
+	req.SetContext(ctx)
+	if err := req.SetActionParameters(params); err != nil {
+		return nil, err
+	}
+	resp := tchttp.NewCommonResponse()
+	err := c.sdk.Send(req, resp)
+	if err != nil {
+		return nil, c.sendError(ctx, err)
+	}
+	var r response
+	if err := json.Unmarshal(resp.GetBody(), &r); err != nil || len(r.Response) == 0 {
+		return nil, &Error{Kind: KindBadResponse, Detail: "no Response object"}
+	}
+	var head responseHead
+	if err := json.Unmarshal(r.Response, &head); err != nil {
+		return nil, &Error{Kind: KindBadResponse, Detail: "Response is not an object"}
+	}
+	if head.Error != nil {
+		return nil, &Error{Kind: classify(head.Error.Code), Code: head.Error.Code, Message: clip(head.Error.Message, 160), RequestID: head.RequestID}
+	}
+	return r.Response, nil
+}
+
+var httpStatus = regexp.MustCompile(`http status code: (\d{3})`)
+
+// sendError classifies what the SDK's Send returned: the API's own error,
+// an HTTP status, or a failure on the way.
+func (c *Client) sendError(ctx context.Context, err error) error {
+	var own *Error
+	if errors.As(err, &own) {
+		return own // a refused redirect
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var sdkErr *tcerr.TencentCloudSDKError
+	if errors.As(err, &sdkErr) {
+		switch sdkErr.Code {
+		case "ClientError.HttpStatusCodeError":
+			status := 0
+			if m := httpStatus.FindStringSubmatch(sdkErr.Message); m != nil {
+				status, _ = strconv.Atoi(m[1])
+			}
+			if status >= 500 {
+				return &Error{Kind: KindInternal, Status: status}
+			}
+			if status == http.StatusTooManyRequests {
+				return &Error{Kind: KindRateLimited, Status: status}
+			}
+			return &Error{Kind: KindBadResponse, Status: status}
+		case "ClientError.ParseJsonError", "ClientError.IOError":
+			return &Error{Kind: KindBadResponse, Detail: "unreadable JSON"}
+		case "ClientError.NetworkError":
+			return &Error{Kind: KindUnreachable, Detail: "network error", Err: err}
+		}
+		if !strings.HasPrefix(sdkErr.Code, "ClientError") {
+			return &Error{Kind: classify(sdkErr.Code), Code: sdkErr.Code, Message: clip(sdkErr.Message, 160), RequestID: sdkErr.RequestId}
+		}
+		return &Error{Kind: KindOther, Code: sdkErr.Code, Message: clip(sdkErr.Message, 160)}
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return &Error{Kind: KindTimeout, Err: err}
+	}
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	switch {
+	case errors.As(err, &dnsErr):
+		return &Error{Kind: KindUnreachable, Detail: "the host " + c.host + " is not known (DNS)", Err: err}
+	case errors.As(err, &opErr):
+		return &Error{Kind: KindUnreachable, Detail: "connecting to " + c.host + " failed: " + opErr.Err.Error(), Err: err}
+	}
+	return &Error{Kind: KindUnreachable, Detail: "the request to " + c.host + " failed", Err: err}
+}

@@ -1,0 +1,191 @@
+package cloudapi
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// Kind sorts what went wrong by what the user has to do about it.
+type Kind int
+
+const (
+	KindUnknown          Kind = iota
+	KindSecretIDUnknown       // AuthFailure.SecretIdNotFound, InvalidSecretId
+	KindSignature             // AuthFailure.SignatureFailure: the SecretKey does not match
+	KindClock                 // AuthFailure.SignatureExpire: the server's clock is off
+	KindToken                 // AuthFailure.TokenFailure: a temporary credential's token
+	KindPermission            // UnauthorizedOperation, AuthFailure.UnauthorizedOperation: CAM policy
+	KindNotEnabled            // the Live service is not open, or the account is in arrears
+	KindRateLimited           // RequestLimitExceeded*
+	KindInternal              // InternalError*, HTTP 5xx
+	KindInvalidParameter      // InvalidParameter*, MissingParameter, ...
+	KindFailedOperation       // FailedOperation*
+	KindUnreachable           // the endpoint could not be reached or did not answer
+	KindTimeout               // no answer in time
+	KindRedirect              // a redirect the client does not follow
+	KindBadResponse           // an answer that is not the API's JSON
+	KindOther                 // a code this client does not know
+)
+
+// Error is a failure of the API or of the way to it. It never holds a
+// secret: the SecretKey is not in any request field that is echoed, and
+// messages are the upstream's, clipped.
+type Error struct {
+	Kind      Kind
+	Code      string // the API's Error.Code, when it gave one
+	Message   string // the API's Error.Message, clipped
+	RequestID string
+	Status    int    // HTTP status, when that is what failed
+	Detail    string // what the client saw, for transport failures
+	Err       error  `json:"-"`
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Error says what happened and what to do.
+func (e *Error) Error() string {
+	what, fix := e.describe()
+	s := "Tencent Cloud API 3.0: " + what
+	if e.Code != "" {
+		s += fmt.Sprintf(" (%s: %q", e.Code, e.Message)
+		if e.RequestID != "" {
+			s += ", RequestId " + e.RequestID
+		}
+		s += ")"
+	}
+	if fix != "" {
+		s += ". " + fix
+	}
+	return s
+}
+
+func (e *Error) describe() (what, fix string) {
+	switch e.Kind {
+	case KindSecretIDUnknown:
+		return "the SecretId is not known to Tencent Cloud",
+			"Copy the SecretId of an enabled key from the console (Cloud Access Management > API keys) into the data source settings"
+	case KindSignature:
+		return "the request signature does not match: the SecretKey is wrong for this SecretId",
+			"Paste the SecretKey that belongs to this SecretId (Cloud Access Management > API keys) again"
+	case KindClock:
+		return "the signed request was out of date: the Grafana server's clock differs from Tencent's by more than five minutes",
+			"Synchronise the server's clock (NTP)"
+	case KindToken:
+		return "the temporary credential's token was refused", "Issue a new temporary key, or use a permanent SecretId and SecretKey"
+	case KindPermission:
+		return "the key is not allowed to call this action",
+			"Grant the key's user or role a CAM policy that allows live:DescribeStreamPlayInfoList and live:DescribeAllStreamPlayInfoList"
+	case KindNotEnabled:
+		return "the Live service is not enabled for this account, or the account is in arrears",
+			"Activate Cloud Live (CSS) in the console and check the account's balance"
+	case KindRateLimited:
+		return "Tencent Cloud refused the request as too frequent",
+			"Refresh less often, lower Max concurrency, or set Max requests per second"
+	case KindInternal:
+		if e.Status != 0 {
+			return fmt.Sprintf("the API answered HTTP %d", e.Status), "Try again later"
+		}
+		return "Tencent Cloud had an internal error", "Try again later"
+	case KindInvalidParameter:
+		return "Tencent Cloud rejected the query's parameters",
+			"Use the playback domain and the exact stream name; the API keeps a month of data and answers a day a request"
+	case KindFailedOperation:
+		return "Tencent Cloud could not carry out the query", "Check the domain and stream; try again later"
+	case KindUnreachable:
+		return "the Cloud API URL could not be reached: " + e.Detail,
+			"Check the Cloud API URL in the data source settings, and the Grafana server's network, proxy and firewall"
+	case KindTimeout:
+		return "the Cloud API did not answer in time", "Raise the timeout in the data source settings, or check the network"
+	case KindRedirect:
+		return "the Cloud API URL answered with a redirect to " + e.Detail + ", which the plugin does not follow",
+			"Set the Cloud API URL to the address requests should go to"
+	case KindBadResponse:
+		if e.Status != 0 {
+			return fmt.Sprintf("the Cloud API URL answered HTTP %d, not the API's JSON", e.Status),
+				"Check that the Cloud API URL is https://live.tencentcloudapi.com (or your private endpoint)"
+		}
+		return "the answer is not the API's JSON: " + e.Detail,
+			"Check that the Cloud API URL is https://live.tencentcloudapi.com (or your private endpoint)"
+	}
+	return "the API refused the request", "See the error code in Tencent Cloud's API documentation"
+}
+
+// Retryable tells whether trying again may help: throttling and internal
+// errors only; a wrong key or a bad parameter stays wrong.
+func (e *Error) Retryable() bool { return e.Kind == KindRateLimited || e.Kind == KindInternal }
+
+// StatusCode is the HTTP-like status of the failure: 401 for credentials
+// and the clock, 403 for permissions and the account, 429 for throttling,
+// 400 for parameters, 504 for a timeout, 502 for the rest.
+func (e *Error) StatusCode() int {
+	switch e.Kind {
+	case KindSecretIDUnknown, KindSignature, KindClock, KindToken:
+		return http.StatusUnauthorized
+	case KindPermission, KindNotEnabled:
+		return http.StatusForbidden
+	case KindRateLimited:
+		return http.StatusTooManyRequests
+	case KindInvalidParameter:
+		return http.StatusBadRequest
+	case KindTimeout:
+		return http.StatusGatewayTimeout
+	}
+	return http.StatusBadGateway
+}
+
+// KindOf returns the Kind of an error of this package, or KindUnknown.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return KindUnknown
+}
+
+// classify maps an API error code to its Kind.
+func classify(code string) Kind {
+	switch {
+	case code == "AuthFailure.SecretIdNotFound", code == "AuthFailure.InvalidSecretId":
+		return KindSecretIDUnknown
+	case code == "AuthFailure.SignatureFailure":
+		return KindSignature
+	case code == "AuthFailure.SignatureExpire":
+		return KindClock
+	case code == "AuthFailure.TokenFailure":
+		return KindToken
+	case code == "UnauthorizedOperation", strings.HasPrefix(code, "UnauthorizedOperation."), code == "AuthFailure.UnauthorizedOperation":
+		return KindPermission
+	case notEnabled(code):
+		return KindNotEnabled
+	case strings.HasPrefix(code, "RequestLimitExceeded"):
+		return KindRateLimited
+	case strings.HasPrefix(code, "InternalError"):
+		return KindInternal
+	case strings.HasPrefix(code, "InvalidParameter"), strings.HasPrefix(code, "MissingParameter"),
+		strings.HasPrefix(code, "UnknownParameter"), code == "InvalidAction", code == "UnsupportedRegion":
+		return KindInvalidParameter
+	case strings.HasPrefix(code, "FailedOperation"):
+		return KindFailedOperation
+	}
+	return KindOther
+}
+
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+// notEnabled tells the codes Live answers for an account that cannot use
+// it: not registered for Live, service stopped or not opened, in arrears.
+func notEnabled(code string) bool {
+	for _, part := range []string{"UserNotExist", "UserDisableService", "InvalidUser", "ServiceNotExist", "NotOpen", "Arrears", "Isolated"} {
+		if strings.Contains(code, part) {
+			return true
+		}
+	}
+	return false
+}
