@@ -82,7 +82,7 @@ func TestRefusals(t *testing.T) {
 	}{
 		{"unknown SecretId", nil, "AKIDnobody", secretKey, cloudapi.KindSecretIDUnknown, "SecretId", 401, 1},
 		{"wrong SecretKey", nil, secretID, "not-the-key", cloudapi.KindSignature, "SecretKey", 401, 1},
-		{"clock off", func(s *simulator.CloudAPI) { s.Now = func() time.Time { return time.Now().Add(7 * time.Minute) } },
+		{"clock off", func(s *simulator.CloudAPI) { s.Clock = func() time.Time { return time.Now().Add(7 * time.Minute) } },
 			secretID, secretKey, cloudapi.KindClock, "clock", 401, 1},
 		{"no CAM permission", func(s *simulator.CloudAPI) { s.Deny(cloudapi.ActionPlayInfo) },
 			secretID, secretKey, cloudapi.KindPermission, "live:DescribeStreamPlayInfoList", 403, 1},

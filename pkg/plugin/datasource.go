@@ -21,6 +21,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/budget"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/downsample"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
@@ -43,7 +44,9 @@ type Datasource struct {
 	// settingsErr is kept rather than returned by the factory, so that the
 	// health check and every query can say what to fix in the settings.
 	settingsErr error
-	client      *lvb.Client
+	client      *lvb.Client      // the legacy upstream's, or nil
+	cloud       *cloudapi.Client // Cloud API 3.0's, or nil
+	limits      planner.Limits
 	store       *collect.Store
 	live        *collect.Live
 	// resourceHandler serves CallResource; see resources.go.
@@ -87,30 +90,60 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 	timeouts.Timeout = ds.settings.Timeout
 	opts.Timeouts = &timeouts
 	ds.budget = budget.New(ds.settings.MaxConcurrency, float64(ds.settings.MaxRequestsPerSecond))
-	opts.Middlewares = middlewares(ds.budget, ds.settings.APIKey, o.Now)
-	ds.httpClient, err = httpclient.New(opts)
-	if err != nil {
-		return nil, fmt.Errorf("http client: %w", err)
-	}
 	retry := lvb.DefaultRetry
 	if o.Retry != nil {
 		retry = *o.Retry
 	}
-	ds.client, err = lvb.New(lvb.Config{
-		Endpoint:   ds.settings.APIURL,
-		Cmd:        ds.settings.Cmd,
-		Location:   ds.settings.Location,
-		HTTPClient: ds.httpClient,
-		Retry:      retry,
-	})
-	if err != nil {
-		return nil, err
+	var up upstream
+	if ds.settings.Upstream == UpstreamCloudAPI {
+		// The SDK signs with TC3 itself; Grafana's middlewares and the
+		// budget wrap the transport it sends with.
+		opts.Middlewares = append(httpclient.DefaultMiddlewares(), budgetMiddleware(ds.budget))
+		if ds.httpClient, err = httpclient.New(opts); err != nil {
+			return nil, fmt.Errorf("http client: %w", err)
+		}
+		ds.cloud, err = cloudapi.New(cloudapi.Config{
+			Endpoint: ds.settings.CloudAPIURL, SecretID: ds.settings.SecretID, SecretKey: ds.settings.SecretKey,
+			Transport: ds.httpClient.Transport, Timeout: ds.settings.Timeout, Retry: retry, Now: o.Now,
+		})
+		if err != nil {
+			return nil, err
+		}
+		up, ds.limits = ds.cloud, planner.CloudAPI
+	} else {
+		opts.Middlewares = middlewares(ds.budget, ds.settings.APIKey, o.Now)
+		if ds.httpClient, err = httpclient.New(opts); err != nil {
+			return nil, fmt.Errorf("http client: %w", err)
+		}
+		ds.client, err = lvb.New(lvb.Config{
+			Endpoint:   ds.settings.APIURL,
+			Cmd:        ds.settings.Cmd,
+			Location:   ds.settings.Location,
+			HTTPClient: ds.httpClient,
+			Retry:      retry,
+		})
+		if err != nil {
+			return nil, err
+		}
+		up, ds.limits = ds.client, planner.Legacy
 	}
 	// A new instance, made by Grafana for every settings change, starts
 	// with an empty store: no answer for the old settings is ever served.
-	ds.live = collect.NewLive(ds.client, ds.now)
-	ds.store = collect.NewStore(ds.client, planner.Legacy, ds.settings.MaxConcurrency, ds.settings.Settle, ds.settings.CacheBytes, ds.now)
+	ds.live = collect.NewLive(up, ds.now)
+	ds.store = collect.NewStore(up, ds.limits, ds.settings.MaxConcurrency, ds.settings.Settle, ds.settings.CacheBytes, ds.now)
 	return ds, nil
+}
+
+// upstream is what the collector needs of either upstream's client.
+type upstream interface {
+	collect.Source
+	collect.LiveSource
+}
+
+func budgetMiddleware(b *budget.Budget) httpclient.Middleware {
+	return httpclient.NamedMiddlewareFunc("lvb-budget", func(_ httpclient.Options, next http.RoundTripper) http.RoundTripper {
+		return b.Transport(next)
+	})
 }
 
 // middlewares are the SDK's defaults, then the upstream budget, then request
@@ -121,9 +154,7 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 // it has its slot, so a long wait cannot let the signature expire.
 func middlewares(b *budget.Budget, key string, now func() time.Time) []httpclient.Middleware {
 	return append(httpclient.DefaultMiddlewares(),
-		httpclient.NamedMiddlewareFunc("lvb-budget", func(_ httpclient.Options, next http.RoundTripper) http.RoundTripper {
-			return b.Transport(next)
-		}),
+		budgetMiddleware(b),
 		httpclient.NamedMiddlewareFunc("lvb-sign", func(_ httpclient.Options, next http.RoundTripper) http.RoundTripper {
 			return &lvb.SigningTransport{Key: key, Next: next, Now: now}
 		}))
@@ -171,7 +202,7 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery, fromAlert 
 	if d.settingsErr != nil {
 		return badRequest(d.settingsErr)
 	}
-	q, err := ParseQuery(dq, d.settings.MaxStreams)
+	q, err := ParseQueryFor(dq, d.settings.MaxStreams, d.settings.Upstream)
 	if err != nil {
 		return badRequest(err)
 	}
@@ -179,7 +210,7 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery, fromAlert 
 		return d.snapshotQuery(ctx, q)
 	}
 	now := d.now()
-	plan, err := planner.Build(dq.TimeRange.From, dq.TimeRange.To, now)
+	plan, err := d.limits.Build(dq.TimeRange.From, dq.TimeRange.To, now)
 	if err != nil {
 		return badRequest(err)
 	}
@@ -281,13 +312,18 @@ func (d *Datasource) describe(q Query, plan planner.Plan, width time.Duration, m
 	if domain == "" {
 		domain = "(all domains)"
 	}
-	if len(plan.Windows) == 0 {
-		return fmt.Sprintf("%s cmd=%s domain=%s stream_id=%s: nothing to fetch", lvb.Interface, d.settings.Cmd, domain, streams)
+	// What was asked of whom, never a key or a signature.
+	who, loc, windows := fmt.Sprintf("%s cmd=%s", lvb.Interface, d.settings.Cmd), d.settings.Location, "two-hour windows"
+	if d.settings.Upstream == UpstreamCloudAPI {
+		who, loc, windows = cloudapi.ActionPlayInfo+" (Cloud API 3.0)", cloudapi.Beijing, "requests of at most a day"
 	}
-	s := fmt.Sprintf("%s cmd=%s domain=%s stream_id=%s from %s to %s: %d minutes a stream, in two-hour windows",
-		lvb.Interface, d.settings.Cmd, domain, streams,
-		plan.From.In(d.settings.Location).Format(time.DateTime), plan.To.In(d.settings.Location).Format(time.DateTime),
-		int(plan.To.Sub(plan.From)/time.Minute))
+	if len(plan.Windows) == 0 {
+		return fmt.Sprintf("%s domain=%s stream_id=%s: nothing to fetch", who, domain, streams)
+	}
+	s := fmt.Sprintf("%s domain=%s stream_id=%s from %s to %s: %d minutes a stream, in %s",
+		who, domain, streams,
+		plan.From.In(loc).Format(time.DateTime), plan.To.In(loc).Format(time.DateTime),
+		int(plan.To.Sub(plan.From)/time.Minute), windows)
 	if width > 0 {
 		by := "maximum"
 		if q.Aggregation == downsample.Avg {
@@ -303,7 +339,12 @@ func (d *Datasource) describe(q Query, plan planner.Plan, width time.Duration, m
 // and anything else as the plugin's own.
 func errorResponse(err error) backend.DataResponse {
 	var e *lvb.Error
+	var ce *cloudapi.Error
 	switch {
+	case errors.As(err, &ce):
+		r := backend.ErrorResponseWithErrorSource(backend.DownstreamError(err))
+		r.Status = backend.Status(ce.StatusCode())
+		return r
 	case errors.As(err, &e):
 		r := backend.ErrorResponseWithErrorSource(backend.DownstreamError(err))
 		r.Status = statusOf(e)

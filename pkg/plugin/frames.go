@@ -23,6 +23,7 @@ var metricUnits = map[string]string{
 	MetricBandwidth: UnitBandwidth,
 	MetricOnline:    UnitOnline,
 	MetricFlux:      UnitFlux,
+	MetricRequests:  UnitOnline,
 }
 
 func metricValue(p *lvb.Point, metric string) lvb.Num {
@@ -31,6 +32,8 @@ func metricValue(p *lvb.Point, metric string) lvb.Num {
 		return p.Bandwidth
 	case MetricOnline:
 		return p.Online
+	case MetricRequests:
+		return p.Requests
 	default:
 		return p.Flux
 	}
@@ -73,7 +76,7 @@ func timeSeriesFrames(q Query, series []collect.Series, meta func() *data.FrameM
 				Unit:              metricUnits[metric],
 				DisplayNameFromDS: streamTitle(s) + " " + metric,
 			}
-			if metric != MetricOnline {
+			if metric != MetricOnline && metric != MetricRequests {
 				value.Config.Decimals = ptr(uint16(3))
 			}
 			f := data.NewFrame(metric, timeField(times, step), value)
@@ -108,17 +111,18 @@ func valueField(metric string, points []lvb.Point) *data.Field {
 			break
 		}
 	}
-	if metric == MetricOnline {
+	if metric == MetricOnline || metric == MetricRequests {
+		// Counts of people and requests are whole numbers.
 		if complete {
 			v := make([]int64, len(points))
 			for i := range points {
-				v[i] = int64(math.Round(points[i].Online.Value))
+				v[i] = int64(math.Round(metricValue(&points[i], metric).Value))
 			}
 			return data.NewField(metric, nil, v)
 		}
 		v := make([]*int64, len(points))
 		for i := range points {
-			if n := points[i].Online; n.Valid {
+			if n := metricValue(&points[i], metric); n.Valid {
 				v[i] = ptr(int64(math.Round(n.Value)))
 			}
 		}

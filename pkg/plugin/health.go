@@ -9,6 +9,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
@@ -22,6 +23,9 @@ const healthWindow = 10 * time.Minute
 func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
 	if d.settingsErr != nil {
 		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: d.settingsErr.Error()}, nil
+	}
+	if d.cloud != nil {
+		return d.checkCloudAPI(ctx), nil
 	}
 	now := d.now()
 	// The minutes that started in the last healthWindow.
@@ -50,10 +54,55 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: msg}, nil
 }
 
+// checkCloudAPI asks for the last quarter hour the API has (its newest
+// minutes come some minutes late), and then whether the key may list the
+// streams, since variables and the live query need that action too.
+func (d *Datasource) checkCloudAPI(ctx context.Context) *backend.CheckHealthResult {
+	end := d.now().Add(-cloudapi.Delay).Truncate(time.Minute)
+	start := end.Add(-cloudHealthWindow)
+	res, err := d.cloud.PlayStatHistory(ctx, lvb.Query{Start: start, End: end.Add(-time.Second)})
+	if err != nil {
+		log.DefaultLogger.FromContext(ctx).Warn("Health check failed", "error", err)
+		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: healthMessage(err)}
+	}
+	msg := fmt.Sprintf("Connected to Tencent Cloud API 3.0 (%s) with SecretId %s: ", cloudapi.ActionPlayInfo, maskID(d.settings.SecretID))
+	if res.Empty {
+		msg += fmt.Sprintf("no playback in the %d minutes up to %s, which is fine if nothing was watched.",
+			int(cloudHealthWindow.Minutes()), end.In(cloudapi.Beijing).Format("15:04")+" Beijing time")
+	} else {
+		msg += fmt.Sprintf("%d minutes of playback data in the %d minutes up to %s.",
+			len(res.Points), int(cloudHealthWindow.Minutes()), end.In(cloudapi.Beijing).Format("15:04")+" Beijing time")
+	}
+	if _, err := d.cloud.LivePlayStat(ctx, ""); err != nil {
+		if cloudapi.KindOf(err) == cloudapi.KindPermission {
+			return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: msg +
+				" But the key may not call " + cloudapi.ActionAllPlay + ", which stream variables and the Live now query use: " + err.Error()}
+		}
+		msg += " Listing the streams playing now failed: " + err.Error()
+	}
+	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: msg}
+}
+
+// cloudHealthWindow is how far back "Save & test" looks on Cloud API 3.0.
+const cloudHealthWindow = 15 * time.Minute
+
+// maskID shows enough of a SecretId to recognise it: it is not the secret,
+// but there is no need to print it whole.
+func maskID(id string) string {
+	if len(id) <= 8 {
+		return id
+	}
+	return id[:4] + "…" + id[len(id)-4:]
+}
+
 func healthMessage(err error) string {
 	var e *lvb.Error
 	if errors.As(err, &e) {
 		return e.Error()
+	}
+	var ce *cloudapi.Error
+	if errors.As(err, &ce) {
+		return ce.Error()
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return "The health check was cancelled or timed out before the API answered; check the API URL and raise the timeout in the settings if the network is slow."

@@ -12,6 +12,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
 )
 
@@ -158,6 +159,10 @@ func (d *Datasource) describeLive(q Query) string {
 	domain := q.Domain
 	if domain == "" {
 		domain = "(all domains)"
+	}
+	if d.settings.Upstream == UpstreamCloudAPI {
+		return fmt.Sprintf("%s (Cloud API 3.0) domain=%s: every stream at the newest minute the API has, listed at most once a minute",
+			cloudapi.ActionAllPlay, domain)
 	}
 	return fmt.Sprintf("%s cmd=%s domain=%s: the streams playing now, pages of %d, listed at most once a minute",
 		lvb.LiveInterface, d.settings.Cmd, domain, lvb.MaxPageSize)

@@ -70,7 +70,7 @@ func failureNotice(s *collect.Series, loc *time.Location, summary bool) *data.No
 			spans = append(spans, fl.Window.Start.In(loc).Format("01-02 15:04")+"–"+fl.Window.End.In(loc).Format("15:04"))
 		}
 	}
-	text := fmt.Sprintf("%s: %d of %d two-hour windows failed, so the data has gaps (%s): %v",
+	text := fmt.Sprintf("%s: %d of %d windows failed, so the data has gaps (%s): %v",
 		streamTitle(s), len(s.Failures), s.Windows, strings.Join(spans, ", "), f.Err)
 	if summary {
 		if s.Answered() {

@@ -69,8 +69,23 @@ const (
 	MetricFlux      = "flux"
 )
 
+// MetricRequests is the playback requests a minute, which only Tencent
+// Cloud API 3.0 reports.
+const MetricRequests = "requests"
+
 // AllMetrics is the order metrics are answered in.
 var AllMetrics = []string{MetricBandwidth, MetricOnline, MetricFlux}
+
+// CloudAPIMetrics are the metrics of Tencent Cloud API 3.0.
+var CloudAPIMetrics = []string{MetricBandwidth, MetricOnline, MetricFlux, MetricRequests}
+
+// MetricsOf are the metrics an upstream answers, in answer order.
+func MetricsOf(upstream string) []string {
+	if upstream == UpstreamCloudAPI {
+		return CloudAPIMetrics
+	}
+	return AllMetrics
+}
 
 // queryModel is the query JSON the editor saves.
 type queryModel struct {
@@ -101,8 +116,14 @@ type Query struct {
 	OrderBy     string // streams: OrderByName or OrderByViewers
 }
 
-// ParseQuery reads and checks one query of a request.
+// ParseQuery reads and checks one query of a request to the legacy upstream.
 func ParseQuery(q backend.DataQuery, maxStreams int) (Query, error) {
+	return ParseQueryFor(q, maxStreams, UpstreamLegacy)
+}
+
+// ParseQueryFor reads and checks one query of a request to upstream.
+func ParseQueryFor(q backend.DataQuery, maxStreams int, upstream string) (Query, error) {
+	metrics := MetricsOf(upstream)
 	var m queryModel
 	if len(bytes.TrimSpace(q.JSON)) > 0 {
 		if err := json.Unmarshal(q.JSON, &m); err != nil {
@@ -148,8 +169,11 @@ func ParseQuery(q backend.DataQuery, maxStreams int) (Query, error) {
 		if name == "" {
 			continue
 		}
-		if !slices.Contains(AllMetrics, name) {
-			return Query{}, fmt.Errorf("metric %s is unknown: use %s", quoteClip(name), strings.Join(AllMetrics, ", "))
+		if name == MetricRequests && upstream != UpstreamCloudAPI {
+			return Query{}, errors.New("metric requests is reported only by Tencent Cloud API 3.0: choose that upstream in the data source settings, or remove the metric")
+		}
+		if !slices.Contains(metrics, name) {
+			return Query{}, fmt.Errorf("metric %s is unknown: use %s", quoteClip(name), strings.Join(metrics, ", "))
 		}
 		if !slices.Contains(out.Metrics, name) {
 			out.Metrics = append(out.Metrics, name)
@@ -159,11 +183,11 @@ func ParseQuery(q backend.DataQuery, maxStreams int) (Query, error) {
 		return Query{}, err
 	}
 	if len(out.Metrics) == 0 {
-		out.Metrics = AllMetrics
+		out.Metrics = metrics
 	} else {
 		// Answer in a stable order, whatever order they were picked in.
 		slices.SortFunc(out.Metrics, func(a, b string) int {
-			return slices.Index(AllMetrics, a) - slices.Index(AllMetrics, b)
+			return slices.Index(metrics, a) - slices.Index(metrics, b)
 		})
 	}
 	return out, nil

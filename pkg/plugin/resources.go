@@ -3,7 +3,6 @@ package plugin
 import (
 	"cmp"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
 
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
 )
 
 // StreamSuggestion is one entry of the streams resource.
@@ -48,10 +46,9 @@ func (d *Datasource) handleStreams(w http.ResponseWriter, r *http.Request) {
 	snap, err := d.live.Snapshot(r.Context(), domain)
 	if err != nil {
 		log.DefaultLogger.FromContext(r.Context()).Warn("Listing the streams playing now failed", "error", err)
-		status := http.StatusBadGateway
-		var e *lvb.Error
-		if errors.As(err, &e) {
-			status = int(statusOf(e))
+		status := int(errorResponse(err).Status)
+		if status < 400 {
+			status = http.StatusBadGateway
 		}
 		writeJSONError(w, status, err)
 		return

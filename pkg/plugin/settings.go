@@ -12,6 +12,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
 )
 
@@ -33,8 +34,25 @@ const (
 	MaxSettleMinutes        = 120
 )
 
+// Upstreams: the interface the data source reads from.
+const (
+	// UpstreamLegacy is Get_LivePlayStatHistory on common_access (APPID
+	// and API key; enabled by Tencent on request).
+	UpstreamLegacy = "legacy"
+	// UpstreamCloudAPI is DescribeStreamPlayInfoList of Tencent Cloud API
+	// 3.0 (SecretId and SecretKey; every Live customer).
+	UpstreamCloudAPI = "cloudapi"
+)
+
+// Upstreams lists the upstreams, the default first.
+var Upstreams = []string{UpstreamLegacy, UpstreamCloudAPI}
+
+// maxSecretIDLength bounds the SecretId (Tencent's are 36 characters).
+const maxSecretIDLength = 128
+
 // jsonData is the data source's jsonData as Grafana stores it.
 type jsonData struct {
+	Upstream       string    `json:"upstream"`
 	APIURL         string    `json:"apiUrl"`
 	Cmd            flexCmd   `json:"cmd"`
 	Timezone       string    `json:"timezone"`
@@ -44,10 +62,14 @@ type jsonData struct {
 	MaxRequestsPS  flexCount `json:"maxRequestsPerSecond"`
 	CacheMB        flexCount `json:"cacheMegabytes"`
 	SettleMinutes  flexCount `json:"settleMinutes"`
+	// Cloud API 3.0.
+	SecretID    string `json:"secretId"`
+	CloudAPIURL string `json:"cloudApiUrl"`
 }
 
 // Settings are the checked settings of one data source.
 type Settings struct {
+	Upstream       string
 	APIURL         string
 	Cmd            string
 	Location       *time.Location
@@ -61,6 +83,10 @@ type Settings struct {
 	// Settle is how long after a minute Tencent may still revise it.
 	Settle time.Duration
 	APIKey string
+	// Cloud API 3.0.
+	SecretID    string
+	SecretKey   string
+	CloudAPIURL string
 }
 
 // ParseSettings reads and checks the settings. Every problem is reported
@@ -73,28 +99,44 @@ func ParseSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 			return Settings{}, fmt.Errorf("the data source settings are not valid JSON (%v); save the settings page again", err)
 		}
 	}
-	out := Settings{APIKey: s.DecryptedSecureJSONData["apiKey"]}
+	out := Settings{APIKey: s.DecryptedSecureJSONData["apiKey"], SecretKey: s.DecryptedSecureJSONData["secretKey"]}
 
-	u, err := lvb.ParseEndpoint(strings.TrimSpace(jd.APIURL))
-	if err != nil {
-		errs = append(errs, err)
-	} else {
-		out.APIURL = u.String()
+	switch out.Upstream = strings.ToLower(strings.TrimSpace(jd.Upstream)); out.Upstream {
+	case "":
+		out.Upstream = UpstreamLegacy
+	case UpstreamLegacy, UpstreamCloudAPI:
+	default:
+		errs = append(errs, fmt.Errorf("upstream %s is unknown: use %q (Get_LivePlayStatHistory, APPID and API key) or %q (Tencent Cloud API 3.0, SecretId and SecretKey)",
+			quoteClip(jd.Upstream), UpstreamLegacy, UpstreamCloudAPI))
 	}
 
-	switch cmd := strings.TrimSpace(string(jd.Cmd)); cmd {
-	case "":
-		errs = append(errs, errors.New("the APPID (cmd) is missing: enter the LVB APPID from the Tencent Cloud console's account information"))
-	default:
-		if out.Cmd, err = lvb.ParseCmd(cmd); err != nil {
+	if out.Upstream == UpstreamCloudAPI {
+		// The legacy fields may still be filled in from before; they are
+		// not used, so they are not checked.
+		errs = append(errs, checkCloudAPI(jd, &out)...)
+	} else {
+		u, err := lvb.ParseEndpoint(strings.TrimSpace(jd.APIURL))
+		if err != nil {
 			errs = append(errs, err)
+		} else {
+			out.APIURL = u.String()
+		}
+
+		switch cmd := strings.TrimSpace(string(jd.Cmd)); cmd {
+		case "":
+			errs = append(errs, errors.New("the APPID (cmd) is missing: enter the LVB APPID from the Tencent Cloud console's account information"))
+		default:
+			if out.Cmd, err = lvb.ParseCmd(cmd); err != nil {
+				errs = append(errs, err)
+			}
+		}
+
+		if strings.TrimSpace(out.APIKey) == "" {
+			errs = append(errs, errors.New("the API key is missing: enter the API authentication key from the Live console's access settings"))
 		}
 	}
 
-	if strings.TrimSpace(out.APIKey) == "" {
-		errs = append(errs, errors.New("the API key is missing: enter the API authentication key from the Live console's access settings"))
-	}
-
+	var err error
 	tz := strings.TrimSpace(jd.Timezone)
 	if tz == "" {
 		tz = DefaultTimezone
@@ -218,4 +260,26 @@ func SettingKeys() []string {
 }
 
 // SecureSettingKeys are the secureJsonData keys the plugin reads.
-func SecureSettingKeys() []string { return []string{"apiKey"} }
+func SecureSettingKeys() []string { return []string{"apiKey", "secretKey"} }
+
+// checkCloudAPI reads the settings of Tencent Cloud API 3.0.
+func checkCloudAPI(jd jsonData, out *Settings) []error {
+	var errs []error
+	u, err := cloudapi.ParseEndpoint(strings.TrimSpace(jd.CloudAPIURL))
+	if err != nil {
+		errs = append(errs, err)
+	} else {
+		out.CloudAPIURL = u.String()
+	}
+	out.SecretID = strings.TrimSpace(jd.SecretID)
+	switch {
+	case out.SecretID == "":
+		errs = append(errs, errors.New("the SecretId is missing: create or copy an API key in the Tencent Cloud console under Cloud Access Management > API keys"))
+	case len(out.SecretID) > maxSecretIDLength || strings.ContainsFunc(out.SecretID, func(r rune) bool { return r <= ' ' || r > '~' }):
+		errs = append(errs, fmt.Errorf("the SecretId %s is not one: it is letters and digits, such as AKID…, with no spaces", quoteClip(out.SecretID)))
+	}
+	if strings.TrimSpace(out.SecretKey) == "" {
+		errs = append(errs, errors.New("the SecretKey is missing: enter the SecretKey shown with the SecretId under Cloud Access Management > API keys"))
+	}
+	return errs
+}
