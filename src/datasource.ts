@@ -1,7 +1,7 @@
 import { CoreApp, DataSourceInstanceSettings, ScopedVars } from '@grafana/data';
 import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
 
-import { DEFAULT_QUERY, LvbOptions, LvbQuery, StreamSuggestion } from './types';
+import { DEFAULT_QUERY, LvbOptions, LvbQuery, StreamSuggestion, Upstream } from './types';
 import { StreamsVariableSupport } from './variables';
 
 /**
@@ -10,8 +10,12 @@ import { StreamsVariableSupport } from './variables';
  * template variables and skips hidden queries.
  */
 export class DataSource extends DataSourceWithBackend<LvbQuery, LvbOptions> {
+  /** Which of Tencent's interfaces this data source reads; it decides the metrics offered. */
+  readonly upstream: Upstream;
+
   constructor(instanceSettings: DataSourceInstanceSettings<LvbOptions>) {
     super(instanceSettings);
+    this.upstream = instanceSettings.jsonData.upstream === 'cloudapi' ? 'cloudapi' : 'legacy';
     this.variables = new StreamsVariableSupport(this);
   }
 

@@ -7,9 +7,19 @@ import limits from './limits.json';
 export type QueryType = 'timeseries' | 'summary' | 'live' | 'streams';
 
 /** The metrics of a time-series query; they are also the value field names of its frames. */
-export type Metric = 'bandwidth' | 'online' | 'flux';
+export type Metric = 'bandwidth' | 'online' | 'flux' | 'requests';
 
+/** The metrics of the legacy interface; Cloud API 3.0 adds requests. */
 export const ALL_METRICS: Metric[] = ['bandwidth', 'online', 'flux'];
+export const CLOUD_API_METRICS: Metric[] = limits.cloudApiMetrics as Metric[];
+
+/** The upstreams a data source can read from. */
+export type Upstream = 'legacy' | 'cloudapi';
+export const UPSTREAMS: Upstream[] = limits.upstreams as Upstream[];
+
+export function metricsOf(upstream: string | undefined): Metric[] {
+  return upstream === 'cloudapi' ? CLOUD_API_METRICS : ALL_METRICS;
+}
 
 /**
  * A query as the backend reads it (pkg/plugin/query.go). `streamId` holds one stream or several
@@ -91,6 +101,7 @@ export const METRIC_LABELS: Record<Metric, { label: string; description: string 
   bandwidth: { label: 'Bandwidth', description: 'Playback bandwidth in Mbps' },
   online: { label: 'Online', description: 'Viewers online' },
   flux: { label: 'Flux', description: 'Traffic in MB per minute' },
+  requests: { label: 'Requests', description: 'Playback requests per minute (Cloud API 3.0 only)' },
 };
 
 export const DEFAULT_QUERY: Partial<LvbQuery> = {
@@ -102,6 +113,8 @@ export const DEFAULT_QUERY: Partial<LvbQuery> = {
 
 /** Settings stored in jsonData (pkg/plugin/settings.go). */
 export interface LvbOptions extends DataSourceJsonData {
+  /** 'legacy' (default: Get_LivePlayStatHistory) or 'cloudapi' (Tencent Cloud API 3.0). */
+  upstream?: string;
   apiUrl?: string;
   /** The LVB APPID; older provisioning files may hold a number. */
   cmd?: string | number;
@@ -113,11 +126,16 @@ export interface LvbOptions extends DataSourceJsonData {
   maxRequestsPerSecond?: number | string;
   cacheMegabytes?: number | string;
   settleMinutes?: number | string;
+  /** Cloud API 3.0: the SecretId (not secret; the SecretKey is). */
+  secretId?: string;
+  cloudApiUrl?: string;
 }
 
 /** Settings stored in secureJsonData: write-only from the browser's point of view. */
 export interface LvbSecureOptions {
   apiKey?: string;
+  /** Cloud API 3.0. */
+  secretKey?: string;
 }
 
 /**
@@ -126,6 +144,7 @@ export interface LvbSecureOptions {
  */
 export const DEFAULTS = {
   apiUrl: limits.apiUrl,
+  cloudApiUrl: limits.cloudApiUrl,
   timezone: limits.timezone,
   maxConcurrency: limits.counts.maxConcurrency.default,
   maxStreams: limits.counts.maxStreams.default,
@@ -147,3 +166,4 @@ export const LIMITS = {
 /** How the backend reads a count and an APPID: digits only (no 1e1, 10.0, 0x10 or +10). */
 export const COUNT_PATTERN = new RegExp(limits.countPattern);
 export const CMD_PATTERN = new RegExp(limits.cmdPattern);
+export const MAX_SECRET_ID_LENGTH = limits.maxSecretIdLength;

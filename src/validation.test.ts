@@ -1,8 +1,15 @@
 import cases from '../testdata/settings-cases.json';
 import { LIMITS } from './types';
-import { validateApiUrl, validateCmd, validateCount, validateTimezone } from './validation';
+import {
+  validateApiUrl,
+  validateCloudApiUrl,
+  validateCmd,
+  validateCount,
+  validateSecretId,
+  validateTimezone,
+} from './validation';
 
-type Case = { field: string; value: string | number; ok: boolean };
+type Case = { field: string; value: string | number; ok: boolean; upstream?: string };
 
 function validate(field: string, value: string | number): string | undefined {
   switch (field) {
@@ -12,6 +19,10 @@ function validate(field: string, value: string | number): string | undefined {
       return validateTimezone(String(value).trim());
     case 'cmd':
       return validateCmd(value);
+    case 'secretId':
+      return validateSecretId(String(value));
+    case 'cloudApiUrl':
+      return validateCloudApiUrl(String(value).trim());
     default:
       return validateCount(field as keyof typeof LIMITS, value);
   }

@@ -1,4 +1,4 @@
-import { CMD_PATTERN, COUNT_PATTERN, DEFAULTS, LIMITS } from './types';
+import { CMD_PATTERN, COUNT_PATTERN, DEFAULTS, LIMITS, MAX_SECRET_ID_LENGTH } from './types';
 
 /** Each check returns a message saying what is wrong, or undefined when the value is fine. */
 
@@ -69,6 +69,40 @@ export function validateCount(name: keyof typeof LIMITS, value: number | string 
   const n = Number(text);
   if (!COUNT_PATTERN.test(text) || n < min || n > max) {
     return `A whole number from ${min} to ${max}, in digits`;
+  }
+  return undefined;
+}
+
+/** The Cloud API URL: a scheme and a host, nothing after them (the SDK adds the rest). */
+export function validateCloudApiUrl(value: string | undefined): string | undefined {
+  if (!value) {
+    return undefined; // the default applies
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `Not a URL. The default is ${DEFAULTS.cloudApiUrl}`;
+  }
+  if (/\s/.test(value) || url.hostname.includes('%')) {
+    return 'The host name has a space or an escape (%) in it';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return 'The URL must start with https:// (or http:// for a private endpoint)';
+  }
+  if (url.search || url.hash || (url.pathname !== '' && url.pathname !== '/')) {
+    return `Only the scheme and host, such as ${DEFAULTS.cloudApiUrl}`;
+  }
+  return undefined;
+}
+
+export function validateSecretId(value: string | undefined): string | undefined {
+  const s = (value ?? '').trim();
+  if (s === '') {
+    return 'Required: the SecretId of an API key (Cloud Access Management → API keys)';
+  }
+  if (s.length > MAX_SECRET_ID_LENGTH || /[^\x21-\x7e]/.test(s)) {
+    return 'A SecretId is letters and digits, such as AKID…, with no spaces';
   }
   return undefined;
 }

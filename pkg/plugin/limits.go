@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"regexp"
 
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
 )
 
@@ -20,7 +21,13 @@ type Range struct {
 // The config page reads it as src/limits.json (written by go generate), so
 // that the page marks exactly what the backend refuses.
 type Limits struct {
-	APIURL   string `json:"apiUrl"`
+	APIURL      string   `json:"apiUrl"`
+	CloudAPIURL string   `json:"cloudApiUrl"`
+	Upstreams   []string `json:"upstreams"`
+	// CloudAPIMetrics are the metrics of Cloud API 3.0 (the legacy
+	// upstream's are the first three).
+	CloudAPIMetrics   []string `json:"cloudApiMetrics"`
+	MaxSecretIDLength int      `json:"maxSecretIdLength"`
 	Timezone string `json:"timezone"`
 	// Counts are whole numbers written as digits only, as JSON numbers or
 	// strings: CountPattern. 1e1, 10.0, 0x10 and +10 are refused on both sides.
@@ -43,7 +50,11 @@ var countRe = regexp.MustCompile(countPattern)
 // SettingsLimits returns the limits in force.
 func SettingsLimits() Limits {
 	return Limits{
-		APIURL:   lvb.DefaultEndpoint,
+		APIURL:            lvb.DefaultEndpoint,
+		CloudAPIURL:       cloudapi.DefaultEndpoint,
+		Upstreams:         Upstreams,
+		CloudAPIMetrics:   CloudAPIMetrics,
+		MaxSecretIDLength: maxSecretIDLength,
 		Timezone: DefaultTimezone,
 		Counts: map[string]Range{
 			"maxConcurrency":       {Min: 1, Max: MaxMaxConcurrency, Default: DefaultMaxConcurrency},

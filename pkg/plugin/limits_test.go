@@ -30,9 +30,10 @@ func TestSettingsCasesAgreeWithTheConfigPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	var cases []struct {
-		Field string          `json:"field"`
-		Value json.RawMessage `json:"value"`
-		OK    bool            `json:"ok"`
+		Field    string          `json:"field"`
+		Value    json.RawMessage `json:"value"`
+		OK       bool            `json:"ok"`
+		Upstream string          `json:"upstream"`
 	}
 	if err := json.Unmarshal(raw, &cases); err != nil {
 		t.Fatal(err)
@@ -42,13 +43,16 @@ func TestSettingsCasesAgreeWithTheConfigPage(t *testing.T) {
 	}
 	for _, tc := range cases {
 		jd := map[string]json.RawMessage{"cmd": json.RawMessage(`"1250000000"`)}
+		if tc.Upstream == UpstreamCloudAPI {
+			jd = map[string]json.RawMessage{"upstream": json.RawMessage(`"cloudapi"`), "secretId": json.RawMessage(`"AKIDexample"`)}
+		}
 		jd[tc.Field] = tc.Value
 		b, _ := json.Marshal(jd)
-		_, err := ParseSettings(backend.DataSourceInstanceSettings{JSONData: b, DecryptedSecureJSONData: map[string]string{"apiKey": "k"}})
+		_, err := ParseSettings(backend.DataSourceInstanceSettings{JSONData: b, DecryptedSecureJSONData: map[string]string{"apiKey": "k", "secretKey": "s"}})
 		if tc.OK != (err == nil) {
 			t.Errorf("%s = %s: accepted=%v, the table says %v (%v)", tc.Field, tc.Value, err == nil, tc.OK, err)
 		}
-		if err != nil && !strings.Contains(err.Error(), fmt.Sprint(tc.Field)) && tc.Field != "cmd" && tc.Field != "apiUrl" && tc.Field != "timezone" {
+		if err != nil && !strings.Contains(err.Error(), fmt.Sprint(tc.Field)) && tc.Field != "cmd" && tc.Field != "apiUrl" && tc.Field != "timezone" && tc.Upstream == "" {
 			t.Errorf("%s = %s: the error does not name the field: %v", tc.Field, tc.Value, err)
 		}
 	}

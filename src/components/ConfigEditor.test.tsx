@@ -115,4 +115,46 @@ describe('ConfigEditor', () => {
     expect(screen.getByLabelText(/API key/)).toBeEnabled();
     expect(screen.getByLabelText(/API key/)).toHaveValue('');
   });
+
+  it("shows only the chosen API's fields: Cloud API 3.0 takes a SecretId, a SecretKey and a CAM policy", async () => {
+    const { last } = renderEditor(settings());
+    await userEvent.click(screen.getByText('Cloud API 3.0'));
+    expect(last().jsonData.upstream).toBe('cloudapi');
+    expect(screen.queryByLabelText(/APPID/)).not.toBeInTheDocument();
+    expect(screen.queryByLabelText(/Time zone/)).not.toBeInTheDocument();
+    expect(screen.getByTestId('lvb-cam-policy')).toHaveTextContent('live:DescribeStreamPlayInfoList');
+    expect(screen.getByTestId('lvb-cam-policy')).toHaveTextContent('live:DescribeAllStreamPlayInfoList');
+    expect(screen.getByText(/Cloud Access Management \(CAM\) → API keys/)).toBeInTheDocument();
+
+    await userEvent.click(screen.getByPlaceholderText('AKID…'));
+    await userEvent.tab();
+    expect(screen.getByText(/Required: the SecretId/)).toBeInTheDocument();
+    await userEvent.type(screen.getByPlaceholderText('AKID…'), 'AKIDé');
+    expect(screen.getByText(/no spaces/)).toBeInTheDocument();
+    await userEvent.clear(screen.getByPlaceholderText('AKID…'));
+    await userEvent.type(screen.getByPlaceholderText('AKID…'), 'AKIDexample');
+    await userEvent.type(screen.getByPlaceholderText('SecretKey'), 'the-secret');
+    await userEvent.type(
+      screen.getByPlaceholderText('https://live.tencentcloudapi.com'),
+      'https://live.tencentcloudapi.com/v3'
+    );
+    expect(screen.getByText(/Only the scheme and host/)).toBeInTheDocument();
+    await userEvent.clear(screen.getByPlaceholderText('https://live.tencentcloudapi.com'));
+    expect(last().jsonData).toMatchObject({ upstream: 'cloudapi', secretId: 'AKIDexample', cloudApiUrl: '' });
+    expect(last().secureJsonData).toEqual({ secretKey: 'the-secret' });
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+
+    // Back to the statistics interface: its fields again, the Cloud API's kept but unused.
+    await userEvent.click(screen.getByText('Statistics interface'));
+    expect(screen.getByLabelText(/APPID/)).toBeInTheDocument();
+    expect(screen.queryByPlaceholderText('AKID…')).not.toBeInTheDocument();
+  });
+
+  it('shows a stored SecretKey as configured and resets it', async () => {
+    const { last } = renderEditor(settings({ upstream: 'cloudapi', secretId: 'AKIDexample' }, { secretKey: true }));
+    expect(screen.getByPlaceholderText('SecretKey')).toBeDisabled();
+    await userEvent.click(screen.getByRole('button', { name: 'Reset' }));
+    expect(last().secureJsonFields.secretKey).toBe(false);
+    expect(last().secureJsonData).toEqual({ secretKey: '' });
+  });
 });

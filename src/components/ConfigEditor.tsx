@@ -1,15 +1,47 @@
 import React, { ChangeEvent, useEffect, useState } from 'react';
 import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
-import { Collapse, Field, FieldSet, Input, SecretInput, Stack } from '@grafana/ui';
+import { Collapse, Field, FieldSet, Input, RadioButtonGroup, SecretInput, Stack, TextLink } from '@grafana/ui';
 
-import { COUNT_PATTERN, DEFAULTS, LIMITS, LvbOptions, LvbSecureOptions } from '../types';
-import { validateApiUrl, validateCmd, validateCount, validateTimezone } from '../validation';
+import { COUNT_PATTERN, DEFAULTS, LIMITS, LvbOptions, LvbSecureOptions, Upstream } from '../types';
+import {
+  validateApiUrl,
+  validateCloudApiUrl,
+  validateCmd,
+  validateCount,
+  validateSecretId,
+  validateTimezone,
+} from '../validation';
 
 type Props = DataSourcePluginOptionsEditorProps<LvbOptions, LvbSecureOptions>;
 
 type CountKey = keyof typeof LIMITS;
 
 const WIDTH = 60;
+
+const UPSTREAM_OPTIONS: Array<{ value: Upstream; label: string; description: string }> = [
+  {
+    value: 'legacy',
+    label: 'Statistics interface',
+    description: 'Get_LivePlayStatHistory on common_access, with the APPID and API key; Tencent enables it on request',
+  },
+  {
+    value: 'cloudapi',
+    label: 'Cloud API 3.0',
+    description: 'DescribeStreamPlayInfoList, with a SecretId and SecretKey; open to every Live customer',
+  },
+];
+
+/** The least a CAM policy must allow for this data source. */
+const CAM_POLICY = JSON.stringify({
+  version: '2.0',
+  statement: [
+    {
+      effect: 'allow',
+      action: ['live:DescribeStreamPlayInfoList', 'live:DescribeAllStreamPlayInfoList'],
+      resource: ['*'],
+    },
+  ],
+});
 
 /** Keeps what was typed when it is not a whole number, so the field can say so; the backend refuses it too. */
 function asCount(text: string): number | string | undefined {
@@ -26,6 +58,9 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   // An empty required field is flagged once the user has left it, not on a fresh page.
   const [cmdTouched, setCmdTouched] = useState(false);
   const [keyTouched, setKeyTouched] = useState(false);
+  const [secretIdTouched, setSecretIdTouched] = useState(false);
+  const [secretKeyTouched, setSecretKeyTouched] = useState(false);
+  const upstream: Upstream = jsonData.upstream === 'cloudapi' ? 'cloudapi' : 'legacy';
   const [advancedOpen, setAdvancedOpen] = useState(false);
 
   // A new data source starts with the defaults filled in, so that what the page shows is what
@@ -58,13 +93,32 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
       secureJsonData: { ...secureJsonData, apiKey: '' },
     });
 
+  const onSecretKeyChange = (event: ChangeEvent<HTMLInputElement>) =>
+    onOptionsChange({ ...options, secureJsonData: { ...secureJsonData, secretKey: event.target.value } });
+
+  const onSecretKeyReset = () =>
+    onOptionsChange({
+      ...options,
+      secureJsonFields: { ...secureJsonFields, secretKey: false },
+      secureJsonData: { ...secureJsonData, secretKey: '' },
+    });
+
   const apiUrlError = validateApiUrl(jsonData.apiUrl);
   const cmdValue = jsonData.cmd === undefined ? '' : String(jsonData.cmd);
   const cmdError = cmdValue !== '' || cmdTouched ? validateCmd(cmdValue) : undefined;
   const timezoneError = validateTimezone(jsonData.timezone);
   const keyMissing = !secureJsonFields?.apiKey && !secureJsonData.apiKey;
+  const cloudApiUrlError = validateCloudApiUrl(jsonData.cloudApiUrl);
+  const secretIdError =
+    (jsonData.secretId ?? '') !== '' || secretIdTouched ? validateSecretId(jsonData.secretId) : undefined;
+  const secretKeyMissing = !secureJsonFields?.secretKey && !secureJsonData.secretKey;
 
-  const textField = (key: 'apiUrl' | 'timezone', label: string, description: string, error?: string) => (
+  const textField = (
+    key: 'apiUrl' | 'timezone' | 'cloudApiUrl',
+    label: string,
+    description: string,
+    error?: string
+  ) => (
     <Field label={label} description={description} invalid={!!error} error={error}>
       <Input
         id={`lvb-${key}`}
@@ -95,53 +149,122 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
 
   return (
     <Stack direction="column" gap={2}>
-      <FieldSet label="Tencent Cloud Live statistics API">
-        {textField(
-          'apiUrl',
-          'API URL',
-          `The common_access endpoint of the statistics API. Keep the default unless Tencent gave you another address or you go through a proxy. Default: ${DEFAULTS.apiUrl}`,
-          apiUrlError
-        )}
+      <FieldSet label="Tencent Cloud Live statistics">
         <Field
-          label="APPID"
-          description="Your LVB APPID (cmd), a number such as 1250000000: in the Live console under Access management → Access configuration (接入配置), or in the account information of the Tencent Cloud console. Required."
-          required
-          invalid={!!cmdError}
-          error={cmdError}
+          label="API"
+          description="Which of Tencent's interfaces to read. Both give the same figures per minute; Cloud API 3.0 also gives requests, keeps a month instead of 15 days and answers a day a request."
         >
-          <Input
-            id="lvb-cmd"
-            width={WIDTH}
-            inputMode="numeric"
-            value={cmdValue}
-            placeholder="1250000000"
-            onBlur={() => setCmdTouched(true)}
-            onChange={(e: ChangeEvent<HTMLInputElement>) => setJson('cmd', e.target.value.trim())}
+          <RadioButtonGroup
+            id="lvb-upstream"
+            options={UPSTREAM_OPTIONS}
+            value={upstream}
+            onChange={(v: Upstream) => setJson('upstream', v)}
           />
         </Field>
-        <Field
-          label="API key"
-          description="The API authentication key (API鉴权Key) on the same Access configuration page. Grafana stores it encrypted and never sends it back to the browser. Required."
-          required
-          invalid={keyMissing && keyTouched}
-          error={keyMissing && keyTouched ? 'Required: the API key of the Live console' : undefined}
-        >
-          <SecretInput
-            id="lvb-apiKey"
-            width={WIDTH}
-            isConfigured={!!secureJsonFields?.apiKey}
-            value={secureJsonData.apiKey ?? ''}
-            placeholder="API key"
-            onBlur={() => setKeyTouched(true)}
-            onChange={onApiKeyChange}
-            onReset={onApiKeyReset}
-          />
-        </Field>
-        {textField(
-          'timezone',
-          "Time zone of the API's timestamps",
-          `The IANA zone in which Tencent writes the statistics' times (Beijing time unless Tencent says otherwise). Default: ${DEFAULTS.timezone}`,
-          timezoneError
+        {upstream === 'legacy' ? (
+          <>
+            {textField(
+              'apiUrl',
+              'API URL',
+              `The common_access endpoint of the statistics API. Keep the default unless Tencent gave you another address or you go through a proxy. Default: ${DEFAULTS.apiUrl}`,
+              apiUrlError
+            )}
+            <Field
+              label="APPID"
+              description="Your LVB APPID (cmd), a number such as 1250000000: in the Live console under Access management → Access configuration (接入配置), or in the account information of the Tencent Cloud console. Required."
+              required
+              invalid={!!cmdError}
+              error={cmdError}
+            >
+              <Input
+                id="lvb-cmd"
+                width={WIDTH}
+                inputMode="numeric"
+                value={cmdValue}
+                placeholder="1250000000"
+                onBlur={() => setCmdTouched(true)}
+                onChange={(e: ChangeEvent<HTMLInputElement>) => setJson('cmd', e.target.value.trim())}
+              />
+            </Field>
+            <Field
+              label="API key"
+              description="The API authentication key (API鉴权Key) on the same Access configuration page. Grafana stores it encrypted and never sends it back to the browser. Required."
+              required
+              invalid={keyMissing && keyTouched}
+              error={keyMissing && keyTouched ? 'Required: the API key of the Live console' : undefined}
+            >
+              <SecretInput
+                id="lvb-apiKey"
+                width={WIDTH}
+                isConfigured={!!secureJsonFields?.apiKey}
+                value={secureJsonData.apiKey ?? ''}
+                placeholder="API key"
+                onBlur={() => setKeyTouched(true)}
+                onChange={onApiKeyChange}
+                onReset={onApiKeyReset}
+              />
+            </Field>
+            {textField(
+              'timezone',
+              "Time zone of the API's timestamps",
+              `The IANA zone in which Tencent writes the statistics' times (Beijing time unless Tencent says otherwise). Default: ${DEFAULTS.timezone}`,
+              timezoneError
+            )}
+          </>
+        ) : (
+          <>
+            {textField(
+              'cloudApiUrl',
+              'Cloud API URL',
+              `The Live endpoint of Tencent Cloud API 3.0. Keep the default unless you use a private endpoint or a proxy. Default: ${DEFAULTS.cloudApiUrl}`,
+              cloudApiUrlError
+            )}
+            <Field
+              label="SecretId"
+              description="The SecretId of an API key: Tencent Cloud console → Cloud Access Management (CAM) → API keys. Prefer a sub-user's key whose policy allows only the two actions below. Required."
+              required
+              invalid={!!secretIdError}
+              error={secretIdError}
+            >
+              <Input
+                id="lvb-secretId"
+                width={WIDTH}
+                value={jsonData.secretId ?? ''}
+                placeholder="AKID…"
+                onBlur={() => setSecretIdTouched(true)}
+                onChange={(e: ChangeEvent<HTMLInputElement>) => setJson('secretId', e.target.value.trim())}
+              />
+            </Field>
+            <Field
+              label="SecretKey"
+              description="The SecretKey shown with the SecretId. Grafana stores it encrypted and never sends it back to the browser. Required."
+              required
+              invalid={secretKeyMissing && secretKeyTouched}
+              error={secretKeyMissing && secretKeyTouched ? 'Required: the SecretKey of the API key' : undefined}
+            >
+              <SecretInput
+                id="lvb-secretKey"
+                width={WIDTH}
+                isConfigured={!!secureJsonFields?.secretKey}
+                value={secureJsonData.secretKey ?? ''}
+                placeholder="SecretKey"
+                onBlur={() => setSecretKeyTouched(true)}
+                onChange={onSecretKeyChange}
+                onReset={onSecretKeyReset}
+              />
+            </Field>
+            <Field
+              label="Minimum CAM policy"
+              description="Attach a custom policy like this one to the key's sub-user (CAM → Policies → Create custom policy → Create by policy syntax)."
+            >
+              <pre data-testid="lvb-cam-policy" style={{ whiteSpace: 'pre-wrap', margin: 0 }}>
+                {CAM_POLICY}
+              </pre>
+            </Field>
+            <TextLink href="https://console.cloud.tencent.com/cam/capi" external>
+              Open API keys in the Tencent Cloud console
+            </TextLink>
+          </>
         )}
       </FieldSet>
 

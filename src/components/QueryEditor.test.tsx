@@ -187,4 +187,19 @@ describe('QueryEditor', () => {
     expect(screen.getByText('Flux')).toBeInTheDocument();
     expect(screen.getByText('$m')).toBeInTheDocument();
   });
+
+  it('offers no requests metric on the statistics interface', async () => {
+    renderEditor({ refId: 'A' });
+    await userEvent.click(screen.getByLabelText('Metrics'));
+    expect(await screen.findByText('Online')).toBeInTheDocument();
+    expect(screen.queryByText('Requests')).not.toBeInTheDocument();
+  });
+
+  it('offers the requests metric on Cloud API 3.0', async () => {
+    const cloud = new DataSource(instanceSettings({ upstream: 'cloudapi' }));
+    expect(cloud.upstream).toBe('cloudapi');
+    render(<QueryEditor query={{ refId: 'B' }} datasource={cloud} onChange={() => {}} onRunQuery={() => {}} />);
+    await userEvent.click(screen.getByLabelText('Metrics'));
+    expect(await screen.findByText('Requests')).toBeInTheDocument();
+  });
 });

@@ -8,10 +8,10 @@ import { InlineField, InlineFieldRow, Input, MultiSelect, Select } from '@grafan
 import { DataSource } from '../datasource';
 import {
   AGGREGATIONS,
-  ALL_METRICS,
   LvbOptions,
   LvbQuery,
   METRIC_LABELS,
+  metricsOf,
   QUERY_TYPES,
   STATISTICS,
   StreamSuggestion,
@@ -69,7 +69,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
 
   const metrics = query.metrics ?? [];
   const metricOptions: Array<SelectableValue<string>> = [
-    ...ALL_METRICS.map((m) => ({ value: m, ...METRIC_LABELS[m] })),
+    ...metricsOf(datasource.upstream).map((m) => ({ value: m, ...METRIC_LABELS[m] })),
     ...variableOptions,
   ];
   for (const m of metrics) {
@@ -169,7 +169,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
             label="Metrics"
             labelWidth={LABEL_WIDTH}
             grow
-            tooltip="Which figures a time-series query answers. None selected: all three."
+            tooltip="Which figures a time-series query answers. None selected: all of them (requests only on Cloud API 3.0)."
           >
             <MultiSelect
               inputId="lvb-metrics"

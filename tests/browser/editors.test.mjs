@@ -164,12 +164,29 @@ test('config editor marks exactly what the backend refuses', async () => {
   const config = page.getByTestId('config-editor');
   await config.getByText('Advanced').click();
   const alerts = config.getByRole('alert');
-  const valid = { apiUrl: 'http://127.0.0.1:8099/common_access', cmd: '1250000000', timezone: 'Asia/Shanghai' };
+  const valid = {
+    apiUrl: 'http://127.0.0.1:8099/common_access',
+    cmd: '1250000000',
+    timezone: 'Asia/Shanghai',
+    secretId: 'AKIDexample',
+    cloudApiUrl: '',
+  };
   let checked = 0;
-  for (const { field, value, ok } of cases) {
+  let upstream = 'legacy';
+  for (const { field, value, ok, upstream: wanted = 'legacy' } of cases) {
     const text = String(value);
     if (text.trim() === '') {
       continue; // an empty field means the default, or for the APPID a required-field notice
+    }
+    if (wanted !== upstream) {
+      // The other API's fields appear when it is chosen; its required SecretId is filled first.
+      await config
+        .getByRole('radio', { name: wanted === 'cloudapi' ? 'Cloud API 3.0' : 'Statistics interface' })
+        .check();
+      if (wanted === 'cloudapi') {
+        await page.locator('#lvb-secretId').fill(valid.secretId);
+      }
+      upstream = wanted;
     }
     const input = page.locator(`#lvb-${field}`);
     await input.fill(text);
