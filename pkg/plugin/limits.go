@@ -28,7 +28,7 @@ type Limits struct {
 	// upstream's are the first three).
 	CloudAPIMetrics   []string `json:"cloudApiMetrics"`
 	MaxSecretIDLength int      `json:"maxSecretIdLength"`
-	Timezone string `json:"timezone"`
+	Timezone          string   `json:"timezone"`
 	// Counts are whole numbers written as digits only, as JSON numbers or
 	// strings: CountPattern. 1e1, 10.0, 0x10 and +10 are refused on both sides.
 	Counts       map[string]Range `json:"counts"`
@@ -55,7 +55,7 @@ func SettingsLimits() Limits {
 		Upstreams:         Upstreams,
 		CloudAPIMetrics:   CloudAPIMetrics,
 		MaxSecretIDLength: maxSecretIDLength,
-		Timezone: DefaultTimezone,
+		Timezone:          DefaultTimezone,
 		Counts: map[string]Range{
 			"maxConcurrency":       {Min: 1, Max: MaxMaxConcurrency, Default: DefaultMaxConcurrency},
 			"maxStreams":           {Min: 1, Max: MaxMaxStreams, Default: DefaultMaxStreams},
