@@ -33,6 +33,7 @@ func main() {
 	outside := flag.Int("outside", 0, "add this many minutes outside each window")
 	dups := flag.Bool("duplicates", false, "repeat every minute with other values")
 	nullEvery := flag.Int("null-every", 0, "every Nth minute has null values (0: off)")
+	cloudAddr := flag.String("cloud-addr", "", "also serve Tencent Cloud API 3.0 (DescribeStreamPlayInfoList) on this address, e.g. 127.0.0.1:8098; it accepts LVBSIM_SECRET_ID and LVBSIM_SECRET_KEY")
 	flag.Parse()
 
 	// The key comes from the environment so that it stays out of shell
@@ -68,6 +69,19 @@ func main() {
 	mux := http.NewServeMux()
 	mux.Handle("/common_access", sim)
 	fmt.Printf("Simulating http://%s/common_access for APPID %s, domain %s, streams %s\n", *addr, *cmd, *domain, *streams)
+	if *cloudAddr != "" {
+		id, secret := os.Getenv("LVBSIM_SECRET_ID"), os.Getenv("LVBSIM_SECRET_KEY")
+		if id == "" || secret == "" {
+			log.Fatal("-cloud-addr: set LVBSIM_SECRET_ID and LVBSIM_SECRET_KEY to the key pair the Cloud API simulator should accept")
+		}
+		cloud := simulator.NewCloudAPI(id, secret, *domain, strings.Split(*streams, ",")...)
+		cloud.Live = sim.Live
+		fmt.Printf("Simulating Tencent Cloud API 3.0 at http://%s for SecretId %s\n", *cloudAddr, id)
+		go func() {
+			csrv := &http.Server{Addr: *cloudAddr, Handler: cloud, ReadHeaderTimeout: 10 * time.Second}
+			log.Fatal(csrv.ListenAndServe())
+		}()
+	}
 	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	log.Fatal(srv.ListenAndServe())
 }
