@@ -144,3 +144,35 @@ func TestRandomRanges(t *testing.T) {
 		checkPlan(t, p, now)
 	}
 }
+
+// Cloud API 3.0's limits: windows of a day on a daily grid, a month kept,
+// and the notice and error say so.
+func TestCloudAPILimits(t *testing.T) {
+	now := time.Date(2026, 11, 30, 8, 17, 30, 0, time.UTC)
+	p, err := CloudAPI.Build(now.Add(-7*24*time.Hour), now, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Windows) != 8 {
+		t.Fatalf("%d windows for a week, want 8", len(p.Windows))
+	}
+	for i, w := range p.Windows {
+		if w.End.Sub(w.Start) >= 24*time.Hour {
+			t.Fatalf("window %d spans %v", i, w.End.Sub(w.Start))
+		}
+		if i > 0 && !w.Start.Equal(w.Start.Truncate(24*time.Hour)) {
+			t.Fatalf("window %d does not start on the daily grid: %v", i, w.Start)
+		}
+	}
+	p, err = CloudAPI.Build(now.Add(-40*24*time.Hour), now, now)
+	if err != nil || len(p.Notices) != 1 || !strings.Contains(p.Notices[0], "30 days") {
+		t.Fatalf("%v %v", p.Notices, err)
+	}
+	if _, err := CloudAPI.Build(now.Add(-40*24*time.Hour), now.Add(-35*24*time.Hour), now); err == nil || !strings.Contains(err.Error(), "30 days") {
+		t.Fatalf("%v", err)
+	}
+	// The legacy limits are unchanged: 15 days.
+	if _, err := Build(now.Add(-20*24*time.Hour), now.Add(-16*24*time.Hour), now); err == nil || !strings.Contains(err.Error(), "15 days") {
+		t.Fatalf("%v", err)
+	}
+}
