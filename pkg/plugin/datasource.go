@@ -249,6 +249,14 @@ func (d *Datasource) answer(ctx context.Context, q Query, plan planner.Plan, wid
 		LikelyShift: likelyShift(d.settings.Location, plan.From),
 	})
 
+	if d.cloud != nil {
+		// Cloud API 3.0 says which zone its times are in, and the time-zone
+		// setting does not apply to it: minutes outside their windows are
+		// counted and shown as such, never blamed on that setting.
+		for i := range series {
+			series[i].Dropped.Shift = 0
+		}
+	}
 	o := review(series, plan, d.settings.Location, q.Type == QueryTypeSummary)
 	for _, s := range series {
 		if s.Dropped.Any() {
