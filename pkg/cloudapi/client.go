@@ -151,31 +151,15 @@ type responseHead struct {
 }
 
 // send makes one action with params and returns the answer's Response
-// object, retrying throttling and internal errors with backoff, never
-// waiting past ctx's deadline.
+// object, retrying throttling and internal errors only.
 func (c *Client) send(ctx context.Context, action string, params map[string]any) (json.RawMessage, error) {
-	b := c.retry.NewBackOff()
-	for attempt := 1; ; attempt++ {
-		raw, err := c.once(ctx, action, params)
+	return lvb.Do(ctx, c.retry, func(err error) (bool, bool) {
 		var e *Error
-		if err == nil || attempt >= c.retry.Attempts || !errors.As(err, &e) || !e.Retryable() {
-			return raw, err
+		if !errors.As(err, &e) {
+			return false, false
 		}
-		wait := b.NextBackOff()
-		if e.Kind == KindRateLimited {
-			wait *= 2
-		}
-		if deadline, ok := ctx.Deadline(); ok && time.Now().Add(wait).After(deadline) {
-			return nil, err
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, err
-		case <-t.C:
-		}
-	}
+		return e.Retryable(), e.Kind == KindRateLimited
+	}, func() (json.RawMessage, error) { return c.once(ctx, action, params) })
 }
 
 func (c *Client) once(ctx context.Context, action string, params map[string]any) (json.RawMessage, error) {

@@ -241,20 +241,36 @@ func (c *Client) PlayStatHistory(ctx context.Context, q Query) (*Result, error) 
 	return retry(ctx, c.retry, func() (*Result, error) { return get(ctx, c, u, parse) })
 }
 
-// retry calls try until it succeeds, fails for good, runs out of attempts,
-// or the next wait would end past ctx's deadline: a retry that cannot finish
-// in time would only hold a slot and delay the answer. On giving up it
-// returns the last failure, which says more than "context canceled".
+// retry calls try under r for this package's errors.
 func retry[T any](ctx context.Context, r Retry, try func() (T, error)) (T, error) {
+	return Do(ctx, r, func(err error) (bool, bool) {
+		var e *Error
+		if !errors.As(err, &e) {
+			return false, false
+		}
+		return e.Retryable(), e.Kind == KindRateLimited
+	}, try)
+}
+
+// Do calls try until it succeeds, fails for good, runs out of attempts, or
+// the next wait would end past ctx's deadline: a retry that cannot finish
+// in time would only hold a slot and delay the answer. classify says
+// whether an error may pass, and whether it is throttling (then the wait
+// doubles). On giving up it returns the last failure, which says more
+// than "context canceled".
+func Do[T any](ctx context.Context, r Retry, classify func(error) (retryable, throttled bool), try func() (T, error)) (T, error) {
 	b := r.NewBackOff()
 	for attempt := 1; ; attempt++ {
 		res, err := try()
-		var e *Error
-		if err == nil || attempt >= r.Attempts || !errors.As(err, &e) || !e.Retryable() {
+		if err == nil || attempt >= r.Attempts {
+			return res, err
+		}
+		retryable, throttled := classify(err)
+		if !retryable {
 			return res, err
 		}
 		wait := b.NextBackOff()
-		if e.Kind == KindRateLimited {
+		if throttled {
 			wait *= 2
 		}
 		if deadline, ok := ctx.Deadline(); ok && time.Now().Add(wait).After(deadline) {

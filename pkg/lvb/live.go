@@ -133,28 +133,12 @@ type liveRow struct {
 func parseLive(body []byte) (*livePage, error) {
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
-		if e := classify(-1, string(body)); e != nil && e.Kind != KindOtherRet {
-			e.Ret, e.Message = 0, strings.TrimSpace(clip(string(body), 60))
-			return nil, e
-		}
-		return nil, &Error{Kind: KindBadResponse, Detail: "not JSON: " + describeBody(body), Err: err}
+		return nil, notJSON(body, err)
 	}
-	ret := env.Ret
-	if ret == nil {
-		ret = env.RetCode
+	code, msg, err := env.status(body)
+	if err != nil {
+		return nil, err
 	}
-	msg := env.Message
-	if msg == "" {
-		msg = env.ErrMsg
-	}
-	if ret == nil || !ret.Valid {
-		if e := classify(-1, msg); e != nil && e.Kind != KindOtherRet {
-			e.Ret = 0
-			return nil, e
-		}
-		return nil, &Error{Kind: KindBadResponse, Detail: "no ret field: " + describeBody(body)}
-	}
-	code := int(ret.Value)
 	if code == RetNoLiveStream {
 		return &livePage{}, nil
 	}

@@ -111,22 +111,19 @@ type envelope struct {
 	scanned *output         // output as the scanner read it, when it could
 }
 
-// ParseResponse decodes a response body. Times without a zone are read in loc.
-func ParseResponse(body []byte, loc *time.Location) (*Result, error) {
-	// The scanner reads the usual answer without decoding output twice;
-	// encoding/json reads the rest and says what is wrong with it.
-	env, ok := scanEnvelope(body, loc)
-	if !ok {
-		env = envelope{}
-		if err := json.Unmarshal(body, &env); err != nil {
-			// Front-door refusals may come as plain text rather than JSON.
-			if e := classify(-1, string(body)); e != nil && e.Kind != KindOtherRet {
-				e.Ret, e.Message = 0, strings.TrimSpace(clip(string(body), 60))
-				return nil, e
-			}
-			return nil, &Error{Kind: KindBadResponse, Detail: "not JSON: " + describeBody(body), Err: err}
-		}
+// notJSON is the error for a body that is not JSON: a front-door refusal
+// in plain text, or something else entirely.
+func notJSON(body []byte, err error) error {
+	if e := classify(-1, string(body)); e != nil && e.Kind != KindOtherRet {
+		e.Ret, e.Message = 0, strings.TrimSpace(clip(string(body), 60))
+		return e
 	}
+	return &Error{Kind: KindBadResponse, Detail: "not JSON: " + describeBody(body), Err: err}
+}
+
+// status reads ret (or retcode) and message (or errmsg); an answer without
+// a ret is a front-door refusal when its message says so, else broken.
+func (env envelope) status(body []byte) (int, string, error) {
 	ret := env.Ret
 	if ret == nil {
 		ret = env.RetCode
@@ -138,11 +135,28 @@ func ParseResponse(body []byte, loc *time.Location) (*Result, error) {
 	if ret == nil || !ret.Valid {
 		if e := classify(-1, msg); e != nil && e.Kind != KindOtherRet {
 			e.Ret = 0
-			return nil, e
+			return 0, msg, e
 		}
-		return nil, &Error{Kind: KindBadResponse, Detail: "no ret field: " + describeBody(body)}
+		return 0, msg, &Error{Kind: KindBadResponse, Detail: "no ret field: " + describeBody(body)}
 	}
-	code := int(ret.Value)
+	return int(ret.Value), msg, nil
+}
+
+// ParseResponse decodes a response body. Times without a zone are read in loc.
+func ParseResponse(body []byte, loc *time.Location) (*Result, error) {
+	// The scanner reads the usual answer without decoding output twice;
+	// encoding/json reads the rest and says what is wrong with it.
+	env, ok := scanEnvelope(body, loc)
+	if !ok {
+		env = envelope{}
+		if err := json.Unmarshal(body, &env); err != nil {
+			return nil, notJSON(body, err)
+		}
+	}
+	code, msg, err := env.status(body)
+	if err != nil {
+		return nil, err
+	}
 	if e := classify(code, msg); e != nil {
 		return nil, e
 	}
@@ -151,7 +165,6 @@ func ParseResponse(body []byte, loc *time.Location) (*Result, error) {
 	}
 
 	var outputs []output
-	var err error
 	if env.scanned != nil {
 		outputs = []output{*env.scanned}
 	} else {
