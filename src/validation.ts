@@ -2,23 +2,32 @@ import { CMD_PATTERN, COUNT_PATTERN, DEFAULTS, LIMITS, MAX_SECRET_ID_LENGTH } fr
 
 /** Each check returns a message saying what is wrong, or undefined when the value is fine. */
 
-export function validateApiUrl(value: string | undefined): string | undefined {
-  if (!value) {
-    return undefined; // the default applies
-  }
+/** The checks both API URLs share; undefined when the value is a usable URL. */
+function checkUrl(value: string, defaultUrl: string): { url?: URL; problem?: string } {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return `Not a URL. The default is ${DEFAULTS.apiUrl}`;
+    return { problem: `Not a URL. The default is ${defaultUrl}` };
   }
   // Browsers differ in what they forgive in a host name (Chromium escapes a space); the backend
   // forgives neither a space nor an escape there.
   if (/\s/.test(value) || url.hostname.includes('%')) {
-    return 'The host name has a space or an escape (%) in it';
+    return { problem: 'The host name has a space or an escape (%) in it' };
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return 'The URL must start with http:// or https://';
+    return { problem: 'The URL must start with http:// or https://' };
+  }
+  return { url };
+}
+
+export function validateApiUrl(value: string | undefined): string | undefined {
+  if (!value) {
+    return undefined; // the default applies
+  }
+  const { url, problem } = checkUrl(value, DEFAULTS.apiUrl);
+  if (problem || !url) {
+    return problem;
   }
   if (url.search || url.hash) {
     return 'Leave out the query string: the plugin adds the parameters';
@@ -78,17 +87,9 @@ export function validateCloudApiUrl(value: string | undefined): string | undefin
   if (!value) {
     return undefined; // the default applies
   }
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `Not a URL. The default is ${DEFAULTS.cloudApiUrl}`;
-  }
-  if (/\s/.test(value) || url.hostname.includes('%')) {
-    return 'The host name has a space or an escape (%) in it';
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return 'The URL must start with https:// (or http:// for a private endpoint)';
+  const { url, problem } = checkUrl(value, DEFAULTS.cloudApiUrl);
+  if (problem || !url) {
+    return problem;
   }
   if (url.search || url.hash || (url.pathname !== '' && url.pathname !== '/')) {
     return `Only the scheme and host, such as ${DEFAULTS.cloudApiUrl}`;

@@ -162,16 +162,7 @@ func (c *CloudAPI) minutes(domain, stream string, start, end time.Time) []Value 
 	}
 	var out []Value
 	for m := ceilTo(start, time.Minute); !m.After(end); m = m.Add(time.Minute) {
-		v := Value{Time: m}
-		for _, st := range streams {
-			x := Minute(st, m)
-			v.Bandwidth += x.Bandwidth
-			v.Online += x.Online
-			v.Flux += x.Flux
-			v.Requests += x.Requests
-		}
-		v.Bandwidth, v.Flux = round3(v.Bandwidth), round3(v.Flux)
-		out = append(out, v)
+		out = append(out, Total(streams, m))
 	}
 	return out
 }

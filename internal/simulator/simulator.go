@@ -364,19 +364,24 @@ func (s *Simulator) points(req Request) []Value {
 	}
 	var out []Value
 	for m := first; !m.After(last); m = m.Add(time.Minute) {
-		var v Value
-		v.Time = m
-		for _, st := range streams {
-			x := Minute(st, m)
-			v.Bandwidth += x.Bandwidth
-			v.Online += x.Online
-			v.Requests += x.Requests
-			v.Flux += x.Flux
-		}
-		v.Bandwidth, v.Flux = round3(v.Bandwidth), round3(v.Flux)
-		out = append(out, v)
+		out = append(out, Total(streams, m))
 	}
 	return out
+}
+
+// Total is the minute at m of several streams together, as an upstream
+// answers a domain or an account without a stream.
+func Total(streams []string, m time.Time) Value {
+	v := Value{Time: m}
+	for _, st := range streams {
+		x := Minute(st, m)
+		v.Bandwidth += x.Bandwidth
+		v.Online += x.Online
+		v.Requests += x.Requests
+		v.Flux += x.Flux
+	}
+	v.Bandwidth, v.Flux = round3(v.Bandwidth), round3(v.Flux)
+	return v
 }
 
 // withOutside adds n minutes of data before the window's start and after
