@@ -83,7 +83,7 @@ func main() {
 	results := make([][]string, len(bins))
 	var scenarios [][2]string
 	for i, bin := range bins {
-		b := bench{bin: bin, sim: sim, url: url, single: single, skipSlide: *skipSlide}
+		b := bench{bin: bin, sim: sim, url: url, single: single, skipSlide: *skipSlide, latency: *latency}
 		rows := b.run()
 		for _, r := range rows {
 			results[i] = append(results[i], r.cells...)
@@ -128,6 +128,7 @@ func singleCall(url string, sim *simulator.Simulator) time.Duration {
 }
 
 type bench struct {
+	latency   time.Duration
 	bin       string
 	sim       *simulator.Simulator
 	url       string
@@ -331,7 +332,34 @@ func (b *bench) run() []row {
 	// What the upstream sees in the next two latencies, as left-over requests land.
 	time.Sleep(4 * b.single)
 	add("a cancelled 24 h query, maxConcurrency 8: most requests in flight at the upstream", "≤ 8", strconv.Itoa(b.sim.Peak()))
+
+	// 8. Seven days of one stream over Cloud API 3.0, a day a request.
+	add("7 days, one stream, Cloud API 3.0, new instance: upstream calls; wall", "7-8", b.cloudWeek(p))
 	return rows
+}
+
+// cloudWeek asks a binary for a week of one stream over Cloud API 3.0 and
+// says how many calls it made, or that it cannot.
+func (b *bench) cloudWeek(p *pluginhost.Plugin) string {
+	id, secret := "AKIDbench000000000000000000000000000", "bench-secret-key-0123456789"
+	cloud := simulator.NewCloudAPI(id, secret, domain, streams...)
+	cloud.SetLatency(b.latency)
+	srv := httptest.NewServer(cloud)
+	defer srv.Close()
+	b.uid++
+	raw, _ := json.Marshal(map[string]any{"upstream": "cloudapi", "cloudApiUrl": srv.URL, "secretId": id})
+	s := backend.DataSourceInstanceSettings{ID: int64(b.uid), UID: fmt.Sprintf("bench-%d", b.uid), Name: "bench", Type: pluginID,
+		JSONData: raw, DecryptedSecureJSONData: map[string]string{"secretKey": secret}, Updated: time.Now()}
+	start := time.Now()
+	resp, err := p.QueryData(context.Background(), s, query("W", "live_7", 7*24*time.Hour, 20000, ""))
+	wall := time.Since(start)
+	if err != nil {
+		return "(failed: " + err.Error() + ")"
+	}
+	if r := resp.Responses["W"]; r.Error != nil {
+		return "(not supported)"
+	}
+	return fmt.Sprintf("%d; %v", cloud.Calls(), wall.Round(time.Millisecond))
 }
 
 // rss reads the peak resident set of a process (Linux).
