@@ -330,15 +330,31 @@ func (s *scanner) num(n *flexNum) bool {
 		}
 		return parseNum(v, n)
 	}
-	// The usual number, digits with at most one point, is read as it is
-	// scanned; anything else (a sign, an exponent, many digits) goes to
-	// parseNum.
+	// The usual number is read as it is scanned; anything else (a sign,
+	// an exponent, many digits) goes to parseNum.
 	start := s.i
+	v, end, simple := decimalPrefix(s.b[start:])
+	s.i = start + end
+	if simple {
+		*n = flexNum{Value: v, Valid: true}
+		return true
+	}
+	return parseNum(s.b[start:s.i], n)
+}
+
+// decimalPrefix reads the number-looking bytes at the start of b (digits,
+// signs, points, exponents) and says how many there are. simple says they
+// are digits with at most one point and at most 15 significant digits, the
+// form every statistic takes; then v is their value. Both the digits and
+// the power of ten are exact in a float64, so the one division is
+// correctly rounded: what strconv.ParseFloat gives, in a fraction of the time.
+func decimalPrefix(b []byte) (v float64, end int, simple bool) {
 	var m uint64
-	digits, frac, dot, simple := 0, 0, false, true
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
+	digits, frac, dot := 0, 0, false
+	simple = true
+loop:
+	for ; end < len(b); end++ {
+		switch c := b[end]; {
 		case c >= '0' && c <= '9':
 			m = m*10 + uint64(c-'0')
 			if m != 0 {
@@ -352,52 +368,28 @@ func (s *scanner) num(n *flexNum) bool {
 		case c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E':
 			simple = false
 		default:
-			goto done
+			break loop
 		}
-		s.i++
 	}
-done:
-	if simple && s.i > start && digits <= 15 && frac < len(pow10) && !(dot && s.i-start == 1) {
-		*n = flexNum{Value: float64(m) / pow10[frac], Valid: true}
-		return true
+	if !simple || end == 0 || digits > 15 || frac >= len(pow10) || (dot && end == 1) {
+		return 0, end, false
 	}
-	return parseNum(s.b[start:s.i], n)
+	return float64(m) / pow10[frac], end, true
 }
 
 // pow10 are the powers of ten a float64 holds exactly.
 var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
-// simpleDecimal reads digits with an optional fraction and at most 15
-// significant digits, the form every statistic takes. Both the digits and
-// the power of ten are exact in a float64, so one division is correctly
-// rounded: the same value strconv.ParseFloat gives, in a fraction of the time.
+// simpleDecimal reads b whole as an optionally negative decimalPrefix.
 func simpleDecimal(b []byte) (float64, bool) {
-	var m uint64
-	digits, frac, dot := 0, 0, false
 	neg := len(b) > 0 && b[0] == '-'
 	if neg {
 		b = b[1:]
 	}
-	for _, c := range b {
-		switch {
-		case c >= '0' && c <= '9':
-			m = m*10 + uint64(c-'0')
-			if m != 0 {
-				digits++
-			}
-			if dot {
-				frac++
-			}
-		case c == '.' && !dot:
-			dot = true
-		default:
-			return 0, false
-		}
-	}
-	if len(b) == 0 || digits > 15 || frac >= len(pow10) || (dot && len(b) == 1) {
+	v, end, ok := decimalPrefix(b)
+	if !ok || end != len(b) {
 		return 0, false
 	}
-	v := float64(m) / pow10[frac]
 	if neg {
 		v = -v
 	}
