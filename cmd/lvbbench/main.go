@@ -184,7 +184,8 @@ func (b *bench) run() []row {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer p.Close()
+	// p is replaced for the scenario that needs a process of its own; close whichever is last.
+	defer func() { p.Close() }()
 	ctx := context.Background()
 	var rows []row
 	add := func(scenario, target string, cell string) {
