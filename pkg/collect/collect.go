@@ -34,6 +34,11 @@ type Job struct {
 	// minutes' total.
 	Bucket      time.Duration
 	Aggregation downsample.Aggregation
+	// ZoneRead says the upstream's times carry no zone and are read in a
+	// configured one, so that minutes outside their windows may mean the
+	// setting is wrong (Dropped.Shift). An upstream whose times say their
+	// zone has stray minutes counted, never blamed on a setting.
+	ZoneRead bool
 	// LikelyShift is the zone shift to name when several fit the points
 	// equally: the one that would make the upstream's times Beijing time,
 	// as Tencent writes them, read in the configured zone.

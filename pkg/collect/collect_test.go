@@ -81,7 +81,7 @@ func simRun(t *testing.T, f simulator.Faults, loc *time.Location, likely time.Du
 		t.Fatal(err)
 	}
 	s := Run(context.Background(), NewStore(c, planner.Legacy, 8, 0, 0, sim.Now),
-		Job{Streams: []string{"live_1"}, From: plan.From, To: plan.To, Windows: plan.Windows, LikelyShift: likely})[0]
+		Job{Streams: []string{"live_1"}, From: plan.From, To: plan.To, Windows: plan.Windows, ZoneRead: true, LikelyShift: likely})[0]
 	return s, sim.Expected("live_1", plan.From, plan.To)
 }
 

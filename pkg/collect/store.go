@@ -239,7 +239,7 @@ func (s *Store) Range(ctx context.Context, job Job, streamID string) Series {
 		}
 		d.add(dropped[i])
 	}
-	if d.Outside > 0 {
+	if d.Outside > 0 && job.ZoneRead {
 		d.Shift = zoneShift(fetches, answers, likely)
 	}
 	s.read(st, from, to, job.Bucket, job.Aggregation, &out)

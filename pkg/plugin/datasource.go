@@ -94,27 +94,25 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 	if o.Retry != nil {
 		retry = *o.Retry
 	}
-	var up upstream
-	if ds.settings.Upstream == UpstreamCloudAPI {
+	cloud := ds.settings.Upstream == UpstreamCloudAPI
+	if cloud {
 		// The SDK signs with TC3 itself; Grafana's middlewares and the
 		// budget wrap the transport it sends with.
 		opts.Middlewares = append(httpclient.DefaultMiddlewares(), budgetMiddleware(ds.budget))
-		if ds.httpClient, err = httpclient.New(opts); err != nil {
-			return nil, fmt.Errorf("http client: %w", err)
-		}
+	} else {
+		opts.Middlewares = middlewares(ds.budget, ds.settings.APIKey, o.Now)
+	}
+	if ds.httpClient, err = httpclient.New(opts); err != nil {
+		return nil, fmt.Errorf("http client: %w", err)
+	}
+	var up upstream
+	if cloud {
 		ds.cloud, err = cloudapi.New(cloudapi.Config{
 			Endpoint: ds.settings.CloudAPIURL, SecretID: ds.settings.SecretID, SecretKey: ds.settings.SecretKey,
 			Transport: ds.httpClient.Transport, Timeout: ds.settings.Timeout, Retry: retry, Now: o.Now,
 		})
-		if err != nil {
-			return nil, err
-		}
 		up, ds.limits = ds.cloud, planner.CloudAPI
 	} else {
-		opts.Middlewares = middlewares(ds.budget, ds.settings.APIKey, o.Now)
-		if ds.httpClient, err = httpclient.New(opts); err != nil {
-			return nil, fmt.Errorf("http client: %w", err)
-		}
 		ds.client, err = lvb.New(lvb.Config{
 			Endpoint:   ds.settings.APIURL,
 			Cmd:        ds.settings.Cmd,
@@ -122,10 +120,10 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 			HTTPClient: ds.httpClient,
 			Retry:      retry,
 		})
-		if err != nil {
-			return nil, err
-		}
 		up, ds.limits = ds.client, planner.Legacy
+	}
+	if err != nil {
+		return nil, err
 	}
 	// A new instance, made by Grafana for every settings change, starts
 	// with an empty store: no answer for the old settings is ever served.
@@ -246,17 +244,10 @@ func (d *Datasource) answer(ctx context.Context, q Query, plan planner.Plan, wid
 	series := collect.Run(ctx, d.store, collect.Job{
 		Domain: q.Domain, Streams: q.Streams, From: plan.From, To: plan.To, Windows: plan.Windows,
 		Bucket: width, Aggregation: q.Aggregation,
+		ZoneRead:    d.client != nil, // Cloud API 3.0's times say they are Beijing time
 		LikelyShift: likelyShift(d.settings.Location, plan.From),
 	})
 
-	if d.cloud != nil {
-		// Cloud API 3.0 says which zone its times are in, and the time-zone
-		// setting does not apply to it: minutes outside their windows are
-		// counted and shown as such, never blamed on that setting.
-		for i := range series {
-			series[i].Dropped.Shift = 0
-		}
-	}
 	o := review(series, plan, d.settings.Location, q.Type == QueryTypeSummary)
 	for _, s := range series {
 		if s.Dropped.Any() {
