@@ -2,7 +2,6 @@ package collect
 
 import (
 	"context"
-	"sync/atomic"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -26,7 +25,6 @@ type Live struct {
 	now     func() time.Time
 	last    *lru.Cache[string, liveEntry]
 	flights flights[string, *lvb.Snapshot]
-	fetches atomic.Int64
 }
 
 type liveEntry struct {
@@ -56,7 +54,6 @@ func (l *Live) Snapshot(ctx context.Context, domain string) (*lvb.Snapshot, erro
 		return e.snap, nil
 	}
 	snap, _, err := l.flights.do(ctx, domain, func(ctx context.Context) (*lvb.Snapshot, error) {
-		l.fetches.Add(1)
 		s, err := l.src.LivePlayStat(ctx, domain)
 		if err == nil {
 			l.last.Add(domain, liveEntry{minute: minute, snap: s})
@@ -65,6 +62,3 @@ func (l *Live) Snapshot(ctx context.Context, domain string) (*lvb.Snapshot, erro
 	})
 	return snap, err
 }
-
-// Fetches is how many listings went upstream (each one or more pages).
-func (l *Live) Fetches() int64 { return l.fetches.Load() }

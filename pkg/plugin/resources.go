@@ -1,10 +1,8 @@
 package plugin
 
 import (
-	"cmp"
 	"encoding/json"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -52,29 +50,21 @@ func (d *Datasource) handleStreams(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, status, err)
 		return
 	}
-	out := make([]StreamSuggestion, 0, len(snap.Streams))
-	for _, s := range snap.Streams {
+	// In the order of a variable sorted by viewers.
+	streams := pickStreams(snap, Query{Type: QueryTypeStreams, Streams: []string{""}, OrderBy: OrderByViewers})
+	out := make([]StreamSuggestion, 0, len(streams))
+	for _, s := range streams {
 		sg := StreamSuggestion{StreamID: s.Name, Bandwidth: numPtr(s.Bandwidth)}
 		if s.Online.Valid {
 			sg.Online = ptr(int64(s.Online.Value))
 		}
 		out = append(out, sg)
 	}
-	slices.SortStableFunc(out, func(a, b StreamSuggestion) int {
-		return cmp.Or(cmp.Compare(deref(b.Online), deref(a.Online)), cmp.Compare(a.StreamID, b.StreamID))
-	})
 	for _, n := range snapshotNotices(snap) {
 		w.Header().Add("Warning", `299 lvbstat "`+strings.ReplaceAll(n.Text, `"`, `'`)+`"`)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(out)
-}
-
-func deref(p *int64) int64 {
-	if p == nil {
-		return -1
-	}
-	return *p
 }
 
 func writeJSONError(w http.ResponseWriter, status int, err error) {
