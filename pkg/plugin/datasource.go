@@ -339,21 +339,20 @@ func (d *Datasource) describe(q Query, plan planner.Plan, width time.Duration, m
 func errorResponse(err error) backend.DataResponse {
 	var e *lvb.Error
 	var ce *cloudapi.Error
+	var status backend.Status
 	switch {
 	case errors.As(err, &ce):
-		r := backend.ErrorResponseWithErrorSource(backend.DownstreamError(err))
-		r.Status = backend.Status(ce.StatusCode())
-		return r
+		status = backend.Status(ce.StatusCode())
 	case errors.As(err, &e):
-		r := backend.ErrorResponseWithErrorSource(backend.DownstreamError(err))
-		r.Status = statusOf(e)
-		return r
+		status = statusOf(e)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		r := backend.ErrorResponseWithErrorSource(backend.DownstreamError(err))
-		r.Status = backend.StatusTimeout
-		return r
+		status = backend.StatusTimeout
+	default:
+		return backend.ErrorResponseWithErrorSource(backend.PluginError(err))
 	}
-	return backend.ErrorResponseWithErrorSource(backend.PluginError(err))
+	r := backend.ErrorResponseWithErrorSource(backend.DownstreamError(err))
+	r.Status = status
+	return r
 }
 
 // statusOf maps an upstream failure to the status Grafana shows: refused
