@@ -4,9 +4,17 @@
 // of the instance passes through it, so the bound holds for all of them
 // together, and nothing that merely waits for another caller's request
 // (a cache hit, a merged request) takes a slot.
+//
+// The bound adapts to the upstream (additive increase, multiplicative
+// decrease): each throttled answer halves it, at most once per round of
+// requests, and each answer that comes through raises it again by about one
+// request per round, up to the configured maximum. An upstream that allows
+// fewer requests in flight than configured then gets roughly what it allows,
+// and the same load completes, only slower.
 package budget
 
 import (
+	"container/list"
 	"context"
 	"fmt"
 	"io"
@@ -14,72 +22,178 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"golang.org/x/sync/semaphore"
 	"golang.org/x/time/rate"
 )
 
 // Budget is the shared allowance of one instance.
 type Budget struct {
-	slots *semaphore.Weighted
-	rate  *rate.Limiter // nil: no rate limit
+	max  int
+	rate *rate.Limiter // nil: no rate limit
 
-	inFlight, peak atomic.Int64
-	sent           atomic.Int64
+	mu       sync.Mutex
+	limit    float64    // the adaptive bound, in [1, max]
+	inFlight int        // requests holding a slot
+	waiting  *list.List // of chan struct{}, first come first served
+	sentSeq  uint64     // requests sent so far
+	cutSeq   uint64     // sentSeq at the last decrease
+
+	peak, sent   atomic.Int64
+	cuts, raises atomic.Int64
 }
 
 // New allows concurrency requests in flight and, when perSecond > 0, at
 // most perSecond requests a second (bursts of up to concurrency).
 func New(concurrency int, perSecond float64) *Budget {
-	b := &Budget{slots: semaphore.NewWeighted(int64(max(concurrency, 1)))}
+	n := max(concurrency, 1)
+	b := &Budget{max: n, limit: float64(n), waiting: list.New()}
 	if perSecond > 0 {
-		b.rate = rate.NewLimiter(rate.Limit(perSecond), max(concurrency, 1))
+		b.rate = rate.NewLimiter(rate.Limit(perSecond), n)
 	}
 	return b
 }
 
 // Stats are counters for tests and logs.
 type Stats struct {
-	InFlight int64 // requests in flight now
-	Peak     int64 // the most ever in flight at once
-	Sent     int64 // requests sent
+	InFlight int64   // requests in flight now
+	Peak     int64   // the most ever in flight at once
+	Sent     int64   // requests sent
+	Limit    float64 // the adaptive bound now
+	Cuts     int64   // times throttling halved the bound
 }
 
 // Stats returns the counters.
 func (b *Budget) Stats() Stats {
-	return Stats{InFlight: b.inFlight.Load(), Peak: b.peak.Load(), Sent: b.sent.Load()}
+	b.mu.Lock()
+	in, limit := b.inFlight, b.limit
+	b.mu.Unlock()
+	return Stats{InFlight: int64(in), Peak: b.peak.Load(), Sent: b.sent.Load(), Limit: limit, Cuts: b.cuts.Load()}
+}
+
+// Throttled tells the budget that the upstream refused a request as too
+// frequent. The bound halves, but only once a round: until as many
+// requests as the bound allows were sent since it last did, a refusal is
+// an echo of the same burst, not news.
+func (b *Budget) Throttled() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.cuts.Load() > 0 && b.sentSeq-b.cutSeq < uint64(b.allowed()) {
+		return
+	}
+	b.limit = max(1, b.limit/2)
+	b.cutSeq = b.sentSeq
+	b.cuts.Add(1)
+}
+
+// Succeeded tells the budget that the upstream answered a request: the
+// bound grows by 1/bound, about one request per round of answers.
+func (b *Budget) Succeeded() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.limit >= float64(b.max) {
+		return
+	}
+	b.limit = min(float64(b.max), b.limit+1/b.limit)
+	b.raises.Add(1)
+	b.grant()
+}
+
+// allowed is how many requests may be in flight now.
+func (b *Budget) allowed() int { return max(1, int(b.limit)) }
+
+// grant hands free slots to the longest waiting requests. b.mu is held.
+func (b *Budget) grant() {
+	for b.waiting.Len() > 0 && b.inFlight < b.allowed() {
+		ch := b.waiting.Remove(b.waiting.Front()).(chan struct{})
+		b.take()
+		close(ch)
+	}
+}
+
+// take counts a request into flight. b.mu is held.
+func (b *Budget) take() {
+	b.inFlight++
+	b.sentSeq++
+	if n := int64(b.inFlight); n > b.peak.Load() {
+		b.peak.Store(n)
+	}
+	b.sent.Add(1)
+}
+
+func (b *Budget) acquire(ctx context.Context) error {
+	b.mu.Lock()
+	if b.waiting.Len() == 0 && b.inFlight < b.allowed() {
+		b.take()
+		b.mu.Unlock()
+		return nil
+	}
+	ch := make(chan struct{})
+	el := b.waiting.PushBack(ch)
+	b.mu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		select {
+		case <-ch:
+			// Granted while leaving: hand the slot on.
+			b.inFlight--
+			b.grant()
+		default:
+			b.waiting.Remove(el)
+		}
+		return ctx.Err()
+	}
+}
+
+func (b *Budget) release() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.inFlight--
+	b.grant()
 }
 
 // Transport wraps next. A request waits for a slot (and its turn under the
-// rate) before it is sent, and holds the slot until its response body is
-// closed: a request is in flight at the upstream until its answer is read.
+// rate) before it is sent, and holds the slot until its round trip ends:
+// when its body is read to the end or fails, when it is closed, or when
+// the request's context ends, whichever comes first. A caller that never
+// closes a body (a library's error path) cannot keep a slot for ever.
 func (b *Budget) Transport(next http.RoundTripper) http.RoundTripper {
 	return roundTripper(func(req *http.Request) (*http.Response, error) {
 		wait, stop := waitContext(req.Context())
-		err := b.slots.Acquire(wait, 1)
+		err := b.acquire(wait)
 		if err == nil && b.rate != nil {
 			if err = b.rate.Wait(wait); err != nil {
-				b.slots.Release(1)
+				b.release()
 			}
 		}
 		stop()
 		if err != nil {
 			return nil, fmt.Errorf("%w while waiting for a slot of the upstream budget", context.Canceled)
 		}
-		n := b.inFlight.Add(1)
-		for p := b.peak.Load(); n > p && !b.peak.CompareAndSwap(p, n); p = b.peak.Load() {
-		}
-		b.sent.Add(1)
 		var once sync.Once
+		done := make(chan struct{})
 		release := func() {
 			once.Do(func() {
-				b.inFlight.Add(-1)
-				b.slots.Release(1)
+				close(done)
+				b.release()
 			})
 		}
 		resp, err := next.RoundTrip(req)
 		if err != nil {
 			release()
 			return nil, err
+		}
+		// The request's context ending ends its round trip too.
+		if req.Context().Done() != nil {
+			go func() {
+				select {
+				case <-req.Context().Done():
+					release()
+				case <-done:
+				}
+			}()
 		}
 		resp.Body = &releasingBody{ReadCloser: resp.Body, release: release}
 		return resp, nil
@@ -93,6 +207,15 @@ func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { retur
 type releasingBody struct {
 	io.ReadCloser
 	release func()
+}
+
+func (b *releasingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil {
+		// The end of the answer, or its failure: the round trip is over.
+		b.release()
+	}
+	return n, err
 }
 
 func (b *releasingBody) Close() error {

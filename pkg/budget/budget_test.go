@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/leakcheck"
 )
@@ -147,5 +149,108 @@ func TestRateLimitIsOptional(t *testing.T) {
 	r := New(4, 2.5).rate
 	if r == nil || float64(r.Limit()) != 2.5 || r.Burst() != 4 {
 		t.Fatalf("rate %v", r)
+	}
+}
+
+func TestThrottlingHalvesTheBoundOnceARoundAndAnswersRaiseItBack(t *testing.T) {
+	b := New(8, 0)
+	ctx := context.Background()
+	for range 8 {
+		if err := b.acquire(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Six refusals to one burst are one signal.
+	for range 6 {
+		b.Throttled()
+	}
+	if s := b.Stats(); s.Limit != 4 || s.Cuts != 1 {
+		t.Fatalf("after one throttled burst: %+v", s)
+	}
+	for range 8 {
+		b.release()
+	}
+	// A new round of four, throttled again: halved again.
+	for range 4 {
+		if err := b.acquire(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.Throttled()
+	if s := b.Stats(); s.Limit != 2 || s.Cuts != 2 || s.InFlight != 4 {
+		t.Fatalf("after the second round: %+v", s)
+	}
+	// Four in flight against a bound of two: the next waits until two end.
+	granted := make(chan struct{})
+	go func() {
+		if err := b.acquire(ctx); err != nil {
+			t.Error(err)
+		}
+		close(granted)
+	}()
+	b.release()
+	b.release()
+	select {
+	case <-granted:
+		t.Fatal("a slot was granted with the bound still full")
+	default:
+	}
+	b.release()
+	<-granted
+	if s := b.Stats(); s.InFlight != 2 {
+		t.Fatalf("in flight %d, want 2", s.InFlight)
+	}
+	b.release()
+	b.release()
+	// Answers raise the bound about one per round, never past the maximum.
+	for range 200 {
+		b.Succeeded()
+	}
+	if s := b.Stats(); s.Limit != 8 {
+		t.Fatalf("bound %v after many answers, want back at 8", s.Limit)
+	}
+	for range 1000 {
+		b.Throttled()
+		b.release() // keep the books: every Throttled round needs sends
+		_ = b.acquire(ctx)
+	}
+	if s := b.Stats(); s.Limit < 1 {
+		t.Fatalf("bound %v fell below one request", s.Limit)
+	}
+}
+
+// A library that reads an answer to its end but never closes it must not
+// keep the slot: the next request goes through on a budget of one.
+func TestABodyReadToTheEndOrAnEndedContextFreesTheSlot(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+	defer srv.Close()
+	b := New(1, 0)
+	c := client(b)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadAll(resp.Body); err != nil {
+		t.Fatal(err)
+	}
+	// Not closed. The next request must still get the one slot.
+	if err := get(ctx, c, srv.URL); err != nil {
+		t.Fatalf("the second request: %v (the unclosed first kept its slot)", err)
+	}
+	// Neither read nor closed, but its context ends: the slot comes back.
+	reqCtx, reqCancel := context.WithCancel(ctx)
+	req, _ = http.NewRequestWithContext(reqCtx, http.MethodGet, srv.URL, nil)
+	if _, err := c.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	reqCancel()
+	if err := get(ctx, c, srv.URL); err != nil {
+		t.Fatalf("after the abandoned request's context ended: %v", err)
+	}
+	if s := b.Stats(); s.InFlight != 0 || s.Sent != 4 {
+		t.Fatalf("stats %+v", s)
 	}
 }
