@@ -19,23 +19,62 @@ const (
 )
 
 // Limits are what one upstream accepts: the longest window of one request
-// (a whole number of Span cells) and how long it keeps statistics.
+// (a whole number of Span cells), how long it keeps statistics, and how
+// late its newest minutes arrive.
 type Limits struct {
-	Span      time.Duration
+	Span time.Duration
+	// Retention is the most the upstream keeps.
 	Retention time.Duration
+	// MonthIn, when set, says the upstream keeps "one month of now": a
+	// calendar month back in this zone, and never more than Retention.
+	MonthIn *time.Location
+	// Delay is how long after a minute ends the upstream has it.
+	Delay time.Duration
 }
+
+// beijing is the zone of Tencent's calendar.
+var beijing = time.FixedZone("CST", 8*3600)
 
 // The two upstreams' limits.
 var (
-	// Legacy is Get_LivePlayStatHistory on common_access.
-	Legacy = Limits{Span: Span, Retention: Retention}
+	// Legacy is Get_LivePlayStatHistory on common_access: two hours a
+	// request, 15 days kept, refreshed once a minute.
+	Legacy = Limits{Span: Span, Retention: Retention, Delay: time.Minute}
 	// CloudAPI is DescribeStreamPlayInfoList of Cloud API 3.0: a day a
-	// request, a month kept (taken as 30 days, the shortest month).
-	CloudAPI = Limits{Span: 24 * time.Hour, Retention: 30 * 24 * time.Hour}
+	// request, "data within one month of the current time", and "the last
+	// 4 minutes or so cannot be queried due to delay" (five, to be safe).
+	CloudAPI = Limits{Span: 24 * time.Hour, Retention: 30 * 24 * time.Hour, MonthIn: beijing, Delay: 5 * time.Minute}
 )
 
-// RetentionDays is Retention in days, for messages.
-func (l Limits) RetentionDays() int { return int(l.Retention / (24 * time.Hour)) }
+// Kept says how long the upstream keeps statistics, for messages.
+func (l Limits) Kept() string {
+	if l.MonthIn != nil {
+		return "one month"
+	}
+	return fmt.Sprintf("%d days", int(l.Retention/(24*time.Hour)))
+}
+
+// Oldest is the first minute that may be asked for at now, a minute clear
+// of the retention edge, which moves on while the request travels.
+func (l Limits) Oldest(now time.Time) time.Time {
+	oldest := now.Add(-l.Retention)
+	if l.MonthIn != nil {
+		if m := MonthBack(now.In(l.MonthIn)); m.After(oldest) {
+			oldest = m
+		}
+	}
+	return ceilMinute(oldest.Add(RetentionMargin))
+}
+
+// MonthBack is the same time of day a calendar month before t, on the
+// month's last day when it is shorter: 31 March gives 28 (or 29) February,
+// never 3 March, as Go's AddDate would.
+func MonthBack(t time.Time) time.Time {
+	y, m, d := t.Date()
+	first := time.Date(y, m-1, 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
+	last := first.AddDate(0, 1, -1).Day()
+	return first.AddDate(0, 0, min(d, last)-1)
+}
 
 // Window is one upstream request. Start and End are both inclusive, in whole
 // seconds: End is one second before the next grid line or the range end, so
@@ -64,12 +103,12 @@ type Plan struct {
 // ErrTooOld is returned when nothing of the range lies inside retention.
 type ErrTooOld struct {
 	Oldest time.Time
-	Days   int
+	Kept   string // "15 days", "one month"
 }
 
 func (e *ErrTooOld) Error() string {
-	return fmt.Sprintf("the whole time range is older than the %d days Tencent Cloud keeps statistics for; choose a range after %s",
-		e.Days, e.Oldest.UTC().Format(time.RFC3339))
+	return fmt.Sprintf("the whole time range is older than the %s Tencent Cloud keeps statistics for; choose a range after %s",
+		e.Kept, e.Oldest.UTC().Format(time.RFC3339))
 }
 
 // Build plans the range [from, to) as seen at now. Minutes are the unit of
@@ -93,15 +132,15 @@ func (l Limits) Build(from, to, now time.Time) (Plan, error) {
 			return p, nil
 		}
 	}
-	oldest := ceilMinute(now.Add(-l.Retention + RetentionMargin))
+	oldest := l.Oldest(now)
 	if from.Before(oldest) {
 		if !to.After(oldest) {
-			return Plan{}, &ErrTooOld{Oldest: oldest, Days: l.RetentionDays()}
+			return Plan{}, &ErrTooOld{Oldest: oldest, Kept: l.Kept()}
 		}
 		from = oldest
 		p.Notices = append(p.Notices, fmt.Sprintf(
-			"Tencent Cloud keeps statistics for %d days: the range was shortened to start at %s.",
-			l.RetentionDays(), oldest.UTC().Format("2006-01-02 15:04 MST")))
+			"Tencent Cloud keeps statistics for %s: the range was shortened to start at %s.",
+			l.Kept(), oldest.UTC().Format("2006-01-02 15:04 MST")))
 	}
 	p.From = ceilMinute(from)
 	p.To = ceilMinute(to)

@@ -165,14 +165,45 @@ func TestCloudAPILimits(t *testing.T) {
 		}
 	}
 	p, err = CloudAPI.Build(now.Add(-40*24*time.Hour), now, now)
-	if err != nil || len(p.Notices) != 1 || !strings.Contains(p.Notices[0], "30 days") {
+	if err != nil || len(p.Notices) != 1 || !strings.Contains(p.Notices[0], "one month") {
 		t.Fatalf("%v %v", p.Notices, err)
 	}
-	if _, err := CloudAPI.Build(now.Add(-40*24*time.Hour), now.Add(-35*24*time.Hour), now); err == nil || !strings.Contains(err.Error(), "30 days") {
+	if _, err := CloudAPI.Build(now.Add(-40*24*time.Hour), now.Add(-35*24*time.Hour), now); err == nil || !strings.Contains(err.Error(), "one month") {
 		t.Fatalf("%v", err)
 	}
 	// The legacy limits are unchanged: 15 days.
 	if _, err := Build(now.Add(-20*24*time.Hour), now.Add(-16*24*time.Hour), now); err == nil || !strings.Contains(err.Error(), "15 days") {
 		t.Fatalf("%v", err)
+	}
+}
+
+// "Within one month of now": a calendar month back in Beijing time, never
+// more than 30 days, so that in the days after a short February a 30-day
+// range is not planned into days already gone.
+func TestCloudAPIRetentionIsACalendarMonthBack(t *testing.T) {
+	cst := time.FixedZone("CST", 8*3600)
+	for _, tc := range []struct{ now, oldest time.Time }{
+		// 3 March: a month back is 3 February, 28 days.
+		{time.Date(2026, 3, 3, 10, 0, 0, 0, cst), time.Date(2026, 2, 3, 10, 1, 0, 0, cst)},
+		// 31 March: 28 February by the calendar, but 30 days back is 1 March.
+		{time.Date(2026, 3, 31, 10, 0, 0, 0, cst), time.Date(2026, 3, 1, 10, 1, 0, 0, cst)},
+		// 30 November: 30 October, 31 days back, capped at 30 days: 31 October.
+		{time.Date(2026, 11, 30, 10, 0, 0, 0, cst), time.Date(2026, 10, 31, 10, 1, 0, 0, cst)},
+		// 15 July: 15 June, 30 days.
+		{time.Date(2026, 7, 15, 10, 0, 0, 0, cst), time.Date(2026, 6, 15, 10, 1, 0, 0, cst)},
+	} {
+		if got := CloudAPI.Oldest(tc.now); !got.Equal(tc.oldest) {
+			t.Errorf("at %v the oldest minute is %v, want %v", tc.now, got.In(cst), tc.oldest)
+		}
+		p, err := CloudAPI.Build(tc.now.Add(-30*24*time.Hour), tc.now, tc.now)
+		if err != nil || p.Windows[0].Start.Before(tc.oldest) {
+			t.Errorf("at %v a 30-day range starts at %v: %v", tc.now, p.Windows[0].Start.In(cst), err)
+		}
+	}
+	if got := MonthBack(time.Date(2024, 3, 31, 0, 0, 0, 0, time.UTC)); !got.Equal(time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("MonthBack(31 March 2024) = %v", got)
+	}
+	if got := MonthBack(time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)); !got.Equal(time.Date(2025, 12, 15, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("MonthBack(15 January) = %v", got)
 	}
 }
