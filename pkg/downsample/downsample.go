@@ -31,41 +31,74 @@ func Parse(s string) (Aggregation, error) {
 	return "", fmt.Errorf("aggregation %q is unknown: use %q or %q", s, Max, Avg)
 }
 
-// Width is the bucket width for showing span in at most maxPoints points:
-// Grafana's interval rounded up to whole minutes, widened if it would still
-// give too many. It is 0 when no downsampling is needed.
-func Width(points, maxPoints int, interval, span time.Duration) time.Duration {
-	if maxPoints <= 0 || points <= maxPoints {
-		return 0
-	}
-	w := max(ceil(interval), time.Minute)
-	w = max(w, ceil(time.Duration(int64(span)/int64(maxPoints))))
-	// A bucket boundary every w since the epoch leaves one more bucket
-	// than span/w when the range is not aligned; widen until it fits.
-	for int64(span/w)+1 > int64(maxPoints) {
-		w += time.Minute
-	}
-	if w <= time.Minute {
-		return 0
-	}
-	return w
+// Widths are the bucket widths a panel gets, shortest first: the round
+// steps people read a time axis in. Past a day, widths are whole days.
+var Widths = []time.Duration{
+	time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute,
+	time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour,
 }
 
-func ceil(d time.Duration) time.Duration {
-	if r := d % time.Minute; r != 0 {
-		d += time.Minute - r
+// Width is the bucket width for span shown in at most maxPoints points with
+// the panel's interval (its Min interval, or what Grafana computed): the
+// larger of interval and span/maxPoints, rounded up to one of Widths. It is
+// 0 when that is a minute, the data's own step.
+func Width(maxPoints int, interval, span time.Duration) time.Duration {
+	w := max(interval, time.Minute)
+	if maxPoints > 0 && span > 0 {
+		w = max(w, (span+time.Duration(maxPoints)-1)/time.Duration(maxPoints))
 	}
-	return d
+	return round(w)
 }
 
-// Buckets combines sorted points into buckets of width, aligned to the
-// epoch so that they do not move when the range slides. A bucket's time is
+// round rounds w up to one of Widths, or to whole days; a minute is 0.
+func round(w time.Duration) time.Duration {
+	for _, r := range Widths {
+		if w <= r {
+			if r == time.Minute {
+				return 0
+			}
+			return r
+		}
+	}
+	const day = 24 * time.Hour
+	const most = 366 * day // no range a panel can ask for is wider
+	days := (min(w, most) + day - 1) / day
+	return days * day
+}
+
+// Name says a width as a reader would: "30-minute", "6-hour", "1-day".
+func Name(width time.Duration) string {
+	switch {
+	case width%(24*time.Hour) == 0:
+		return fmt.Sprintf("%d-day", width/(24*time.Hour))
+	case width%time.Hour == 0:
+		return fmt.Sprintf("%d-hour", width/time.Hour)
+	}
+	return fmt.Sprintf("%d-minute", width/time.Minute)
+}
+
+// Start is the start of the bucket of width that holds t: a multiple of
+// width counted from the Unix epoch as the clock in loc reads it, so that
+// a day bucket starts at local midnight and an hour bucket on the hour.
+func Start(t time.Time, width time.Duration, loc *time.Location) time.Time {
+	if loc == nil {
+		loc = time.UTC
+	}
+	_, offset := t.In(loc).Zone()
+	local := t.Unix() + int64(offset)
+	w := int64(width / time.Second)
+	start := local - ((local%w)+w)%w
+	return time.Unix(start-int64(offset), 0).In(t.Location())
+}
+
+// Buckets combines sorted points into buckets of width, aligned as Start
+// says, so that they do not move when the range slides. A bucket's time is
 // its start; a metric no point of the bucket carries stays null.
-func Buckets(points []lvb.Point, width time.Duration, agg Aggregation) []lvb.Point {
+func Buckets(points []lvb.Point, width time.Duration, agg Aggregation, loc *time.Location) []lvb.Point {
 	if width <= 0 || len(points) == 0 {
 		return points
 	}
-	b := NewBuilder(width, agg, len(points))
+	b := NewBuilder(width, agg, loc, len(points))
 	for i := range points {
 		b.Add(&points[i])
 	}
@@ -77,24 +110,28 @@ func Buckets(points []lvb.Point, width time.Duration, agg Aggregation) []lvb.Poi
 type Builder struct {
 	width time.Duration
 	agg   Aggregation
+	loc   *time.Location
 	out   []lvb.Point
 	cur   bucket
 }
 
-// NewBuilder makes buckets of width (which must be positive) for about
-// minutes minutes.
-func NewBuilder(width time.Duration, agg Aggregation, minutes int) *Builder {
-	return &Builder{width: width, agg: agg, out: make([]lvb.Point, 0, minutes/max(int(width/time.Minute), 1)+2)}
+// NewBuilder makes buckets of width (which must be positive), aligned in
+// loc (see Start), for about minutes minutes.
+func NewBuilder(width time.Duration, agg Aggregation, loc *time.Location, minutes int) *Builder {
+	return &Builder{width: width, agg: agg, loc: loc, out: make([]lvb.Point, 0, minutes/max(int(width/time.Minute), 1)+2)}
 }
 
 // Add adds the next point.
 func (b *Builder) Add(p *lvb.Point) {
-	start := p.Time.Truncate(b.width)
+	start := b.cur.start
+	if b.cur.n == 0 || !p.Time.Before(b.cur.end) {
+		start = Start(p.Time, b.width, b.loc)
+	}
 	if b.cur.n > 0 && !start.Equal(b.cur.start) {
 		b.out = append(b.out, b.cur.point(b.agg))
 		b.cur = bucket{}
 	}
-	b.cur.add(start, p)
+	b.cur.add(start, p, b.width)
 }
 
 // Points returns the buckets made so far, the last one included.
@@ -133,13 +170,15 @@ func (a *acc) by(agg Aggregation) lvb.Num {
 }
 
 type bucket struct {
-	start                             time.Time
+	start, end                        time.Time
 	n                                 int
 	bandwidth, online, flux, requests acc
 }
 
-func (b *bucket) add(start time.Time, p *lvb.Point) {
-	b.start = start
+func (b *bucket) add(start time.Time, p *lvb.Point, width time.Duration) {
+	if b.n == 0 {
+		b.start, b.end = start, start.Add(width)
+	}
 	b.n++
 	b.bandwidth.add(p.Bandwidth)
 	b.online.add(p.Online)

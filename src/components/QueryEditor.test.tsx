@@ -159,7 +159,7 @@ describe('QueryEditor', () => {
     expect(last().aggregation).toBe('avg');
 
     const bucketed = toDataFrame({
-      fields: [{ name: 'time', type: FieldType.time, values: [0], config: { interval: 1320000 } }],
+      fields: [{ name: 'time', type: FieldType.time, values: [0], config: { interval: 1800000 } }],
     });
     render(
       <QueryEditor
@@ -170,7 +170,7 @@ describe('QueryEditor', () => {
         data={{ series: [bucketed], state: LoadingState.Done, timeRange: getDefaultTimeRange() }}
       />
     );
-    expect(screen.getAllByTestId('lvb-resolution')[1]).toHaveTextContent('22-minute buckets');
+    expect(screen.getAllByTestId('lvb-resolution')[1]).toHaveTextContent('30-minute buckets');
   });
 
   it('shows a saved query as it was saved', () => {

@@ -256,7 +256,14 @@ function resolution(intervalMs: number | null | undefined): string {
   if (!intervalMs || intervalMs <= 60000) {
     return 'every minute';
   }
-  return `${Math.round(intervalMs / 60000)}-minute buckets`;
+  const minutes = Math.round(intervalMs / 60000);
+  if (minutes % 1440 === 0) {
+    return `${minutes / 1440}-day buckets`;
+  }
+  if (minutes % 60 === 0) {
+    return `${minutes / 60}-hour buckets`;
+  }
+  return `${minutes}-minute buckets`;
 }
 
 /** Outside a dashboard (a bare test page, say) there may be no template service. */
