@@ -33,6 +33,9 @@ type CloudAPI struct {
 	// the real time.
 	Now, Clock func() time.Time
 
+	// Faults make the endpoint misbehave, for tests.
+	Faults CloudFaults
+
 	mu       sync.Mutex
 	denied   map[string]bool // actions the key's CAM policy does not allow
 	disabled bool            // the account cannot use Live
@@ -54,6 +57,21 @@ type CloudRequest struct {
 	Domain     string
 	Stream     string
 	Code       string // the error code answered, "" for success
+}
+
+// CloudFaults are ways the endpoint, or a gateway in front of it, goes
+// wrong. Set them before serving.
+type CloudFaults struct {
+	// MaxInFlight answers RequestLimitExceeded to a request that arrives
+	// while this many are being served (0: no bound).
+	MaxInFlight int
+	// Replace, when it returns true, has answered the call itself in place
+	// of the API: a gateway's page, a body cut short, a stalled answer.
+	// n counts the calls, from 1.
+	Replace func(w http.ResponseWriter, r *http.Request, n int) bool
+	// Rows edits the rows of a DescribeStreamPlayInfoList answer, or the
+	// whole answer when it replaces DataInfoList itself (nil deletes it).
+	Rows func(response map[string]any)
 }
 
 // CloudAPI limits, as documented.
@@ -182,10 +200,11 @@ type cloudError struct{ code, message string }
 func (c *CloudAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.mu.Lock()
 	c.calls++
+	n := c.calls
 	c.inFlight++
 	c.peak = max(c.peak, c.inFlight)
 	latency := c.latency
-	limited := false
+	limited := c.Faults.MaxInFlight > 0 && c.inFlight > c.Faults.MaxInFlight
 	if c.rate > 0 {
 		sec := c.now().Unix()
 		if sec != c.second {
@@ -208,6 +227,9 @@ func (c *CloudAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		}
+	}
+	if c.Faults.Replace != nil && c.Faults.Replace(w, r, n) {
+		return
 	}
 	requestID := fmt.Sprintf("sim-%d", time.Now().UnixNano())
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
@@ -259,7 +281,10 @@ func (c *CloudAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	str := func(k string) string { v, _ := params[k].(string); return v }
 	now := c.now()
-	oldest := now.Add(-CloudRetention)
+	oldest := monthBack(now.In(Beijing))
+	if o := now.Add(-CloudRetention); o.After(oldest) {
+		oldest = o
+	}
 	if action == "DescribeAllStreamPlayInfoList" {
 		at, err := cloudTime(str("QueryTime"))
 		switch {
@@ -312,7 +337,20 @@ func (c *CloudAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		list = append(list, map[string]any{"Time": v.Time.In(Beijing).Format("2006-01-02 15:04:05"),
 			"Bandwidth": v.Bandwidth, "Flux": v.Flux, "Request": v.Requests, "Online": v.Online})
 	}
-	answer(nil, map[string]any{"DataInfoList": list})
+	resp := map[string]any{"DataInfoList": list}
+	if c.Faults.Rows != nil {
+		c.Faults.Rows(resp)
+	}
+	answer(nil, resp)
+}
+
+// monthBack is the API's "one month of now": the same day of the month
+// before, or that month's last day when it has no such day.
+func monthBack(t time.Time) time.Time {
+	y, m, d := t.Date()
+	firstOfPrev := time.Date(y, m-1, 1, 0, 0, 0, 0, t.Location())
+	days := time.Date(y, m, 0, 0, 0, 0, 0, t.Location()).Day() // the previous month's length
+	return time.Date(firstOfPrev.Year(), firstOfPrev.Month(), min(d, days), t.Hour(), t.Minute(), t.Second(), 0, t.Location())
 }
 
 func (c *CloudAPI) fail(w http.ResponseWriter, requestID string, e cloudError) {
