@@ -12,11 +12,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +23,7 @@ import (
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
 )
 
 // DefaultEndpoint is Tencent's endpoint for the Live API.
@@ -43,9 +41,8 @@ const (
 // Beijing is the zone of the API's times without an offset.
 var Beijing = time.FixedZone("CST", 8*3600)
 
-// Delay is how far behind now the newest minute of the API is: Tencent
-// documents "the last 4 minutes or so"; five is the safe side.
-const Delay = 5 * time.Minute
+// Delay is how far behind now the newest minute of the API is.
+var Delay = planner.CloudAPI.Delay
 
 // Config is what a client needs.
 type Config struct {
@@ -75,10 +72,13 @@ func ParseEndpoint(raw string) (*url.URL, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("Cloud API URL %q is not an http or https URL; the default is %s", raw, DefaultEndpoint)
+		return nil, fmt.Errorf("Cloud API URL %s is not an http or https URL; the default is %s", lvb.ShowURL(raw), DefaultEndpoint)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("Cloud API URL %s carries a user name or password; remove the user:password@ part (requests are signed with the SecretKey)", lvb.ShowURL(raw))
 	}
 	if u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
-		return nil, fmt.Errorf("Cloud API URL %q must be a scheme and host only, such as %s", raw, DefaultEndpoint)
+		return nil, fmt.Errorf("Cloud API URL %s must be a scheme and host only, such as %s", lvb.ShowURL(raw), DefaultEndpoint)
 	}
 	return u, nil
 }
@@ -106,7 +106,7 @@ func New(cfg Config) (*Client, error) {
 	if transport == nil {
 		transport = http.DefaultTransport
 	}
-	sdk.WithHttpTransport(noRedirects{transport})
+	sdk.WithHttpTransport(answerTransport{next: transport, timeout: cfg.Timeout})
 	retry := cfg.Retry
 	if retry.Attempts < 1 {
 		retry = lvb.DefaultRetry
@@ -116,25 +116,6 @@ func New(cfg Config) (*Client, error) {
 		now = time.Now
 	}
 	return &Client{sdk: sdk, retry: retry, host: u.Host, now: now}, nil
-}
-
-// noRedirects turns a redirect into an error before the client follows
-// it: the signed request carries a credential in its Authorization header,
-// and Go resends it to the same host.
-type noRedirects struct{ next http.RoundTripper }
-
-func (t noRedirects) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := t.next.RoundTrip(r)
-	if err == nil && resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		loc := resp.Header.Get("Location")
-		resp.Body.Close()
-		target := "another address"
-		if u, perr := url.Parse(loc); perr == nil && u.Host != "" {
-			target = u.Scheme + "://" + u.Host
-		}
-		return nil, &Error{Kind: KindRedirect, Status: resp.StatusCode, Detail: target}
-	}
-	return resp, err
 }
 
 // response is every answer of the API: Response, with Error on failure.
@@ -164,6 +145,7 @@ func (c *Client) send(ctx context.Context, action string, params map[string]any)
 
 func (c *Client) once(ctx context.Context, action string, params map[string]any) (json.RawMessage, error) {
 	req := tchttp.NewCommonRequest(Service, Version, action)
+	ctx, out := withOutcome(ctx)
 	req.SetContext(ctx)
 	if err := req.SetActionParameters(params); err != nil {
 		return nil, err
@@ -171,6 +153,9 @@ func (c *Client) once(ctx context.Context, action string, params map[string]any)
 	resp := tchttp.NewCommonResponse()
 	err := c.sdk.Send(req, resp)
 	if err != nil {
+		if out.err != nil {
+			return nil, out.err // already classified by answerTransport
+		}
 		return nil, c.sendError(ctx, err)
 	}
 	var r response
@@ -187,54 +172,22 @@ func (c *Client) once(ctx context.Context, action string, params map[string]any)
 	return r.Response, nil
 }
 
-var httpStatus = regexp.MustCompile(`http status code: (\d{3})`)
-
-// sendError classifies what the SDK's Send returned: the API's own error,
-// an HTTP status, or a failure on the way.
+// sendError classifies what the SDK's Send returned when answerTransport
+// had nothing to say: the API's own error, or the SDK's reading of a body
+// that was JSON but not an answer.
 func (c *Client) sendError(ctx context.Context, err error) error {
-	var own *Error
-	if errors.As(err, &own) {
-		return own // a refused redirect
-	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	var sdkErr *tcerr.TencentCloudSDKError
 	if errors.As(err, &sdkErr) {
-		switch sdkErr.Code {
-		case "ClientError.HttpStatusCodeError":
-			status := 0
-			if m := httpStatus.FindStringSubmatch(sdkErr.Message); m != nil {
-				status, _ = strconv.Atoi(m[1])
-			}
-			if status >= 500 {
-				return &Error{Kind: KindInternal, Status: status}
-			}
-			if status == http.StatusTooManyRequests {
-				return &Error{Kind: KindRateLimited, Status: status}
-			}
-			return &Error{Kind: KindBadResponse, Status: status}
-		case "ClientError.ParseJsonError", "ClientError.IOError":
-			return &Error{Kind: KindBadResponse, Detail: "unreadable JSON"}
-		case "ClientError.NetworkError":
-			return &Error{Kind: KindUnreachable, Detail: "network error", Err: err}
+		switch {
+		case sdkErr.Code == "ClientError.ParseJsonError", sdkErr.Code == "ClientError.IOError":
+			return &Error{Kind: KindBadResponse, Detail: "JSON that is not the API's answer"}
+		case !strings.HasPrefix(sdkErr.Code, "ClientError"):
+			return &Error{Kind: classify(sdkErr.Code), Code: clip(sdkErr.Code, 80), Message: clip(sdkErr.Message, 160), RequestID: clip(sdkErr.RequestId, 64)}
 		}
-		if !strings.HasPrefix(sdkErr.Code, "ClientError") {
-			return &Error{Kind: classify(sdkErr.Code), Code: sdkErr.Code, Message: clip(sdkErr.Message, 160), RequestID: sdkErr.RequestId}
-		}
-		return &Error{Kind: KindOther, Code: sdkErr.Code, Message: clip(sdkErr.Message, 160)}
+		return &Error{Kind: KindOther, Code: clip(sdkErr.Code, 80), Message: clip(sdkErr.Message, 160)}
 	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return &Error{Kind: KindTimeout, Err: err}
-	}
-	var opErr *net.OpError
-	var dnsErr *net.DNSError
-	switch {
-	case errors.As(err, &dnsErr):
-		return &Error{Kind: KindUnreachable, Detail: "the host " + c.host + " is not known (DNS)", Err: err}
-	case errors.As(err, &opErr):
-		return &Error{Kind: KindUnreachable, Detail: "connecting to " + c.host + " failed: " + opErr.Err.Error(), Err: err}
-	}
-	return &Error{Kind: KindUnreachable, Detail: "the request to " + c.host + " failed", Err: err}
+	return &Error{Kind: KindUnreachable, Detail: "the request to " + clip(c.host, 100) + " failed", Err: err}
 }

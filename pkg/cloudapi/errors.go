@@ -39,7 +39,10 @@ type Error struct {
 	RequestID string
 	Status    int    // HTTP status, when that is what failed
 	Detail    string // what the client saw, for transport failures
-	Err       error  `json:"-"`
+	// Transient marks a bad answer that may be a passing accident (cut
+	// short, a gateway's page) rather than a wrong URL: it is retried.
+	Transient bool
+	Err       error `json:"-"`
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -83,11 +86,7 @@ func (e *Error) describe() (what, fix string) {
 	case KindRateLimited:
 		return "Tencent Cloud refused the request as too frequent",
 			"Refresh less often, lower Max concurrency, or set Max requests per second"
-	case KindInternal:
-		if e.Status != 0 {
-			return fmt.Sprintf("the API answered HTTP %d", e.Status), "Try again later"
-		}
-		return "Tencent Cloud had an internal error", "Try again later"
+
 	case KindInvalidParameter:
 		return "Tencent Cloud rejected the query's parameters",
 			"Use the playback domain and the exact stream name; the API keeps a month of data and answers a day a request"
@@ -96,25 +95,39 @@ func (e *Error) describe() (what, fix string) {
 	case KindUnreachable:
 		return "the Cloud API URL could not be reached: " + e.Detail,
 			"Check the Cloud API URL in the data source settings, and the Grafana server's network, proxy and firewall"
-	case KindTimeout:
-		return "the Cloud API did not answer in time", "Raise the timeout in the data source settings, or check the network"
+
 	case KindRedirect:
 		return "the Cloud API URL answered with a redirect to " + e.Detail + ", which the plugin does not follow",
 			"Set the Cloud API URL to the address requests should go to"
 	case KindBadResponse:
+		what = "the answer is not the API's JSON"
 		if e.Status != 0 {
-			return fmt.Sprintf("the Cloud API URL answered HTTP %d, not the API's JSON", e.Status),
-				"Check that the Cloud API URL is https://live.tencentcloudapi.com (or your private endpoint)"
+			what = fmt.Sprintf("the Cloud API URL answered HTTP %d %s, not the API's JSON", e.Status, http.StatusText(e.Status))
 		}
-		return "the answer is not the API's JSON: " + e.Detail,
-			"Check that the Cloud API URL is https://live.tencentcloudapi.com (or your private endpoint)"
+		if e.Detail != "" {
+			what += ": " + e.Detail
+		}
+		if e.Transient {
+			return what, "It was tried again; this is usually a network or gateway accident. If it persists, check any proxy between Grafana and the Cloud API URL"
+		}
+		return what, "Check that the Cloud API URL is " + DefaultEndpoint + " (or your private endpoint) and that no proxy in between rewrites the answers"
 	}
 	return "the API refused the request", "See the error code in Tencent Cloud's API documentation"
 }
 
-// Retryable tells whether trying again may help: throttling and internal
-// errors only; a wrong key or a bad parameter stays wrong.
-func (e *Error) Retryable() bool { return e.Kind == KindRateLimited || e.Kind == KindInternal }
+// Retryable tells whether trying again may help, as for the legacy
+// interface: throttling, internal errors and 5xx, the network, a timeout,
+// and an answer cut short or replaced by a gateway's page. A wrong key, a
+// bad parameter or an answer the plugin cannot read stays wrong.
+func (e *Error) Retryable() bool {
+	switch e.Kind {
+	case KindRateLimited, KindInternal, KindUnreachable, KindTimeout:
+		return true
+	case KindBadResponse:
+		return e.Transient
+	}
+	return false
+}
 
 // StatusCode is the HTTP-like status of the failure: 401 for credentials
 // and the clock, 403 for permissions and the account, 429 for throttling,

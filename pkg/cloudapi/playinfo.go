@@ -1,12 +1,13 @@
 package cloudapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
-	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
@@ -35,34 +36,77 @@ func (c *Client) PlayStatHistory(ctx context.Context, q lvb.Query) (*lvb.Result,
 	if err != nil {
 		return nil, err
 	}
+	return parsePlayInfo(raw)
+}
+
+// parsePlayInfo reads DescribeStreamPlayInfoList's Response row by row, as
+// the legacy parser does: a row whose time or figure is not one is counted
+// and its first example kept, the others are kept.
+func parsePlayInfo(raw json.RawMessage) (*lvb.Result, error) {
 	var body struct {
-		DataInfoList []struct {
-			Time                             string
-			Bandwidth, Flux, Request, Online json.RawMessage
-		}
+		DataInfoList *[]json.RawMessage
 	}
 	if err := json.Unmarshal(raw, &body); err != nil {
-		return nil, &Error{Kind: KindBadResponse, Detail: "DataInfoList: " + err.Error()}
+		return nil, &Error{Kind: KindBadResponse, Detail: "DataInfoList is not a list of rows"}
 	}
-	res := &lvb.Result{NoSumInfo: true, Points: make([]lvb.Point, 0, len(body.DataInfoList))}
-	for i, row := range body.DataInfoList {
-		t, err := parseTime(row.Time)
+	if body.DataInfoList == nil {
+		// Not "no data" (that is an empty list): the answer says nothing.
+		return nil, &Error{Kind: KindBadResponse, Detail: "an answer without DataInfoList, which says neither what was played nor that nothing was"}
+	}
+	rows := *body.DataInfoList
+	res := &lvb.Result{NoSumInfo: true, Points: make([]lvb.Point, 0, len(rows))}
+	for i, item := range rows {
+		p, err := parseRow(item)
 		if err != nil {
 			if res.Rejected == 0 {
-				res.RejectedExample = fmt.Sprintf("DataInfoList[%d].Time: %v", i, err)
+				res.RejectedExample = fmt.Sprintf("DataInfoList[%d]%v", i, err)
 			}
 			res.Rejected++
 			continue
 		}
-		res.Points = append(res.Points, lvb.Point{
-			Time: t, Bandwidth: num(row.Bandwidth), Flux: num(row.Flux), Online: num(row.Online), Requests: num(row.Request),
-		})
+		res.Points = append(res.Points, p)
 	}
 	if len(res.Points) == 0 && res.Rejected > 0 {
 		return nil, &Error{Kind: KindBadResponse, Detail: fmt.Sprintf("none of the %d rows could be read; %s", res.Rejected, res.RejectedExample)}
 	}
 	res.Empty = len(res.Points) == 0
 	return res, nil
+}
+
+type rowError struct {
+	field string
+	err   error
+}
+
+func (e rowError) Error() string { return "." + e.field + ": " + e.err.Error() }
+
+func parseRow(item json.RawMessage) (lvb.Point, error) {
+	var row struct {
+		Time                             json.RawMessage
+		Bandwidth, Flux, Request, Online json.RawMessage
+	}
+	if err := json.Unmarshal(item, &row); err != nil {
+		return lvb.Point{}, rowError{"", errors.New("not an object")}
+	}
+	var ts string
+	if err := json.Unmarshal(row.Time, &ts); err != nil {
+		return lvb.Point{}, rowError{"Time", fmt.Errorf("%s is not a time written as a string", clip(string(row.Time), 40))}
+	}
+	t, err := parseTime(ts)
+	if err != nil {
+		return lvb.Point{}, rowError{"Time", fmt.Errorf("%q is not a time such as 2006-01-02 15:04:05", clip(ts, 40))}
+	}
+	p := lvb.Point{Time: t}
+	for _, f := range []struct {
+		name string
+		raw  json.RawMessage
+		to   *lvb.Num
+	}{{"Bandwidth", row.Bandwidth, &p.Bandwidth}, {"Flux", row.Flux, &p.Flux}, {"Online", row.Online, &p.Online}, {"Request", row.Request, &p.Requests}} {
+		if *f.to, err = lvb.ParseNum(f.raw); err != nil {
+			return lvb.Point{}, rowError{f.name, err}
+		}
+	}
+	return p, nil
 }
 
 // LivePlayStat asks DescribeAllStreamPlayInfoList for every stream at the
@@ -78,37 +122,61 @@ func (c *Client) LivePlayStat(ctx context.Context, domain string) (*lvb.Snapshot
 	if err != nil {
 		return nil, err
 	}
+	return parseAllPlay(raw)
+}
+
+// parseAllPlay reads DescribeAllStreamPlayInfoList's Response: one entry a
+// stream (a stream playing on several domains is summed), at most
+// lvb.MaxLiveStreams of them, the busiest kept when there are more.
+func parseAllPlay(raw json.RawMessage) (*lvb.Snapshot, error) {
 	var body struct {
-		DataInfoList []struct {
-			PlayDomain, StreamName string
-			Bandwidth, Online      json.RawMessage
-		}
+		DataInfoList *[]json.RawMessage
 	}
 	if err := json.Unmarshal(raw, &body); err != nil {
-		return nil, &Error{Kind: KindBadResponse, Detail: "DataInfoList: " + err.Error()}
+		return nil, &Error{Kind: KindBadResponse, Detail: "DataInfoList is not a list of rows"}
+	}
+	if body.DataInfoList == nil {
+		return nil, &Error{Kind: KindBadResponse, Detail: "an answer without DataInfoList, which says neither what plays nor that nothing does"}
 	}
 	snap := &lvb.Snapshot{Pages: 1}
 	index := map[string]int{}
 	var bw, online float64
-	for _, row := range body.DataInfoList {
-		if row.StreamName == "" {
+	for _, item := range *body.DataInfoList {
+		var row struct {
+			PlayDomain, StreamName string
+			Bandwidth, Online      json.RawMessage
+		}
+		if json.Unmarshal(item, &row) != nil || strings.TrimSpace(row.StreamName) == "" {
 			snap.Rejected++
 			continue
 		}
-		b, o := num(row.Bandwidth), num(row.Online)
+		b, errB := lvb.ParseNum(row.Bandwidth)
+		o, errO := lvb.ParseNum(row.Online)
+		if errB != nil || errO != nil {
+			snap.Rejected++
+			continue
+		}
 		bw += b.Value
 		online += o.Value
 		if i, ok := index[row.StreamName]; ok {
 			s := &snap.Streams[i]
 			s.Bandwidth = add(s.Bandwidth, b)
 			s.Online = add(s.Online, o)
+			if s.Domain != row.PlayDomain {
+				s.Domain = "" // on several domains: none of them is its label
+			}
 			continue
 		}
 		index[row.StreamName] = len(snap.Streams)
-		snap.Streams = append(snap.Streams, lvb.LiveStream{Name: row.StreamName, Bandwidth: b, Online: o})
+		snap.Streams = append(snap.Streams, lvb.LiveStream{Name: row.StreamName, Domain: row.PlayDomain, Bandwidth: b, Online: o})
+	}
+	snap.StreamCount = len(snap.Streams)
+	if len(snap.Streams) > lvb.MaxLiveStreams {
+		sort.SliceStable(snap.Streams, func(i, j int) bool { return snap.Streams[i].Bandwidth.Value > snap.Streams[j].Bandwidth.Value })
+		snap.Streams = slices.Clip(snap.Streams[:lvb.MaxLiveStreams])
+		snap.Truncated = true
 	}
 	sort.SliceStable(snap.Streams, func(i, j int) bool { return snap.Streams[i].Name < snap.Streams[j].Name })
-	snap.StreamCount = len(snap.Streams)
 	snap.TotalBandwidth = lvb.Num{Value: bw, Valid: true}
 	snap.TotalOnline = lvb.Num{Value: online, Valid: true}
 	return snap, nil
@@ -119,20 +187,6 @@ func add(a, b lvb.Num) lvb.Num {
 		return a
 	}
 	return lvb.Num{Value: a.Value + b.Value, Valid: true}
-}
-
-// num reads a JSON number, or a number written as a string; null, "" and
-// anything else are no value.
-func num(raw json.RawMessage) lvb.Num {
-	raw = bytes.Trim(bytes.TrimSpace(raw), `"`)
-	if len(raw) == 0 || string(raw) == "null" {
-		return lvb.Num{}
-	}
-	v, err := strconv.ParseFloat(string(raw), 64)
-	if err != nil {
-		return lvb.Num{}
-	}
-	return lvb.Num{Value: v, Valid: true}
 }
 
 // parseTime reads the API's times: "YYYY-MM-DD hh:mm:ss" in Beijing time,

@@ -48,6 +48,15 @@ type Retry struct {
 	Attempts  int           // total tries, at least 1
 	BaseDelay time.Duration // the first wait; doubled after each failure, with ±50 % jitter
 	MaxDelay  time.Duration // the longest wait; 10 s when zero
+	// Pacer, when set, hears how each try went, so that the pace of the
+	// requests can follow what the upstream allows (budget.Budget).
+	Pacer Pacer
+}
+
+// Pacer adapts the pace of requests to the upstream's answers.
+type Pacer interface {
+	Throttled() // the upstream refused a try as too frequent
+	Succeeded() // the upstream answered a try
 }
 
 // DefaultRetry fits an endpoint that asks not to be polled more than once a
@@ -100,12 +109,30 @@ func ParseEndpoint(raw string) (*url.URL, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("API URL %q is not an http or https URL; the default is %s", raw, DefaultEndpoint)
+		return nil, fmt.Errorf("API URL %s is not an http or https URL; the default is %s", ShowURL(raw), DefaultEndpoint)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("API URL %s carries a user name or password; remove the user:password@ part (the API does not use it, and the URL is shown to everyone who may edit the data source)", ShowURL(raw))
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("API URL %q must not carry a query string or fragment; the plugin adds the parameters", raw)
+		return nil, fmt.Errorf("API URL %s must not carry a query string or fragment; the plugin adds the parameters", ShowURL(raw))
 	}
 	return u, nil
+}
+
+// ShowURL is a URL as a message may echo it: quoted, its password (if
+// any) replaced, its query (which may hold a signature) dropped, and clipped.
+func ShowURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		u.RawQuery, u.Fragment = "", ""
+		if u.User != nil {
+			u.User = url.User("xxxxx")
+		}
+		raw = u.String()
+	} else if i := strings.IndexAny(raw, "@?"); i >= 0 {
+		raw = raw[:i] + "…"
+	}
+	return strconv.Quote(clip(raw, 100))
 }
 
 // CmdPattern is an APPID: a positive whole number below 2^63, in digits only.
@@ -117,7 +144,7 @@ var cmdRe = regexp.MustCompile(CmdPattern)
 func ParseCmd(cmd string) (string, error) {
 	n, err := strconv.ParseUint(cmd, 10, 63)
 	if !cmdRe.MatchString(cmd) || err != nil || n == 0 {
-		return "", fmt.Errorf("APPID (cmd) %q is not a positive integer such as 1250000000", cmd)
+		return "", fmt.Errorf("APPID (cmd) %q is not a positive integer such as 1250000000", clip(cmd, 40))
 	}
 	return strconv.FormatUint(n, 10), nil
 }
@@ -262,11 +289,17 @@ func Do[T any](ctx context.Context, r Retry, classify func(error) (retryable, th
 	b := r.NewBackOff()
 	for attempt := 1; ; attempt++ {
 		res, err := try()
-		if err == nil || attempt >= r.Attempts {
+		if err == nil {
+			if r.Pacer != nil {
+				r.Pacer.Succeeded()
+			}
 			return res, err
 		}
 		retryable, throttled := classify(err)
-		if !retryable {
+		if throttled && r.Pacer != nil {
+			r.Pacer.Throttled()
+		}
+		if !retryable || attempt >= r.Attempts {
 			return res, err
 		}
 		wait := b.NextBackOff()

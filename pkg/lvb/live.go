@@ -24,9 +24,16 @@ const RetNoLiveStream = 1301
 // far more than a dashboard variable can show.
 const maxLivePages = 100
 
+// MaxLiveStreams is the most streams one listing keeps, whichever upstream
+// answers it.
+const MaxLiveStreams = maxLivePages * MaxPageSize
+
 // LiveStream is one stream playing now.
 type LiveStream struct {
-	Name      string
+	Name string
+	// Domain is the playback domain the upstream names for the stream;
+	// empty when it names none (the legacy listing never does).
+	Domain    string
 	Bandwidth Num // Mbps
 	Online    Num // viewers
 }
@@ -40,8 +47,11 @@ type Snapshot struct {
 	// than len(Streams) when the listing stopped at its page bound.
 	StreamCount int
 	Pages       int
-	// Truncated says the listing stopped at its page bound.
+	// Truncated says the listing stopped at its bound (MaxLiveStreams).
 	Truncated bool
+	// Repeated counts rows of streams already listed on an earlier page,
+	// left out (a server that ignores page_no repeats its first page).
+	Repeated int
 	// DomainIgnored says the upstream refused the domain as a parameter,
 	// so the list is the whole APPID's.
 	DomainIgnored bool
@@ -80,6 +90,7 @@ func (c *Client) LivePlayStat(ctx context.Context, domain string) (*Snapshot, er
 
 func (c *Client) livePages(ctx context.Context, domain string) (*Snapshot, error) {
 	snap := &Snapshot{}
+	seen := map[string]bool{}
 	for page := 1; ; page++ {
 		u := c.LiveURL(domain, page, MaxPageSize)
 		p, err := retry(ctx, c.retry, func() (*livePage, error) { return get(ctx, c, u, parseLive) })
@@ -90,11 +101,21 @@ func (c *Client) livePages(ctx context.Context, domain string) (*Snapshot, error
 		if page == 1 {
 			snap.TotalBandwidth, snap.TotalOnline, snap.StreamCount = p.totalBandwidth, p.totalOnline, p.count
 		}
-		snap.Streams = append(snap.Streams, p.streams...)
+		fresh := 0
+		for _, s := range p.streams {
+			if seen[s.Name] {
+				snap.Repeated++
+				continue
+			}
+			seen[s.Name] = true
+			snap.Streams = append(snap.Streams, s)
+			fresh++
+		}
 		snap.Rejected += p.rejected
 		got := len(p.streams) + p.rejected
-		// The last page is short; a count, when given, says so sooner.
-		if got < MaxPageSize || (snap.StreamCount > 0 && len(snap.Streams)+snap.Rejected >= snap.StreamCount) {
+		// The last page is short; a count, when given, says so sooner; a
+		// page that brings nothing new means the server does not page.
+		if got < MaxPageSize || (snap.StreamCount > 0 && len(snap.Streams)+snap.Rejected >= snap.StreamCount) || fresh == 0 {
 			break
 		}
 		if page == maxLivePages {

@@ -77,6 +77,19 @@ func (n *flexNum) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// ParseNum reads one figure as both upstreams write them: a JSON number, a
+// number in a string, or null or "" for none. Anything else, NaN and the
+// infinities included, is an error: a row that carries one is refused,
+// never turned into a number an alert could fire on.
+func ParseNum(raw []byte) (Num, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return Num{}, nil
+	}
+	var n flexNum
+	err := n.UnmarshalJSON(raw)
+	return Num(n), err
+}
+
 type rawPoint struct {
 	Time      json.RawMessage `json:"time"`
 	Bandwidth flexNum         `json:"bandwidth"`
