@@ -34,6 +34,9 @@ type Job struct {
 	// minutes' total.
 	Bucket      time.Duration
 	Aggregation downsample.Aggregation
+	// BucketZone is the zone buckets align in (downsample.Start): the
+	// data's own, so that a day bucket starts at its midnight.
+	BucketZone *time.Location
 	// ZoneRead says the upstream's times carry no zone and are read in a
 	// configured one, so that minutes outside their windows may mean the
 	// setting is wrong (Dropped.Shift). An upstream whose times say their

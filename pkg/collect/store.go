@@ -39,6 +39,11 @@ type Store struct {
 	fetches, shared, served atomic.Int64
 }
 
+// MinSettle is the shortest settle time for an upstream with limits l: a
+// minute past its delay. A shorter one would mark minutes that had not
+// arrived yet as known and absent, and never ask for them again.
+func MinSettle(l planner.Limits) time.Duration { return l.Delay + time.Minute }
+
 // Defaults of the store's settings.
 const (
 	DefaultSettle   = 15 * time.Minute
@@ -64,6 +69,7 @@ func NewStore(src Source, limits planner.Limits, fetchers int, settle time.Durat
 	if settle <= 0 {
 		settle = DefaultSettle
 	}
+	settle = max(settle, MinSettle(limits))
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxBytes
 	}
@@ -242,7 +248,7 @@ func (s *Store) Range(ctx context.Context, job Job, streamID string) Series {
 	if d.Outside > 0 && job.ZoneRead {
 		d.Shift = zoneShift(fetches, answers, likely)
 	}
-	s.read(st, from, to, job.Bucket, job.Aggregation, &out)
+	s.read(st, from, to, job, &out)
 	s.account(st)
 	return out
 }
@@ -297,7 +303,7 @@ func (s *Store) plan(st *stream, from, to, now time.Time) []planner.Window {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	nowSec := now.Truncate(time.Second)
-	edge := ceilMinute(now.Add(-s.limits.Retention + planner.RetentionMargin))
+	edge := s.limits.Oldest(now)
 	var out []planner.Window
 	for start := from.Truncate(planner.Span); start.Before(to); start = start.Add(planner.Span) {
 		c := st.cells[start.Unix()]
@@ -390,13 +396,13 @@ func (s *Store) apply(st *stream, f planner.Window, res *lvb.Result, points []lv
 // read fills out with the range's minutes from memory, and its flux total:
 // the upstream's sum_info for a whole cell that has one, the minutes' flux
 // for the rest.
-func (s *Store) read(st *stream, from, to time.Time, bucket time.Duration, agg downsample.Aggregation, out *Series) {
+func (s *Store) read(st *stream, from, to time.Time, job Job, out *Series) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	n := int(to.Sub(from) / time.Minute)
 	var buckets *downsample.Builder
-	if bucket > 0 {
-		buckets = downsample.NewBuilder(bucket, agg, n)
+	if job.Bucket > 0 {
+		buckets = downsample.NewBuilder(job.Bucket, job.Aggregation, job.BucketZone, n)
 	} else {
 		out.Points = make([]lvb.Point, 0, n)
 	}

@@ -94,6 +94,7 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 	if o.Retry != nil {
 		retry = *o.Retry
 	}
+	retry.Pacer = ds.budget
 	cloud := ds.settings.Upstream == UpstreamCloudAPI
 	if cloud {
 		// The SDK signs with TC3 itself; Grafana's middlewares and the
@@ -223,7 +224,7 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery, fromAlert 
 
 	var width time.Duration
 	if q.Type == QueryTypeTimeSeries && !fromAlert {
-		width = downsample.Width(int(plan.To.Sub(plan.From)/time.Minute), int(dq.MaxDataPoints), dq.Interval, plan.To.Sub(plan.From))
+		width = downsample.Width(int(dq.MaxDataPoints), dq.Interval, plan.To.Sub(plan.From))
 	}
 	// Everything the answer depends on, down to the minute the store's
 	// freshness follows; %#v keeps every field of Query in it.
@@ -243,7 +244,7 @@ func (d *Datasource) answer(ctx context.Context, q Query, plan planner.Plan, wid
 	logger := log.DefaultLogger.FromContext(ctx)
 	series := collect.Run(ctx, d.store, collect.Job{
 		Domain: q.Domain, Streams: q.Streams, From: plan.From, To: plan.To, Windows: plan.Windows,
-		Bucket: width, Aggregation: q.Aggregation,
+		Bucket: width, Aggregation: q.Aggregation, BucketZone: d.settings.Location,
 		ZoneRead:    d.client != nil, // Cloud API 3.0's times say they are Beijing time
 		LikelyShift: likelyShift(d.settings.Location, plan.From),
 	})
@@ -328,8 +329,8 @@ func (d *Datasource) describe(q Query, plan planner.Plan, width time.Duration, m
 		if q.Aggregation == downsample.Avg {
 			by = "average"
 		}
-		s += fmt.Sprintf("; shown in %d-minute buckets (flux summed, bandwidth and online by %s) to fit the panel's %d points",
-			int(width/time.Minute), by, maxPoints)
+		s += fmt.Sprintf("; shown in %s buckets (flux summed, bandwidth and online by %s) for the panel's %d points and its interval",
+			downsample.Name(width), by, maxPoints)
 	}
 	return s
 }

@@ -28,11 +28,12 @@ func TestLongRangesAreDownsampledWithTotalsKept(t *testing.T) {
 		if f.Rows() > 1000 || rf.Rows() < 20000 {
 			t.Fatalf("frame %d: %d rows (raw %d)", i, f.Rows(), rf.Rows())
 		}
-		// Grafana's 20 minutes, widened to 22 so that 15 days fit 1000 points.
-		if iv := f.Fields[0].Config.Interval; iv != float64(22*time.Minute/time.Millisecond) {
+		// Grafana's 20 minutes and 15 days in 1000 points (21.6 minutes),
+		// rounded up to the next round width.
+		if iv := f.Fields[0].Config.Interval; iv != float64(30*time.Minute/time.Millisecond) {
 			t.Fatalf("frame %d: time field interval %v ms, want the bucket width", i, iv)
 		}
-		if !strings.Contains(f.Meta.ExecutedQueryString, "22-minute buckets") {
+		if !strings.Contains(f.Meta.ExecutedQueryString, "30-minute buckets") {
 			t.Fatalf("executed query %q", f.Meta.ExecutedQueryString)
 		}
 		sum := func(rows int, at func(int) float64) float64 {

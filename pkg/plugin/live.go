@@ -92,7 +92,10 @@ func snapshotNotices(snap *lvb.Snapshot) []data.Notice {
 		warn("The API refused the domain as a filter for %s, so this list holds every stream of the APPID playing now, on any domain.", lvb.LiveInterface)
 	}
 	if snap.Truncated {
-		warn("The listing stopped after %d pages: %d of the %d streams playing now are shown. Narrow it with a filter.", snap.Pages, len(snap.Streams), snap.StreamCount)
+		warn("The listing stops at %d streams: %d of the %d streams playing now are shown. Narrow it with a domain or a filter.", lvb.MaxLiveStreams, len(snap.Streams), snap.StreamCount)
+	}
+	if snap.Repeated > 0 {
+		warn("The API repeated %d streams already listed on an earlier page; each stream is shown once (the listing stopped at the first page that brought nothing new).", snap.Repeated)
 	}
 	if snap.Rejected > 0 {
 		warn("%d streams in the API's answer had no stream name and are left out.", snap.Rejected)
@@ -131,9 +134,17 @@ func liveFrame(domain string, streams []lvb.LiveStream, snap *lvb.Snapshot, meta
 	}
 	fields := data.Fields{}
 	if domain != "" {
+		// Each stream is labelled with the domain it plays on: the one
+		// the upstream names, else the one asked for, unless the upstream
+		// refused that filter, when the stream's domain is unknown.
 		domains := make([]string, len(streams))
-		for i := range domains {
-			domains[i] = domain
+		for i, s := range streams {
+			switch {
+			case s.Domain != "":
+				domains[i] = s.Domain
+			case !snap.DomainIgnored:
+				domains[i] = domain
+			}
 		}
 		fields = append(fields, data.NewField("domain", nil, domains))
 	}

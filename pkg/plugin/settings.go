@@ -136,15 +136,12 @@ func ParseSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 		}
 	}
 
-	var err error
-	tz := strings.TrimSpace(jd.Timezone)
-	if tz == "" {
-		tz = DefaultTimezone
-	}
-	// "Local" would be the Grafana server's own zone, which says nothing
-	// about the zone Tencent writes in.
-	if out.Location, err = time.LoadLocation(tz); err != nil || tz == "Local" {
-		errs = append(errs, fmt.Errorf("time zone %q is not an IANA zone name such as %s (names are case-sensitive)", tz, DefaultTimezone))
+	if out.Upstream == UpstreamLegacy {
+		errs = append(errs, checkTimezone(jd.Timezone, &out)...)
+	} else {
+		// Cloud API 3.0 writes Beijing time or says its zone; a time zone
+		// left over from the legacy settings is neither used nor checked.
+		out.Location = cloudapi.Beijing
 	}
 
 	countIn := func(name string, v flexCount, lo, def, hi int) int {
@@ -173,6 +170,22 @@ func ParseSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 		return out, &SettingsError{errs: errs}
 	}
 	return out, nil
+}
+
+// checkTimezone reads the zone the legacy interface writes its times in.
+func checkTimezone(raw string, out *Settings) []error {
+	tz := strings.TrimSpace(raw)
+	if tz == "" {
+		tz = DefaultTimezone
+	}
+	var err error
+	// "Local" would be the Grafana server's own zone, which says nothing
+	// about the zone Tencent writes in.
+	if out.Location, err = time.LoadLocation(tz); err != nil || tz == "Local" {
+		out.Location = nil
+		return []error{fmt.Errorf("time zone %s is not an IANA zone name such as %s (names are case-sensitive)", quoteClip(tz), DefaultTimezone)}
+	}
+	return nil
 }
 
 // SettingsError lists every problem found in the settings.
