@@ -70,6 +70,9 @@ func ParseEndpoint(raw string) (*url.URL, error) {
 	if raw == "" {
 		raw = DefaultEndpoint
 	}
+	if len(raw) > lvb.MaxURLLength {
+		return nil, fmt.Errorf("%s of %d characters %s is too long for an address; the default is %s", "Cloud API URL", len(raw), lvb.ShowURL(raw), DefaultEndpoint)
+	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("Cloud API URL %s is not an http or https URL; the default is %s", lvb.ShowURL(raw), DefaultEndpoint)
@@ -96,7 +99,10 @@ func New(cfg Config) (*Client, error) {
 	hp.ReqMethod = http.MethodPost
 	hp.Scheme = strings.ToUpper(u.Scheme)
 	hp.Endpoint = u.Host
-	hp.ReqTimeout = max(int(cfg.Timeout/time.Second), 1)
+	// answerTransport times each round trip itself; the SDK's own client
+	// timeout is only a backstop, later, so that a timeout is always
+	// reported as one.
+	hp.ReqTimeout = 2*max(int(cfg.Timeout/time.Second), 1) + 5
 	cp := profile.NewClientProfile()
 	cp.HttpProfile = hp
 	cred := common.NewTokenCredential(cfg.SecretID, cfg.SecretKey, cfg.Token)

@@ -84,9 +84,28 @@ func (e *Error) describe() (what, fix string) {
 		return "the Live service is not enabled for this account, or the account is in arrears",
 			"Activate Cloud Live (CSS) in the console and check the account's balance"
 	case KindRateLimited:
+		if e.Status != 0 {
+			return fmt.Sprintf("the Cloud API URL answered HTTP %d Too Many Requests", e.Status),
+				"The plugin slows down by itself; if this persists, lower Max concurrency or set Max requests per second"
+		}
 		return "Tencent Cloud refused the request as too frequent",
 			"Refresh less often, lower Max concurrency, or set Max requests per second"
 
+	case KindInternal:
+		if e.Status != 0 {
+			what = fmt.Sprintf("the Cloud API URL answered HTTP %d %s", e.Status, http.StatusText(e.Status))
+			if e.Detail != "" {
+				what += " with " + e.Detail
+			}
+			return what, "A gateway or the API is failing; it was tried again. Try later, and check any proxy between Grafana and the Cloud API URL if it persists"
+		}
+		return "Tencent Cloud had an internal error", "Try again later"
+	case KindTimeout:
+		what = "the Cloud API did not answer in time"
+		if e.Detail != "" {
+			what += ": " + e.Detail
+		}
+		return what, "Raise the timeout in the data source settings, or check the network"
 	case KindInvalidParameter:
 		return "Tencent Cloud rejected the query's parameters",
 			"Use the playback domain and the exact stream name; the API keeps a month of data and answers a day a request"

@@ -107,6 +107,9 @@ func ParseEndpoint(raw string) (*url.URL, error) {
 	if raw == "" {
 		raw = DefaultEndpoint
 	}
+	if len(raw) > MaxURLLength {
+		return nil, fmt.Errorf("%s of %d characters %s is too long for an address; the default is %s", "API URL", len(raw), ShowURL(raw), DefaultEndpoint)
+	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("API URL %s is not an http or https URL; the default is %s", ShowURL(raw), DefaultEndpoint)
@@ -119,6 +122,9 @@ func ParseEndpoint(raw string) (*url.URL, error) {
 	}
 	return u, nil
 }
+
+// MaxURLLength bounds an endpoint's URL.
+const MaxURLLength = 2048
 
 // ShowURL is a URL as a message may echo it: quoted, its password (if
 // any) replaced, its query (which may hold a signature) dropped, and clipped.
@@ -287,7 +293,11 @@ func retry[T any](ctx context.Context, r Retry, try func() (T, error)) (T, error
 // than "context canceled".
 func Do[T any](ctx context.Context, r Retry, classify func(error) (retryable, throttled bool), try func() (T, error)) (T, error) {
 	b := r.NewBackOff()
-	for attempt := 1; ; attempt++ {
+	// A throttled try, under a pacer that slows down on it, costs half an
+	// attempt: the pace is adapting, and the same request will pass once
+	// it has, which is how the same load completes, only slower.
+	spent := 0.0
+	for {
 		res, err := try()
 		if err == nil {
 			if r.Pacer != nil {
@@ -296,10 +306,12 @@ func Do[T any](ctx context.Context, r Retry, classify func(error) (retryable, th
 			return res, err
 		}
 		retryable, throttled := classify(err)
+		spent++
 		if throttled && r.Pacer != nil {
 			r.Pacer.Throttled()
+			spent -= 0.5
 		}
-		if !retryable || attempt >= r.Attempts {
+		if !retryable || spent >= float64(r.Attempts) {
 			return res, err
 		}
 		wait := b.NextBackOff()

@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -204,6 +205,14 @@ func TestListingSaysWhenTheDomainWasNotApplied(t *testing.T) {
 		!strings.Contains(r.Frames[0].Meta.Notices[0].Text, "every stream of the APPID") {
 		t.Fatalf("%v %+v", r.Error, r.Frames[0].Meta)
 	}
+	// Those streams may play on any domain: none is labelled with the one
+	// asked for.
+	domains := field(t, r.Frames[0], "domain")
+	for i := range domains.Len() {
+		if d := domains.At(i).(string); d != "" {
+			t.Fatalf("row %d labelled %q though the upstream ignored the domain", i, d)
+		}
+	}
 	_, _, h := callResource(t, e.ds, "streams?domain="+testDomain)
 	if !strings.Contains(h.Get("Warning"), "every stream of the APPID") {
 		t.Fatalf("Warning header %q", h.Get("Warning"))
@@ -235,5 +244,41 @@ func TestSummaryForAlerting(t *testing.T) {
 	r = e.query(t, dq("S", testNow.Add(-time.Hour), testNow, map[string]any{"queryType": "summary", "statistic": "median"})).Responses["S"]
 	if r.Status != backend.StatusBadRequest || !strings.Contains(r.Error.Error(), "p95_bandwidth") {
 		t.Fatalf("unknown statistic: %v", r.Error)
+	}
+}
+
+// A server that ignores page_no answers its first page again and again: the
+// listing stops at the first page that brings nothing new, lists each
+// stream once and says so.
+func TestListingStopsWhenPagesRepeat(t *testing.T) {
+	e := liveEnv(t)
+	var calls atomic.Int64
+	names := make([]string, 0, 300)
+	for i := range 300 {
+		names = append(names, fmt.Sprintf("s%03d", i))
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		q := r.URL.Query()
+		q.Set("Param.n.page_no", "1")
+		r.URL.RawQuery = q.Encode()
+		e.sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	e.url = srv.URL
+	e.ds = e.open(t, testCmd, testKey, nil)
+	// Every page full, and stream_count says more are to come: only the
+	// repetition can stop it.
+	e.sim.Streams = append(names, "s300", "s301")
+	e.sim.Live = e.sim.Streams
+	r := e.query(t, dq("V", testNow, testNow, map[string]any{"queryType": "streams"})).Responses["V"]
+	if r.Error != nil {
+		t.Fatal(r.Error)
+	}
+	if n := r.Frames[0].Rows(); n != 300 || calls.Load() != 2 {
+		t.Fatalf("%d rows after %d calls, want 300 distinct streams after 2", n, calls.Load())
+	}
+	if len(r.Frames[0].Meta.Notices) != 1 || !strings.Contains(r.Frames[0].Meta.Notices[0].Text, "repeated 300 streams") {
+		t.Fatalf("notices %+v", r.Frames[0].Meta.Notices)
 	}
 }
