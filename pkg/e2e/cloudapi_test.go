@@ -52,8 +52,16 @@ func startCloud(t *testing.T) *cloudHarness {
 }
 
 func (h *cloudHarness) settings(id, key string) backend.DataSourceInstanceSettings {
+	return h.settingsWith(id, key, nil)
+}
+
+func (h *cloudHarness) settingsWith(id, key string, extra map[string]any) backend.DataSourceInstanceSettings {
 	h.uid++
-	raw, _ := json.Marshal(map[string]any{"upstream": "cloudapi", "cloudApiUrl": h.url, "secretId": id})
+	jd := map[string]any{"upstream": "cloudapi", "cloudApiUrl": h.url, "secretId": id}
+	for k, v := range extra {
+		jd[k] = v
+	}
+	raw, _ := json.Marshal(jd)
 	return backend.DataSourceInstanceSettings{
 		ID: int64(h.uid), UID: fmt.Sprintf("cloud-%d", h.uid), Name: "Tencent Cloud Live (API 3.0)", Type: plugin.PluginID, JSONData: raw,
 		DecryptedSecureJSONData: map[string]string{"secretKey": key}, Updated: time.Now(),

@@ -293,11 +293,7 @@ func retry[T any](ctx context.Context, r Retry, try func() (T, error)) (T, error
 // than "context canceled".
 func Do[T any](ctx context.Context, r Retry, classify func(error) (retryable, throttled bool), try func() (T, error)) (T, error) {
 	b := r.NewBackOff()
-	// A throttled try, under a pacer that slows down on it, costs half an
-	// attempt: the pace is adapting, and the same request will pass once
-	// it has, which is how the same load completes, only slower.
-	spent := 0.0
-	for {
+	for attempt := 1; ; attempt++ {
 		res, err := try()
 		if err == nil {
 			if r.Pacer != nil {
@@ -306,12 +302,10 @@ func Do[T any](ctx context.Context, r Retry, classify func(error) (retryable, th
 			return res, err
 		}
 		retryable, throttled := classify(err)
-		spent++
 		if throttled && r.Pacer != nil {
 			r.Pacer.Throttled()
-			spent -= 0.5
 		}
-		if !retryable || spent >= float64(r.Attempts) {
+		if !retryable || attempt >= r.Attempts {
 			return res, err
 		}
 		wait := b.NextBackOff()
