@@ -163,6 +163,9 @@ export const LIMITS = {
   settleMinutes: limits.counts.settleMinutes,
 };
 
+/** The settle time the backend uses at the least, per API: a minute past the API's own delay. */
+export const MIN_SETTLE_MINUTES: Record<Upstream, number> = limits.minSettleMinutes;
+
 /** How the backend reads a count and an APPID: digits only (no 1e1, 10.0, 0x10 or +10). */
 export const COUNT_PATTERN = new RegExp(limits.countPattern);
 export const CMD_PATTERN = new RegExp(limits.cmdPattern);

@@ -5,9 +5,12 @@ package plugin
 import (
 	"encoding/json"
 	"regexp"
+	"time"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
 )
 
 // Range is the accepted span of a count setting, with its default.
@@ -31,8 +34,11 @@ type Limits struct {
 	Timezone          string   `json:"timezone"`
 	// Counts are whole numbers written as digits only, as JSON numbers or
 	// strings: CountPattern. 1e1, 10.0, 0x10 and +10 are refused on both sides.
-	Counts       map[string]Range `json:"counts"`
-	CountPattern string           `json:"countPattern"`
+	Counts map[string]Range `json:"counts"`
+	// MinSettleMinutes is, per upstream, the settle time actually used at
+	// the least: a minute past the upstream's delay.
+	MinSettleMinutes map[string]int `json:"minSettleMinutes"`
+	CountPattern     string         `json:"countPattern"`
 	// CmdPattern is a positive whole number below 2^63.
 	CmdPattern        string `json:"cmdPattern"`
 	MaxDomainLength   int    `json:"maxDomainLength"`
@@ -63,6 +69,10 @@ func SettingsLimits() Limits {
 			"maxRequestsPerSecond": {Min: 0, Max: MaxMaxRequestsPerSecond, Default: 0},
 			"cacheMegabytes":       {Min: 1, Max: MaxCacheMegabytes, Default: DefaultCacheMegabytes},
 			"settleMinutes":        {Min: 1, Max: MaxSettleMinutes, Default: DefaultSettleMinutes},
+		},
+		MinSettleMinutes: map[string]int{
+			UpstreamLegacy:   int(collect.MinSettle(planner.Legacy) / time.Minute),
+			UpstreamCloudAPI: int(collect.MinSettle(planner.CloudAPI) / time.Minute),
 		},
 		CountPattern:      countPattern,
 		CmdPattern:        lvb.CmdPattern,

@@ -2,7 +2,7 @@ import React, { ChangeEvent, useEffect, useState } from 'react';
 import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
 import { Collapse, Field, FieldSet, Input, RadioButtonGroup, SecretInput, Stack, TextLink } from '@grafana/ui';
 
-import { COUNT_PATTERN, DEFAULTS, LIMITS, LvbOptions, LvbSecureOptions, Upstream } from '../types';
+import { COUNT_PATTERN, DEFAULTS, LIMITS, LvbOptions, LvbSecureOptions, MIN_SETTLE_MINUTES, Upstream } from '../types';
 import {
   validateApiUrl,
   validateCloudApiUrl,
@@ -272,7 +272,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         {countField(
           'maxConcurrency',
           'Max concurrency',
-          `Requests to Tencent in flight at once for this data source, all panels together. Lower it if queries report rate limiting (ret 1202). Default: ${DEFAULTS.maxConcurrency}, from ${LIMITS.maxConcurrency.min} to ${LIMITS.maxConcurrency.max}.`
+          `Requests to Tencent in flight at once for this data source, all panels together, at most. When Tencent answers "too frequent", the plugin halves its own pace and raises it again as answers come through. Default: ${DEFAULTS.maxConcurrency}, from ${LIMITS.maxConcurrency.min} to ${LIMITS.maxConcurrency.max}.`
         )}
         {countField(
           'maxStreams',
@@ -297,7 +297,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         {countField(
           'settleMinutes',
           'Settle time (minutes)',
-          `Tencent may still revise the newest minutes; minutes younger than this are fetched again, at most once a minute. Default: ${DEFAULTS.settleMinutes}, from ${LIMITS.settleMinutes.min} to ${LIMITS.settleMinutes.max}.`
+          `Tencent may still revise the newest minutes; minutes younger than this are fetched again, at most once a minute. This API's newest minutes arrive late, so at least ${MIN_SETTLE_MINUTES[upstream]} is used. Default: ${DEFAULTS.settleMinutes}, from ${LIMITS.settleMinutes.min} to ${LIMITS.settleMinutes.max}.`
         )}
       </Collapse>
     </Stack>
