@@ -34,8 +34,8 @@ type Budget struct {
 	limit    float64    // the adaptive bound, in [1, max]
 	inFlight int        // requests holding a slot
 	waiting  *list.List // of chan struct{}, first come first served
-	sentSeq  uint64     // requests sent so far
-	cutSeq   uint64     // sentSeq at the last decrease
+	sentSeq  int        // requests sent so far
+	cutSeq   int        // sentSeq at the last decrease
 
 	peak, sent   atomic.Int64
 	cuts, raises atomic.Int64
@@ -76,7 +76,7 @@ func (b *Budget) Stats() Stats {
 func (b *Budget) Throttled() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.cuts.Load() > 0 && b.sentSeq-b.cutSeq < uint64(b.allowed()) {
+	if b.cuts.Load() > 0 && b.sentSeq-b.cutSeq < b.allowed() {
 		return
 	}
 	b.limit = max(1, b.limit/2)
