@@ -37,8 +37,7 @@ type Budget struct {
 	sentSeq  int        // requests sent so far
 	cutSeq   int        // sentSeq at the last decrease
 
-	peak, sent   atomic.Int64
-	cuts, raises atomic.Int64
+	peak, sent, cuts atomic.Int64
 }
 
 // New allows concurrency requests in flight and, when perSecond > 0, at
@@ -93,7 +92,6 @@ func (b *Budget) Succeeded() {
 		return
 	}
 	b.limit = min(float64(b.max), b.limit+1/b.limit)
-	b.raises.Add(1)
 	b.grant()
 }
 

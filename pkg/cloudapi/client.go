@@ -39,7 +39,7 @@ const (
 )
 
 // Beijing is the zone of the API's times without an offset.
-var Beijing = time.FixedZone("CST", 8*3600)
+var Beijing = planner.Beijing
 
 // Delay is how far behind now the newest minute of the API is.
 var Delay = planner.CloudAPI.Delay
@@ -67,23 +67,11 @@ type Client struct {
 
 // ParseEndpoint checks the Cloud API URL: http or https, a host, no query.
 func ParseEndpoint(raw string) (*url.URL, error) {
-	if raw == "" {
-		raw = DefaultEndpoint
+	u, err := lvb.ParseHTTPURL("Cloud API URL", raw, DefaultEndpoint)
+	if err == nil && (u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/")) {
+		err = fmt.Errorf("Cloud API URL %s must be a scheme and host only, such as %s", lvb.ShowURL(raw), DefaultEndpoint)
 	}
-	if len(raw) > lvb.MaxURLLength {
-		return nil, fmt.Errorf("%s of %d characters %s is too long for an address; the default is %s", "Cloud API URL", len(raw), lvb.ShowURL(raw), DefaultEndpoint)
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("Cloud API URL %s is not an http or https URL; the default is %s", lvb.ShowURL(raw), DefaultEndpoint)
-	}
-	if u.User != nil {
-		return nil, fmt.Errorf("Cloud API URL %s carries a user name or password; remove the user:password@ part (requests are signed with the SecretKey)", lvb.ShowURL(raw))
-	}
-	if u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
-		return nil, fmt.Errorf("Cloud API URL %s must be a scheme and host only, such as %s", lvb.ShowURL(raw), DefaultEndpoint)
-	}
-	return u, nil
+	return u, err
 }
 
 // New returns a client for cfg.

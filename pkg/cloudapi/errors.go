@@ -90,7 +90,6 @@ func (e *Error) describe() (what, fix string) {
 		}
 		return "Tencent Cloud refused the request as too frequent",
 			"Refresh less often, lower Max concurrency, or set Max requests per second"
-
 	case KindInternal:
 		if e.Status != 0 {
 			what = fmt.Sprintf("the Cloud API URL answered HTTP %d %s", e.Status, http.StatusText(e.Status))
@@ -114,7 +113,6 @@ func (e *Error) describe() (what, fix string) {
 	case KindUnreachable:
 		return "the Cloud API URL could not be reached: " + e.Detail,
 			"Check the Cloud API URL in the data source settings, and the Grafana server's network, proxy and firewall"
-
 	case KindRedirect:
 		return "the Cloud API URL answered with a redirect to " + e.Detail + ", which the plugin does not follow",
 			"Set the Cloud API URL to the address requests should go to"

@@ -43,17 +43,10 @@ func (c *Client) PlayStatHistory(ctx context.Context, q lvb.Query) (*lvb.Result,
 // the legacy parser does: a row whose time or figure is not one is counted
 // and its first example kept, the others are kept.
 func parsePlayInfo(raw json.RawMessage) (*lvb.Result, error) {
-	var body struct {
-		DataInfoList *[]json.RawMessage
+	rows, err := dataInfoList(raw)
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(raw, &body); err != nil {
-		return nil, &Error{Kind: KindBadResponse, Detail: "DataInfoList is not a list of rows"}
-	}
-	if body.DataInfoList == nil {
-		// Not "no data" (that is an empty list): the answer says nothing.
-		return nil, &Error{Kind: KindBadResponse, Detail: "an answer without DataInfoList, which says neither what was played nor that nothing was"}
-	}
-	rows := *body.DataInfoList
 	res := &lvb.Result{NoSumInfo: true, Points: make([]lvb.Point, 0, len(rows))}
 	for i, item := range rows {
 		p, err := parseRow(item)
@@ -71,6 +64,21 @@ func parsePlayInfo(raw json.RawMessage) (*lvb.Result, error) {
 	}
 	res.Empty = len(res.Points) == 0
 	return res, nil
+}
+
+// dataInfoList is the rows of an answer. An answer without the list, or
+// with null, is an error: only an empty list says "nothing".
+func dataInfoList(raw json.RawMessage) ([]json.RawMessage, error) {
+	var body struct {
+		DataInfoList *[]json.RawMessage
+	}
+	if err := json.Unmarshal(raw, &body); err != nil {
+		return nil, &Error{Kind: KindBadResponse, Detail: "DataInfoList is not a list of rows"}
+	}
+	if body.DataInfoList == nil {
+		return nil, &Error{Kind: KindBadResponse, Detail: "an answer without DataInfoList, which says neither what there is nor that there is nothing"}
+	}
+	return *body.DataInfoList, nil
 }
 
 type rowError struct {
@@ -129,19 +137,14 @@ func (c *Client) LivePlayStat(ctx context.Context, domain string) (*lvb.Snapshot
 // stream (a stream playing on several domains is summed), at most
 // lvb.MaxLiveStreams of them, the busiest kept when there are more.
 func parseAllPlay(raw json.RawMessage) (*lvb.Snapshot, error) {
-	var body struct {
-		DataInfoList *[]json.RawMessage
-	}
-	if err := json.Unmarshal(raw, &body); err != nil {
-		return nil, &Error{Kind: KindBadResponse, Detail: "DataInfoList is not a list of rows"}
-	}
-	if body.DataInfoList == nil {
-		return nil, &Error{Kind: KindBadResponse, Detail: "an answer without DataInfoList, which says neither what plays nor that nothing does"}
+	rows, err := dataInfoList(raw)
+	if err != nil {
+		return nil, err
 	}
 	snap := &lvb.Snapshot{Pages: 1}
 	index := map[string]int{}
 	var bw, online float64
-	for _, item := range *body.DataInfoList {
+	for _, item := range rows {
 		var row struct {
 			PlayDomain, StreamName string
 			Bandwidth, Online      json.RawMessage

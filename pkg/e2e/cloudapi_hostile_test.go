@@ -97,11 +97,7 @@ func TestCloudAPIBadAnswersNeverWedgeTheDataSource(t *testing.T) {
 	if r.Error != nil {
 		t.Fatal(r.Error)
 	}
-	bw := r.Frames[0]
-	first, last := bw.Fields[0].At(0).(time.Time), bw.Fields[0].At(bw.Rows()-1).(time.Time)
-	if want := h.sim.Expected("live_1", first, last.Add(time.Minute)); bw.Rows() != len(want) || bw.Rows() < 24*60-10 {
-		t.Fatalf("%d minutes, the simulator has %d", bw.Rows(), len(want))
-	}
+	h.wholeSeries(t, r.Frames[0], "live_1", 24*60-10)
 }
 
 // An upstream that allows two requests in flight against Max concurrency
@@ -134,11 +130,7 @@ func TestCloudAPIAdaptsToAnUpstreamThatAllowsTwoInFlight(t *testing.T) {
 		if f.Meta != nil && len(f.Meta.Notices) > 0 {
 			t.Fatalf("frame %d: %+v", i, f.Meta.Notices)
 		}
-		first, last := f.Fields[0].At(0).(time.Time), f.Fields[0].At(f.Rows()-1).(time.Time)
-		stream := []string{"live_1", "live_2"}[i]
-		if want := h.sim.Expected(stream, first, last.Add(time.Minute)); f.Rows() != len(want) || f.Rows() < 7*24*60-10 {
-			t.Fatalf("%s: %d minutes, the simulator has %d", stream, f.Rows(), len(want))
-		}
+		h.wholeSeries(t, f, []string{"live_1", "live_2"}[i], 7*24*60-10)
 	}
 	if throttled == 0 {
 		t.Fatal("the upstream never throttled: the test did not test adapting")

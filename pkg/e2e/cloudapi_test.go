@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/pluginhost"
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
@@ -76,6 +77,22 @@ func noSecret(t *testing.T, v any) {
 	}
 }
 
+// wholeSeries fails unless frame f (time, value) holds every minute the
+// simulator has for stream between its first and last rows, and no fewer
+// than least rows.
+func (h *cloudHarness) wholeSeries(t *testing.T, f *data.Frame, stream string, least int) []simulator.Value {
+	t.Helper()
+	if f.Rows() == 0 {
+		t.Fatalf("%s: no rows", stream)
+	}
+	first, last := f.Fields[0].At(0).(time.Time), f.Fields[0].At(f.Rows()-1).(time.Time)
+	want := h.sim.Expected(stream, first, last.Add(time.Minute))
+	if f.Rows() != len(want) || f.Rows() < least {
+		t.Fatalf("%s: %d minutes from %v to %v; the simulator has %d", stream, f.Rows(), first, last, len(want))
+	}
+	return want
+}
+
 // A day and a week of one stream on Cloud API 3.0 through the binary:
 // calls counted, every minute the plugin shows equal to the simulator's,
 // none missing.
@@ -101,12 +118,7 @@ func TestCloudAPIOverThePluginProtocol(t *testing.T) {
 			t.Fatalf("%v: %v, %d frames", tc.span, r.Error, len(r.Frames))
 		}
 		bw, req := r.Frames[0], r.Frames[1]
-		first, last := bw.Fields[0].At(0).(time.Time), bw.Fields[0].At(bw.Rows()-1).(time.Time)
-		want := h.sim.Expected("live_1", first, last.Add(time.Minute))
-		if bw.Rows() != len(want) || bw.Rows() < int(tc.span/time.Minute)-10 {
-			t.Fatalf("%v: %d minutes from %v to %v; the simulator has %d", tc.span, bw.Rows(), first, last, len(want))
-		}
-		for i, w := range want {
+		for i, w := range h.wholeSeries(t, bw, "live_1", int(tc.span/time.Minute)-10) {
 			if !bw.Fields[0].At(i).(time.Time).Equal(w.Time) || bw.Fields[1].At(i).(float64) != w.Bandwidth || req.Fields[1].At(i).(int64) != w.Requests {
 				t.Fatalf("%v, minute %d: %v %v %v, want %+v", tc.span, i, bw.Fields[0].At(i), bw.Fields[1].At(i), req.Fields[1].At(i), w)
 			}

@@ -104,21 +104,30 @@ type Client struct {
 // ParseEndpoint checks that raw is an absolute http or https URL without
 // its own query string.
 func ParseEndpoint(raw string) (*url.URL, error) {
+	u, err := ParseHTTPURL("API URL", raw, DefaultEndpoint)
+	if err == nil && (u.RawQuery != "" || u.Fragment != "") {
+		err = fmt.Errorf("API URL %s must not carry a query string or fragment; the plugin adds the parameters", ShowURL(raw))
+	}
+	return u, err
+}
+
+// ParseHTTPURL checks what every endpoint setting must be, named name in
+// messages: at most MaxURLLength long, http or https with a host, and no
+// user or password (nothing here uses them, and the URL is shown to
+// whoever may edit the data source). Empty is def.
+func ParseHTTPURL(name, raw, def string) (*url.URL, error) {
 	if raw == "" {
-		raw = DefaultEndpoint
+		raw = def
 	}
 	if len(raw) > MaxURLLength {
-		return nil, fmt.Errorf("%s of %d characters %s is too long for an address; the default is %s", "API URL", len(raw), ShowURL(raw), DefaultEndpoint)
+		return nil, fmt.Errorf("%s %s of %d characters is too long for an address; the default is %s", name, ShowURL(raw), len(raw), def)
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("API URL %s is not an http or https URL; the default is %s", ShowURL(raw), DefaultEndpoint)
+		return nil, fmt.Errorf("%s %s is not an http or https URL; the default is %s", name, ShowURL(raw), def)
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("API URL %s carries a user name or password; remove the user:password@ part (the API does not use it, and the URL is shown to everyone who may edit the data source)", ShowURL(raw))
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("API URL %s must not carry a query string or fragment; the plugin adds the parameters", ShowURL(raw))
+		return nil, fmt.Errorf("%s %s carries a user name or password; remove the user:password@ part: requests are signed with the key, and the URL is shown to everyone who may edit the data source", name, ShowURL(raw))
 	}
 	return u, nil
 }

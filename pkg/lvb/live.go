@@ -55,7 +55,8 @@ type Snapshot struct {
 	// DomainIgnored says the upstream refused the domain as a parameter,
 	// so the list is the whole APPID's.
 	DomainIgnored bool
-	// Rejected counts stream_info rows without a stream name.
+	// Rejected counts rows without a stream name or with a figure that is
+	// not a number.
 	Rejected int
 }
 

@@ -32,8 +32,9 @@ type Limits struct {
 	Delay time.Duration
 }
 
-// beijing is the zone of Tencent's calendar.
-var beijing = time.FixedZone("CST", 8*3600)
+// Beijing is the zone of Tencent's calendar and of its times without an
+// offset.
+var Beijing = time.FixedZone("CST", 8*3600)
 
 // The two upstreams' limits.
 var (
@@ -43,7 +44,7 @@ var (
 	// CloudAPI is DescribeStreamPlayInfoList of Cloud API 3.0: a day a
 	// request, "data within one month of the current time", and "the last
 	// 4 minutes or so cannot be queried due to delay" (five, to be safe).
-	CloudAPI = Limits{Span: 24 * time.Hour, Retention: 30 * 24 * time.Hour, MonthIn: beijing, Delay: 5 * time.Minute}
+	CloudAPI = Limits{Span: 24 * time.Hour, Retention: 30 * 24 * time.Hour, MonthIn: Beijing, Delay: 5 * time.Minute}
 )
 
 // Kept says how long the upstream keeps statistics, for messages.

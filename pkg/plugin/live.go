@@ -98,7 +98,7 @@ func snapshotNotices(snap *lvb.Snapshot) []data.Notice {
 		warn("The API repeated %d streams already listed on an earlier page; each stream is shown once (the listing stopped at the first page that brought nothing new).", snap.Repeated)
 	}
 	if snap.Rejected > 0 {
-		warn("%d streams in the API's answer had no stream name and are left out.", snap.Rejected)
+		warn("%d rows of the API's answer had no stream name or a figure that is not a number, and are left out.", snap.Rejected)
 	}
 	return out
 }
