@@ -215,3 +215,41 @@ func TestStoreStaysWithinItsMemoryBound(t *testing.T) {
 		t.Fatalf("the evicted stream cost %d calls, want 13", sim.Calls())
 	}
 }
+
+// late has every minute up to five before its clock, as Cloud API 3.0 does.
+type late struct{ clock *time.Time }
+
+func (l late) PlayStatHistory(_ context.Context, q lvb.Query) (*lvb.Result, error) {
+	res := &lvb.Result{NoSumInfo: true}
+	newest := l.clock.Add(-planner.CloudAPI.Delay)
+	for m := q.Start.Truncate(time.Minute); !m.After(q.End) && m.Before(newest); m = m.Add(time.Minute) {
+		if !m.Before(q.Start) {
+			res.Points = append(res.Points, lvb.Point{Time: m, Flux: lvb.Num{Value: 1, Valid: true}})
+		}
+	}
+	res.Empty = len(res.Points) == 0
+	return res, nil
+}
+
+// A settle time shorter than the upstream's delay would mark the minutes
+// that had not arrived yet as known and absent for good. The store never
+// settles sooner than a minute past the delay, so a refresh three minutes
+// later asks for them again and gets them: no permanent gap.
+func TestSettleNeverShorterThanTheUpstreamsDelay(t *testing.T) {
+	clock := now.Truncate(time.Minute)
+	s := NewStore(late{&clock}, planner.CloudAPI, 4, time.Minute, 0, func() time.Time { return clock })
+	from := clock.Add(-time.Hour)
+	read := func() Series {
+		series := Run(context.Background(), s, Job{Streams: []string{"a"}, From: from, To: clock})
+		return series[0]
+	}
+	first := read()
+	if want := 55; len(first.Points) != want {
+		t.Fatalf("first read: %d minutes, want %d (the newest five are not there yet)", len(first.Points), want)
+	}
+	clock = clock.Add(3 * time.Minute)
+	second := read() // the range now ends three minutes later
+	if len(second.Points) != 58 {
+		t.Fatalf("three minutes later: %d minutes of the hour, want 58; the ones that arrived meanwhile were never asked for again", len(second.Points))
+	}
+}
