@@ -136,6 +136,14 @@ func TestCloudAPIHealth(t *testing.T) {
 	if ok.Status != backend.HealthStatusOk || !strings.Contains(ok.Message, "Cloud API 3.0") || strings.Contains(ok.Message, testSecretID) {
 		t.Fatalf("%v: %s", ok.Status, ok.Message)
 	}
+	if strings.Contains(ok.Message, "Settle time") {
+		t.Fatalf("a settle note with the default settle time: %s", ok.Message)
+	}
+	// A settle time below the API's delay is raised, and Save & test says so.
+	short, _ := newCloudEnv(t, map[string]any{"settleMinutes": 2}).ds.CheckHealth(context.Background(), &backend.CheckHealthRequest{})
+	if short.Status != backend.HealthStatusOk || !strings.Contains(short.Message, "Settle time 2 minutes") || !strings.Contains(short.Message, "6 minutes are used") {
+		t.Fatalf("%v: %s", short.Status, short.Message)
+	}
 	cases := []struct {
 		name  string
 		setup func(*simulator.CloudAPI)

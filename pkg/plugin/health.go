@@ -51,7 +51,18 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	if n := droppedNotice(&s, d.settings.Location); n != nil {
 		msg += " But: " + n.Text
 	}
-	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: msg}, nil
+	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: msg + d.settleNote()}, nil
+}
+
+// settleNote says when the saved settle time is shorter than the
+// upstream allows, and what is used instead.
+func (d *Datasource) settleNote() string {
+	least := collect.MinSettle(d.limits)
+	if d.settings.Settle >= least {
+		return ""
+	}
+	return fmt.Sprintf(" Settle time %d minutes is shorter than this API's newest minutes take to arrive; %d minutes are used.",
+		int(d.settings.Settle/time.Minute), int(least/time.Minute))
 }
 
 // checkCloudAPI asks for the last quarter hour the API has (its newest
@@ -80,7 +91,7 @@ func (d *Datasource) checkCloudAPI(ctx context.Context) *backend.CheckHealthResu
 		}
 		msg += " Listing the streams playing now failed: " + err.Error()
 	}
-	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: msg}
+	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: msg + d.settleNote()}
 }
 
 // cloudHealthWindow is how far back "Save & test" looks on Cloud API 3.0.
