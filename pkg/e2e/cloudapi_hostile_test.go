@@ -179,3 +179,95 @@ func TestCloudAPINonFiniteFiguresNeverReachAnAlert(t *testing.T) {
 		t.Fatalf("notices %s", notices)
 	}
 }
+
+// Two Cloud API data sources on one plugin process: one with the right
+// key, one with a wrong one. The wrong one never gets the other's minutes,
+// although they sit in memory for the same stream and range, and its
+// failures do not touch the other.
+func TestCloudAPIDataSourcesAreIsolated(t *testing.T) {
+	h := startCloud(t)
+	good := h.settings(secretID, secretKey)
+	bad := h.settings(secretID, "another-key-of-the-same-length-0000")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	now := time.Now()
+	day := backend.DataQuery{RefID: "A", JSON: []byte(`{"streamId":"live_1"}`),
+		TimeRange: backend.TimeRange{From: now.Add(-24 * time.Hour), To: now}, Interval: time.Minute, MaxDataPoints: 5000}
+	for i, s := range []backend.DataSourceInstanceSettings{good, bad, good} {
+		resp, err := h.plugin.QueryData(ctx, s, day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		noSecret(t, resp)
+		r := resp.Responses["A"]
+		if s.UID == bad.UID {
+			if r.Error == nil || r.Status != backend.StatusUnauthorized || !strings.Contains(r.Error.Error(), "SecretKey is wrong") {
+				t.Fatalf("the wrong key got %v (status %d)", r.Error, r.Status)
+			}
+			for _, f := range r.Frames {
+				if f.Rows() > 0 {
+					t.Fatalf("the wrong key was served %d minutes", f.Rows())
+				}
+			}
+			continue
+		}
+		if r.Error != nil {
+			t.Fatalf("query %d with the right key: %v", i, r.Error)
+		}
+		h.wholeSeries(t, r.Frames[0], "live_1", 24*60-10)
+	}
+}
+
+// A thousand queries abandoned at every stage (before they start, while
+// waiting for a slot, with requests in flight) leave the data source as
+// they found it: never more requests in flight than Max concurrency, no
+// slot kept, and the next query whole.
+func TestCloudAPIThousandCancelledQueries(t *testing.T) {
+	h := startCloud(t)
+	h.sim.SetLatency(5 * time.Millisecond)
+	s := h.settingsWith(secretID, secretKey, map[string]any{"maxConcurrency": 4})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	now := time.Now()
+	const total, together = 1000, 50
+	sem := make(chan struct{}, together)
+	done := make(chan error, total)
+	for i := range total {
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			qctx, qcancel := context.WithCancel(ctx)
+			// Cancelled at once, or after up to ~10 ms: before, while
+			// waiting and in flight.
+			stop := time.AfterFunc(time.Duration(i%11)*time.Millisecond, qcancel)
+			defer stop.Stop()
+			defer qcancel()
+			// A different range each, so that few are answered by another's request.
+			from := now.Add(-time.Duration(2+i%40) * 24 * time.Hour / 2)
+			_, err := h.plugin.QueryData(qctx, s, backend.DataQuery{RefID: "A",
+				JSON:      []byte(fmt.Sprintf(`{"streamId":"live_%d"}`, 1+i%2)),
+				TimeRange: backend.TimeRange{From: from, To: from.Add(6 * time.Hour)}, Interval: time.Minute, MaxDataPoints: 5000})
+			done <- err
+		}()
+	}
+	for range total {
+		if err := <-done; err != nil && ctx.Err() != nil {
+			t.Fatalf("the test ran out of time: %v", err)
+		}
+	}
+	if peak := h.sim.Peak(); peak > 4 {
+		t.Fatalf("the upstream saw %d requests at once, above Max concurrency 4", peak)
+	}
+	// No slot was kept: Save & test and a whole day still go through.
+	res, err := h.plugin.CheckHealth(ctx, s)
+	if err != nil || res.Status != backend.HealthStatusOk {
+		t.Fatalf("Save & test after the cancellations: %v %v", err, res)
+	}
+	resp, err := h.plugin.QueryData(ctx, s, backend.DataQuery{RefID: "A", JSON: []byte(`{"streamId":"live_1"}`),
+		TimeRange: backend.TimeRange{From: now.Add(-24 * time.Hour), To: now}, Interval: time.Minute, MaxDataPoints: 5000})
+	if err != nil || resp.Responses["A"].Error != nil {
+		t.Fatalf("a day after the cancellations: %v %v", err, resp.Responses["A"].Error)
+	}
+	h.wholeSeries(t, resp.Responses["A"].Frames[0], "live_1", 24*60-10)
+	t.Logf("%d upstream calls for %d cancelled queries, at most %d at once", h.sim.Calls(), total, h.sim.Peak())
+}
