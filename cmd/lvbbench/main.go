@@ -32,7 +32,7 @@ import (
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/pluginhost"
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/legacy"
 )
 
 const (
@@ -112,7 +112,7 @@ func singleCall(url string, sim *simulator.Simulator) time.Duration {
 	for range 9 {
 		t := time.Now().Add(time.Minute).Unix()
 		q := fmt.Sprintf("%s?cmd=%s&interface=Get_LivePlayStatHistory&t=%d&sign=%s&Param.n.start_time=%d&Param.n.end_time=%d&Param.s.stream_id=live_1",
-			url, cmd, t, lvb.Sign(key, t), time.Now().Add(-2*time.Hour+time.Second).Unix(), time.Now().Unix())
+			url, cmd, t, legacy.Sign(key, t), time.Now().Add(-2*time.Hour+time.Second).Unix(), time.Now().Unix())
 		start := time.Now()
 		resp, err := http.Get(q)
 		if err != nil {

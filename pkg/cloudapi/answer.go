@@ -16,6 +16,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 // MaxAnswer bounds what is read of one answer: a day of one stream's
@@ -86,11 +88,11 @@ func (t answerTransport) sendError(ctx context.Context, host string, err error) 
 	case errors.Is(ctx.Err(), context.DeadlineExceeded), isTimeout(err):
 		return &Error{Kind: KindTimeout, Detail: fmt.Sprintf("no answer within the timeout (%s)", t.timeout), Err: err}
 	case errors.As(err, &dnsErr):
-		return &Error{Kind: KindUnreachable, Detail: "the host " + clip(host, 100) + " is not known (DNS)", Err: err}
+		return &Error{Kind: KindUnreachable, Detail: "the host " + upstream.Clip(host, 100) + " is not known (DNS)", Err: err}
 	case errors.As(err, &opErr):
-		return &Error{Kind: KindUnreachable, Detail: "connecting to " + clip(host, 100) + " failed: " + clip(opErr.Err.Error(), 120), Err: err}
+		return &Error{Kind: KindUnreachable, Detail: "connecting to " + upstream.Clip(host, 100) + " failed: " + upstream.Clip(opErr.Err.Error(), 120), Err: err}
 	}
-	return &Error{Kind: KindUnreachable, Detail: "the request to " + clip(host, 100) + " failed: " + clip(transportDetail(err), 120), Err: err}
+	return &Error{Kind: KindUnreachable, Detail: "the request to " + upstream.Clip(host, 100) + " failed: " + upstream.Clip(transportDetail(err), 120), Err: err}
 }
 
 // transportDetail is a failure without the request URL, which an
@@ -109,7 +111,7 @@ func (t answerTransport) read(ctx context.Context, resp *http.Response) ([]byte,
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		target := "another address"
 		if u, err := url.Parse(resp.Header.Get("Location")); err == nil && u.Host != "" {
-			target = u.Scheme + "://" + clip(u.Host, 100)
+			target = u.Scheme + "://" + upstream.Clip(u.Host, 100)
 		}
 		return nil, &Error{Kind: KindRedirect, Status: resp.StatusCode, Detail: target}
 	}
@@ -156,7 +158,7 @@ func (t answerTransport) readError(ctx context.Context, err error, n int) error 
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return &Error{Kind: KindBadResponse, Detail: fmt.Sprintf("the answer was cut short after %d bytes", n), Transient: true, Err: err}
 	}
-	return &Error{Kind: KindBadResponse, Detail: fmt.Sprintf("reading the answer failed after %d bytes: %s", n, clip(err.Error(), 120)), Transient: true, Err: err}
+	return &Error{Kind: KindBadResponse, Detail: fmt.Sprintf("reading the answer failed after %d bytes: %s", n, upstream.Clip(err.Error(), 120)), Transient: true, Err: err}
 }
 
 func isTimeout(err error) bool {
@@ -180,7 +182,7 @@ func decode(encoding string, raw []byte) ([]byte, error) {
 			r, err = flate.NewReader(bytes.NewReader(raw)), nil
 		}
 	default:
-		return nil, &Error{Kind: KindBadResponse, Detail: fmt.Sprintf("an answer in Content-Encoding %q, which the plugin did not ask for and cannot read", clip(enc, 40))}
+		return nil, &Error{Kind: KindBadResponse, Detail: fmt.Sprintf("an answer in Content-Encoding %q, which the plugin did not ask for and cannot read", upstream.Clip(enc, 40))}
 	}
 	if err == nil {
 		var out []byte
@@ -192,7 +194,7 @@ func decode(encoding string, raw []byte) ([]byte, error) {
 			return out, nil
 		}
 	}
-	return nil, &Error{Kind: KindBadResponse, Detail: fmt.Sprintf("an answer labelled Content-Encoding %s that is not (%s)", encoding, clip(err.Error(), 80))}
+	return nil, &Error{Kind: KindBadResponse, Detail: fmt.Sprintf("an answer labelled Content-Encoding %s that is not (%s)", encoding, upstream.Clip(err.Error(), 80))}
 }
 
 // statusError is the failure of an answer other than 200: the API's own
@@ -201,7 +203,7 @@ func statusError(status int, body []byte) error {
 	var r struct{ Response responseHead }
 	if json.Unmarshal(body, &r) == nil && r.Response.Error != nil && r.Response.Error.Code != "" {
 		e := r.Response.Error
-		return &Error{Kind: classify(e.Code), Code: clip(e.Code, 80), Message: clip(e.Message, 160), RequestID: clip(r.Response.RequestID, 64), Status: status}
+		return &Error{Kind: classify(e.Code), Code: upstream.Clip(e.Code, 80), Message: upstream.Clip(e.Message, 160), RequestID: upstream.Clip(r.Response.RequestID, 64), Status: status}
 	}
 	what := describe(body, "")
 	switch {

@@ -14,7 +14,7 @@ import (
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/budget"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 // hijack writes raw bytes on the connection and closes it: an answer cut
@@ -109,12 +109,12 @@ func TestAnswersThatEndBadlyNeverKeepASlot(t *testing.T) {
 			defer srv.Close()
 			b := budget.New(1, 0)
 			c, err := cloudapi.New(cloudapi.Config{Endpoint: srv.URL, SecretID: secretID, SecretKey: secretKey, Timeout: time.Second,
-				Transport: b.Transport(http.DefaultTransport), Retry: lvb.Retry{Attempts: 2, BaseDelay: time.Millisecond}})
+				Transport: b.Transport(http.DefaultTransport), Retry: upstream.Retry{Attempts: 2, BaseDelay: time.Millisecond}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			end := time.Now().Add(-10 * time.Minute).Truncate(time.Minute)
-			q := lvb.Query{Start: end.Add(-time.Hour), End: end.Add(-time.Second), Domain: domain, StreamID: "live_1"}
+			q := upstream.Query{Start: end.Add(-time.Hour), End: end.Add(-time.Second), Domain: domain, StreamID: "live_1"}
 			res, err := c.PlayStatHistory(context.Background(), q)
 			if s := b.Stats(); s.InFlight != 0 {
 				t.Fatalf("%d slots still held after the call returned", s.InFlight)
@@ -161,7 +161,7 @@ func TestBadRowsAreRefusedOneByOne(t *testing.T) {
 	sim, url := start(t)
 	c := client(t, url, secretID, secretKey)
 	end := time.Now().Add(-10 * time.Minute).Truncate(time.Minute)
-	q := lvb.Query{Start: end.Add(-time.Hour), End: end.Add(-time.Second), Domain: domain, StreamID: "live_1"}
+	q := upstream.Query{Start: end.Add(-time.Hour), End: end.Add(-time.Second), Domain: domain, StreamID: "live_1"}
 	sim.Faults.Rows = func(resp map[string]any) {
 		rows := resp["DataInfoList"].([]map[string]any)
 		rows[2]["Bandwidth"] = "NaN"
@@ -179,7 +179,7 @@ func TestBadRowsAreRefusedOneByOne(t *testing.T) {
 		t.Fatalf("%d rejected (%s), %d points of %d", res.Rejected, res.RejectedExample, len(res.Points), want)
 	}
 	for _, p := range res.Points {
-		for _, v := range []lvb.Num{p.Bandwidth, p.Online, p.Flux, p.Requests} {
+		for _, v := range []upstream.Num{p.Bandwidth, p.Online, p.Flux, p.Requests} {
 			if v.Valid && (v.Value != v.Value || v.Value > 1e300 || v.Value < -1e300) {
 				t.Fatalf("a non-finite figure got through: %+v", p)
 			}

@@ -4,7 +4,7 @@
 // stream at one minute). Requests are signed with TC3-HMAC-SHA256 by the
 // tencentcloud-sdk-go common package; its HTTP client uses the transport the
 // caller gives (Grafana's middlewares and the upstream budget). It answers
-// in the lvb package's types and knows nothing of Grafana.
+// in the upstream package's types and knows nothing of Grafana.
 package cloudapi
 
 import (
@@ -22,8 +22,8 @@ import (
 	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
 
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 // DefaultEndpoint is Tencent's endpoint for the Live API.
@@ -53,23 +53,23 @@ type Config struct {
 	// Transport sends the signed requests (nil: http.DefaultTransport).
 	Transport http.RoundTripper
 	Timeout   time.Duration
-	Retry     lvb.Retry
+	Retry     upstream.Retry
 	Now       func() time.Time // the clock for "the newest minute"; time.Now when nil
 }
 
 // Client calls the API. It is safe for concurrent use.
 type Client struct {
 	sdk   *common.Client
-	retry lvb.Retry
+	retry upstream.Retry
 	host  string
 	now   func() time.Time
 }
 
 // ParseEndpoint checks the Cloud API URL: http or https, a host, no query.
 func ParseEndpoint(raw string) (*url.URL, error) {
-	u, err := lvb.ParseHTTPURL("Cloud API URL", raw, DefaultEndpoint)
+	u, err := upstream.ParseHTTPURL("Cloud API URL", raw, DefaultEndpoint)
 	if err == nil && (u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/")) {
-		err = fmt.Errorf("Cloud API URL %s must be a scheme and host only, such as %s", lvb.ShowURL(raw), DefaultEndpoint)
+		err = fmt.Errorf("Cloud API URL %s must be a scheme and host only, such as %s", upstream.ShowURL(raw), DefaultEndpoint)
 	}
 	return u, err
 }
@@ -103,7 +103,7 @@ func New(cfg Config) (*Client, error) {
 	sdk.WithHttpTransport(answerTransport{next: transport, timeout: cfg.Timeout})
 	retry := cfg.Retry
 	if retry.Attempts < 1 {
-		retry = lvb.DefaultRetry
+		retry = upstream.DefaultRetry
 	}
 	now := cfg.Now
 	if now == nil {
@@ -128,7 +128,7 @@ type responseHead struct {
 // send makes one action with params and returns the answer's Response
 // object, retrying throttling and internal errors only.
 func (c *Client) send(ctx context.Context, action string, params map[string]any) (json.RawMessage, error) {
-	return lvb.Do(ctx, c.retry, func(err error) (bool, bool) {
+	return upstream.Do(ctx, c.retry, func(err error) (bool, bool) {
 		var e *Error
 		if !errors.As(err, &e) {
 			return false, false
@@ -161,7 +161,7 @@ func (c *Client) once(ctx context.Context, action string, params map[string]any)
 		return nil, &Error{Kind: KindBadResponse, Detail: "Response is not an object"}
 	}
 	if head.Error != nil {
-		return nil, &Error{Kind: classify(head.Error.Code), Code: head.Error.Code, Message: clip(head.Error.Message, 160), RequestID: head.RequestID}
+		return nil, &Error{Kind: classify(head.Error.Code), Code: head.Error.Code, Message: upstream.Clip(head.Error.Message, 160), RequestID: head.RequestID}
 	}
 	return r.Response, nil
 }
@@ -179,9 +179,9 @@ func (c *Client) sendError(ctx context.Context, err error) error {
 		case sdkErr.Code == "ClientError.ParseJsonError", sdkErr.Code == "ClientError.IOError":
 			return &Error{Kind: KindBadResponse, Detail: "JSON that is not the API's answer"}
 		case !strings.HasPrefix(sdkErr.Code, "ClientError"):
-			return &Error{Kind: classify(sdkErr.Code), Code: clip(sdkErr.Code, 80), Message: clip(sdkErr.Message, 160), RequestID: clip(sdkErr.RequestId, 64)}
+			return &Error{Kind: classify(sdkErr.Code), Code: upstream.Clip(sdkErr.Code, 80), Message: upstream.Clip(sdkErr.Message, 160), RequestID: upstream.Clip(sdkErr.RequestId, 64)}
 		}
-		return &Error{Kind: KindOther, Code: clip(sdkErr.Code, 80), Message: clip(sdkErr.Message, 160)}
+		return &Error{Kind: KindOther, Code: upstream.Clip(sdkErr.Code, 80), Message: upstream.Clip(sdkErr.Message, 160)}
 	}
-	return &Error{Kind: KindUnreachable, Detail: "the request to " + clip(c.host, 100) + " failed", Err: err}
+	return &Error{Kind: KindUnreachable, Detail: "the request to " + upstream.Clip(c.host, 100) + " failed", Err: err}
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 const (
@@ -31,7 +31,7 @@ func start(t *testing.T) (*simulator.CloudAPI, string) {
 func client(t *testing.T, url, id, key string) *cloudapi.Client {
 	t.Helper()
 	c, err := cloudapi.New(cloudapi.Config{Endpoint: url, SecretID: id, SecretKey: key, Timeout: 10 * time.Second,
-		Retry: lvb.Retry{Attempts: 3, BaseDelay: time.Millisecond}})
+		Retry: upstream.Retry{Attempts: 3, BaseDelay: time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestADayOfOneStream(t *testing.T) {
 	end := time.Now().Truncate(time.Minute)
 	from := end.Add(-24 * time.Hour)
 	res, err := client(t, url, secretID, secretKey).PlayStatHistory(context.Background(),
-		lvb.Query{Start: from, End: end.Add(-time.Second), Domain: domain, StreamID: "live_1"})
+		upstream.Query{Start: from, End: end.Add(-time.Second), Domain: domain, StreamID: "live_1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestADayOfOneStream(t *testing.T) {
 // Each kind of refusal is its own error, says what to do, carries no
 // secret, and only throttling and internal errors are tried again.
 func TestRefusals(t *testing.T) {
-	q := lvb.Query{Start: time.Now().Add(-time.Hour), End: time.Now().Add(-10 * time.Minute), Domain: domain}
+	q := upstream.Query{Start: time.Now().Add(-time.Hour), End: time.Now().Add(-10 * time.Minute), Domain: domain}
 	cases := []struct {
 		name   string
 		setup  func(*simulator.CloudAPI)
@@ -150,7 +150,7 @@ func TestRedirectIsRefused(t *testing.T) {
 	}))
 	t.Cleanup(redirect.Close)
 	_, err := client(t, redirect.URL, secretID, secretKey).PlayStatHistory(context.Background(),
-		lvb.Query{Start: time.Now().Add(-time.Hour), End: time.Now()})
+		upstream.Query{Start: time.Now().Add(-time.Hour), End: time.Now()})
 	if cloudapi.KindOf(err) != cloudapi.KindRedirect || reached.Load() != 0 {
 		t.Fatalf("%v; the other host was reached %d times", err, reached.Load())
 	}

@@ -202,13 +202,6 @@ func classify(code string) Kind {
 	return KindOther
 }
 
-func clip(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n]) + "…"
-	}
-	return s
-}
-
 // notEnabled tells the codes Live answers for an account that cannot use
 // it: not registered for Live, service stopped or not opened, in arrears.
 func notEnabled(code string) bool {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 // PlayStatHistory asks DescribeStreamPlayInfoList for the minutes in
@@ -18,7 +18,7 @@ import (
 // domain (PlayDomain) or the whole account. The API keeps a month and
 // answers at most a day a request. It answers no window total: the
 // minutes' flux is the total (Result.NoSumInfo).
-func (c *Client) PlayStatHistory(ctx context.Context, q lvb.Query) (*lvb.Result, error) {
+func (c *Client) PlayStatHistory(ctx context.Context, q upstream.Query) (*upstream.Result, error) {
 	if !q.End.After(q.Start) {
 		return nil, fmt.Errorf("cloudapi: window end %s is not after start %s", q.End, q.Start)
 	}
@@ -42,12 +42,12 @@ func (c *Client) PlayStatHistory(ctx context.Context, q lvb.Query) (*lvb.Result,
 // parsePlayInfo reads DescribeStreamPlayInfoList's Response row by row, as
 // the legacy parser does: a row whose time or figure is not one is counted
 // and its first example kept, the others are kept.
-func parsePlayInfo(raw json.RawMessage) (*lvb.Result, error) {
+func parsePlayInfo(raw json.RawMessage) (*upstream.Result, error) {
 	rows, err := dataInfoList(raw)
 	if err != nil {
 		return nil, err
 	}
-	res := &lvb.Result{NoSumInfo: true, Points: make([]lvb.Point, 0, len(rows))}
+	res := &upstream.Result{NoSumInfo: true, Points: make([]upstream.Point, 0, len(rows))}
 	for i, item := range rows {
 		p, err := parseRow(item)
 		if err != nil {
@@ -88,30 +88,30 @@ type rowError struct {
 
 func (e rowError) Error() string { return "." + e.field + ": " + e.err.Error() }
 
-func parseRow(item json.RawMessage) (lvb.Point, error) {
+func parseRow(item json.RawMessage) (upstream.Point, error) {
 	var row struct {
 		Time                             json.RawMessage
 		Bandwidth, Flux, Request, Online json.RawMessage
 	}
 	if err := json.Unmarshal(item, &row); err != nil {
-		return lvb.Point{}, rowError{"", errors.New("not an object")}
+		return upstream.Point{}, rowError{"", errors.New("not an object")}
 	}
 	var ts string
 	if err := json.Unmarshal(row.Time, &ts); err != nil {
-		return lvb.Point{}, rowError{"Time", fmt.Errorf("%s is not a time written as a string", clip(string(row.Time), 40))}
+		return upstream.Point{}, rowError{"Time", fmt.Errorf("%s is not a time written as a string", upstream.Clip(string(row.Time), 40))}
 	}
 	t, err := parseTime(ts)
 	if err != nil {
-		return lvb.Point{}, rowError{"Time", fmt.Errorf("%q is not a time such as 2006-01-02 15:04:05", clip(ts, 40))}
+		return upstream.Point{}, rowError{"Time", fmt.Errorf("%q is not a time such as 2006-01-02 15:04:05", upstream.Clip(ts, 40))}
 	}
-	p := lvb.Point{Time: t}
+	p := upstream.Point{Time: t}
 	for _, f := range []struct {
 		name string
 		raw  json.RawMessage
-		to   *lvb.Num
+		to   *upstream.Num
 	}{{"Bandwidth", row.Bandwidth, &p.Bandwidth}, {"Flux", row.Flux, &p.Flux}, {"Online", row.Online, &p.Online}, {"Request", row.Request, &p.Requests}} {
-		if *f.to, err = lvb.ParseNum(f.raw); err != nil {
-			return lvb.Point{}, rowError{f.name, err}
+		if *f.to, err = upstream.ParseNum(f.raw); err != nil {
+			return upstream.Point{}, rowError{f.name, err}
 		}
 	}
 	return p, nil
@@ -120,7 +120,7 @@ func parseRow(item json.RawMessage) (lvb.Point, error) {
 // LivePlayStat asks DescribeAllStreamPlayInfoList for every stream at the
 // newest minute the API has (now less Delay), on domain or on all of the
 // account's domains. A stream playing on several domains is one entry.
-func (c *Client) LivePlayStat(ctx context.Context, domain string) (*lvb.Snapshot, error) {
+func (c *Client) LivePlayStat(ctx context.Context, domain string) (*upstream.Snapshot, error) {
 	at := c.now().Add(-Delay).Truncate(time.Minute)
 	params := map[string]any{"QueryTime": at.In(Beijing).Format(timeLayoutLocal)}
 	if domain != "" {
@@ -135,13 +135,13 @@ func (c *Client) LivePlayStat(ctx context.Context, domain string) (*lvb.Snapshot
 
 // parseAllPlay reads DescribeAllStreamPlayInfoList's Response: one entry a
 // stream (a stream playing on several domains is summed), at most
-// lvb.MaxLiveStreams of them, the busiest kept when there are more.
-func parseAllPlay(raw json.RawMessage) (*lvb.Snapshot, error) {
+// upstream.MaxLiveStreams of them, the busiest kept when there are more.
+func parseAllPlay(raw json.RawMessage) (*upstream.Snapshot, error) {
 	rows, err := dataInfoList(raw)
 	if err != nil {
 		return nil, err
 	}
-	snap := &lvb.Snapshot{Pages: 1}
+	snap := &upstream.Snapshot{Pages: 1}
 	index := map[string]int{}
 	var bw, online float64
 	for _, item := range rows {
@@ -153,8 +153,8 @@ func parseAllPlay(raw json.RawMessage) (*lvb.Snapshot, error) {
 			snap.Rejected++
 			continue
 		}
-		b, errB := lvb.ParseNum(row.Bandwidth)
-		o, errO := lvb.ParseNum(row.Online)
+		b, errB := upstream.ParseNum(row.Bandwidth)
+		o, errO := upstream.ParseNum(row.Online)
 		if errB != nil || errO != nil {
 			snap.Rejected++
 			continue
@@ -171,25 +171,25 @@ func parseAllPlay(raw json.RawMessage) (*lvb.Snapshot, error) {
 			continue
 		}
 		index[row.StreamName] = len(snap.Streams)
-		snap.Streams = append(snap.Streams, lvb.LiveStream{Name: row.StreamName, Domain: row.PlayDomain, Bandwidth: b, Online: o})
+		snap.Streams = append(snap.Streams, upstream.LiveStream{Name: row.StreamName, Domain: row.PlayDomain, Bandwidth: b, Online: o})
 	}
 	snap.StreamCount = len(snap.Streams)
-	if len(snap.Streams) > lvb.MaxLiveStreams {
+	if len(snap.Streams) > upstream.MaxLiveStreams {
 		sort.SliceStable(snap.Streams, func(i, j int) bool { return snap.Streams[i].Bandwidth.Value > snap.Streams[j].Bandwidth.Value })
-		snap.Streams = slices.Clip(snap.Streams[:lvb.MaxLiveStreams])
+		snap.Streams = slices.Clip(snap.Streams[:upstream.MaxLiveStreams])
 		snap.Truncated = true
 	}
 	sort.SliceStable(snap.Streams, func(i, j int) bool { return snap.Streams[i].Name < snap.Streams[j].Name })
-	snap.TotalBandwidth = lvb.Num{Value: bw, Valid: true}
-	snap.TotalOnline = lvb.Num{Value: online, Valid: true}
+	snap.TotalBandwidth = upstream.Num{Value: bw, Valid: true}
+	snap.TotalOnline = upstream.Num{Value: online, Valid: true}
 	return snap, nil
 }
 
-func add(a, b lvb.Num) lvb.Num {
+func add(a, b upstream.Num) upstream.Num {
 	if !b.Valid {
 		return a
 	}
-	return lvb.Num{Value: a.Value + b.Value, Valid: true}
+	return upstream.Num{Value: a.Value + b.Value, Valid: true}
 }
 
 // parseTime reads the API's times: "YYYY-MM-DD hh:mm:ss" in Beijing time,

@@ -11,13 +11,13 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/downsample"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
-// Source answers one window; *lvb.Client is one.
+// Source answers one window; *legacy.Client is one.
 type Source interface {
-	PlayStatHistory(ctx context.Context, q lvb.Query) (*lvb.Result, error)
+	PlayStatHistory(ctx context.Context, q upstream.Query) (*upstream.Result, error)
 }
 
 // Job is what one query asks for.
@@ -60,7 +60,7 @@ type Series struct {
 	StreamID string
 	// Points are sorted, one a minute inside the range, or one a bucket
 	// when the job asked for buckets.
-	Points []lvb.Point
+	Points []upstream.Point
 	// SumFlux is the range's flux: the upstream's own sum_info for whole,
 	// settled cells, the minutes' flux for the rest.
 	SumFlux float64
@@ -109,7 +109,7 @@ type Stray struct {
 }
 
 type answer struct {
-	res *lvb.Result
+	res *upstream.Result
 	// inside counts the points of an answer let go after it was stored:
 	// they all lay inside their window, which is all the zone check
 	// needs to know of them.
@@ -139,7 +139,7 @@ func Run(ctx context.Context, store *Store, job Job) []Series {
 
 // firstRepeat returns the first minute that occurs twice in points, which
 // sortUnique has sorted (stably) before compacting.
-func firstRepeat(points []lvb.Point) time.Time {
+func firstRepeat(points []upstream.Point) time.Time {
 	seen := make(map[time.Time]bool, len(points))
 	for _, p := range points {
 		if seen[p.Time] {
@@ -233,7 +233,7 @@ func zoneShift(windows []planner.Window, answers []answer, likely time.Duration)
 // Account reads one answer for one window the way a query does, for the
 // health check: which points fall inside, and the zone shift if the rest
 // suggest one.
-func Account(w planner.Window, res *lvb.Result, likely time.Duration) Series {
+func Account(w planner.Window, res *upstream.Result, likely time.Duration) Series {
 	s := Series{Windows: 1}
 	s.Points = account(w, res, &s.Dropped)
 	if s.Dropped.Outside > 0 {
@@ -243,7 +243,7 @@ func Account(w planner.Window, res *lvb.Result, likely time.Duration) Series {
 }
 
 // sortUnique sorts points by time and keeps the first of each minute.
-func sortUnique(points []lvb.Point) []lvb.Point {
-	slices.SortStableFunc(points, func(a, b lvb.Point) int { return a.Time.Compare(b.Time) })
-	return slices.CompactFunc(points, func(a, b lvb.Point) bool { return a.Time.Equal(b.Time) })
+func sortUnique(points []upstream.Point) []upstream.Point {
+	slices.SortStableFunc(points, func(a, b upstream.Point) int { return a.Time.Compare(b.Time) })
+	return slices.CompactFunc(points, func(a, b upstream.Point) bool { return a.Time.Equal(b.Time) })
 }

@@ -9,24 +9,25 @@ import (
 	"time"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/legacy"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 var now = time.Date(2026, 11, 29, 10, 37, 23, 0, time.UTC)
 
 type failing struct{ bad time.Time }
 
-func (f failing) PlayStatHistory(_ context.Context, q lvb.Query) (*lvb.Result, error) {
+func (f failing) PlayStatHistory(_ context.Context, q upstream.Query) (*upstream.Result, error) {
 	if q.Start.Equal(f.bad) {
-		return nil, &lvb.Error{Kind: lvb.KindUpstreamFault, Ret: 1201}
+		return nil, &legacy.Error{Kind: legacy.KindUpstreamFault, Ret: 1201}
 	}
 	if q.StreamID == "quiet" {
-		return &lvb.Result{Empty: true}, nil
+		return &upstream.Result{Empty: true}, nil
 	}
-	return &lvb.Result{
-		Points:  []lvb.Point{{Time: q.Start.Add(30 * time.Second), Flux: lvb.Num{Value: 2, Valid: true}}, {Time: q.Start, Flux: lvb.Num{Value: 2, Valid: true}}},
-		SumFlux: lvb.Num{Value: 5, Valid: q.StreamID != "nosum"},
+	return &upstream.Result{
+		Points:  []upstream.Point{{Time: q.Start.Add(30 * time.Second), Flux: upstream.Num{Value: 2, Valid: true}}, {Time: q.Start, Flux: upstream.Num{Value: 2, Valid: true}}},
+		SumFlux: upstream.Num{Value: 5, Valid: q.StreamID != "nosum"},
 	}, nil
 }
 
@@ -40,7 +41,7 @@ func TestFailuresAndSums(t *testing.T) {
 	if len(a.Failures) != 1 || !a.Failures[0].Window.Start.Equal(src.bad) || a.Complete() {
 		t.Fatalf("failures = %+v", a.Failures)
 	}
-	var e *lvb.Error
+	var e *legacy.Error
 	if !errors.As(a.Failures[0].Err, &e) {
 		t.Fatalf("failure lost its type: %v", a.Failures[0].Err)
 	}
@@ -71,8 +72,8 @@ func simRun(t *testing.T, f simulator.Faults, loc *time.Location, likely time.Du
 	sim.SetFaults(f)
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	c, err := lvb.New(lvb.Config{Endpoint: srv.URL, Cmd: "1250000000", Location: loc,
-		HTTPClient: &http.Client{Transport: &lvb.SigningTransport{Key: "k", Now: sim.Now}}})
+	c, err := legacy.New(legacy.Config{Endpoint: srv.URL, Cmd: "1250000000", Location: loc,
+		HTTPClient: &http.Client{Transport: &legacy.SigningTransport{Key: "k", Now: sim.Now}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,8 +186,8 @@ func TestStoreStaysWithinItsMemoryBound(t *testing.T) {
 	sim.Now = func() time.Time { return now }
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	c, err := lvb.New(lvb.Config{Endpoint: srv.URL, Cmd: "1250000000", Location: simulator.Beijing,
-		HTTPClient: &http.Client{Transport: &lvb.SigningTransport{Key: "k", Now: sim.Now}}})
+	c, err := legacy.New(legacy.Config{Endpoint: srv.URL, Cmd: "1250000000", Location: simulator.Beijing,
+		HTTPClient: &http.Client{Transport: &legacy.SigningTransport{Key: "k", Now: sim.Now}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,12 +220,12 @@ func TestStoreStaysWithinItsMemoryBound(t *testing.T) {
 // late has every minute up to five before its clock, as Cloud API 3.0 does.
 type late struct{ clock *time.Time }
 
-func (l late) PlayStatHistory(_ context.Context, q lvb.Query) (*lvb.Result, error) {
-	res := &lvb.Result{NoSumInfo: true}
+func (l late) PlayStatHistory(_ context.Context, q upstream.Query) (*upstream.Result, error) {
+	res := &upstream.Result{NoSumInfo: true}
 	newest := l.clock.Add(-planner.CloudAPI.Delay)
 	for m := q.Start.Truncate(time.Minute); !m.After(q.End) && m.Before(newest); m = m.Add(time.Minute) {
 		if !m.Before(q.Start) {
-			res.Points = append(res.Points, lvb.Point{Time: m, Flux: lvb.Num{Value: 1, Valid: true}})
+			res.Points = append(res.Points, upstream.Point{Time: m, Flux: upstream.Num{Value: 1, Valid: true}})
 		}
 	}
 	res.Empty = len(res.Points) == 0

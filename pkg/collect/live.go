@@ -5,13 +5,12 @@ import (
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
-
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 // LiveSource lists the streams playing now.
 type LiveSource interface {
-	LivePlayStat(ctx context.Context, domain string) (*lvb.Snapshot, error)
+	LivePlayStat(ctx context.Context, domain string) (*upstream.Snapshot, error)
 }
 
 // Live keeps the latest listing of the streams playing now, per domain.
@@ -24,12 +23,12 @@ type Live struct {
 	src     LiveSource
 	now     func() time.Time
 	last    *lru.Cache[string, liveEntry]
-	flights flights[string, *lvb.Snapshot]
+	flights flights[string, *upstream.Snapshot]
 }
 
 type liveEntry struct {
 	minute int64
-	snap   *lvb.Snapshot
+	snap   *upstream.Snapshot
 }
 
 // maxLiveDomains bounds the listings kept; a listing is small, but the
@@ -48,12 +47,12 @@ func NewLive(src LiveSource, now func() time.Time) *Live {
 // Snapshot returns the streams playing now on domain ("" for the whole
 // APPID), from memory when it was listed this minute. The caller must not
 // change it: it is shared.
-func (l *Live) Snapshot(ctx context.Context, domain string) (*lvb.Snapshot, error) {
+func (l *Live) Snapshot(ctx context.Context, domain string) (*upstream.Snapshot, error) {
 	minute := l.now().Unix() / 60
 	if e, ok := l.last.Get(domain); ok && e.minute == minute {
 		return e.snap, nil
 	}
-	snap, _, err := l.flights.do(ctx, domain, func(ctx context.Context) (*lvb.Snapshot, error) {
+	snap, _, err := l.flights.do(ctx, domain, func(ctx context.Context) (*upstream.Snapshot, error) {
 		s, err := l.src.LivePlayStat(ctx, domain)
 		if err == nil {
 			l.last.Add(domain, liveEntry{minute: minute, snap: s})

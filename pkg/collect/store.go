@@ -10,8 +10,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/downsample"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 // Store keeps the minutes the upstream has answered, per domain and stream,
@@ -34,7 +34,7 @@ type Store struct {
 	streams *lru.Cache[streamKey, *stream]
 	bytes   int64
 
-	flights flights[lvb.Query, fetched]
+	flights flights[upstream.Query, fetched]
 
 	fetches, shared, served atomic.Int64
 }
@@ -111,14 +111,14 @@ type cell struct {
 	minutes    [cellMinutes]slot
 	cov0, cov1 time.Time
 	fetchedAt  time.Time
-	settledTo  time.Time // known minutes before this are final
-	sum        lvb.Num   // sum_info of one answer for the whole, ended, settled cell
-	noSum      int       // answers for this cell that came without sum_info
+	settledTo  time.Time    // known minutes before this are final
+	sum        upstream.Num // sum_info of one answer for the whole, ended, settled cell
+	noSum      int          // answers for this cell that came without sum_info
 }
 
 func (c *cell) index(m time.Time) int { return int(m.Sub(c.start) / time.Minute) }
 
-// slot is one minute, under half the size of an lvb.Point: its time is its
+// slot is one minute, under half the size of an upstream.Point: its time is its
 // place in the cell, and validity is a bit each.
 type slot struct {
 	bandwidth, online, flux, requests float64
@@ -133,7 +133,7 @@ const (
 	present
 )
 
-func toSlot(p *lvb.Point) slot {
+func toSlot(p *upstream.Point) slot {
 	s := slot{bandwidth: p.Bandwidth.Value, online: p.Online.Value, flux: p.Flux.Value, requests: p.Requests.Value, bits: present}
 	if p.Bandwidth.Valid {
 		s.bits |= hasBandwidth
@@ -150,12 +150,12 @@ func toSlot(p *lvb.Point) slot {
 	return s
 }
 
-func (s slot) point(t time.Time) lvb.Point {
-	return lvb.Point{Time: t,
-		Bandwidth: lvb.Num{Value: s.bandwidth, Valid: s.bits&hasBandwidth != 0},
-		Online:    lvb.Num{Value: s.online, Valid: s.bits&hasOnline != 0},
-		Flux:      lvb.Num{Value: s.flux, Valid: s.bits&hasFlux != 0},
-		Requests:  lvb.Num{Value: s.requests, Valid: s.bits&hasRequests != 0},
+func (s slot) point(t time.Time) upstream.Point {
+	return upstream.Point{Time: t,
+		Bandwidth: upstream.Num{Value: s.bandwidth, Valid: s.bits&hasBandwidth != 0},
+		Online:    upstream.Num{Value: s.online, Valid: s.bits&hasOnline != 0},
+		Flux:      upstream.Num{Value: s.flux, Valid: s.bits&hasFlux != 0},
+		Requests:  upstream.Num{Value: s.requests, Valid: s.bits&hasRequests != 0},
 	}
 }
 
@@ -190,7 +190,7 @@ func (s *Store) Range(ctx context.Context, job Job, streamID string) Series {
 				answers[i].err = err // the viewer left: start nothing new
 				return nil
 			}
-			q := lvb.Query{Start: f.Start, End: f.End, Domain: domain, StreamID: streamID}
+			q := upstream.Query{Start: f.Start, End: f.End, Domain: domain, StreamID: streamID}
 			// Queries in the same minute end their tail at different
 			// seconds of it; to the upstream, and so to the merging of
 			// requests in flight, that is the same request.
@@ -255,8 +255,8 @@ func (s *Store) Range(ctx context.Context, job Job, streamID string) Series {
 
 // fetched is one answer, already in memory, with what it could not show.
 type fetched struct {
-	res     *lvb.Result // nil when let go (see inside)
-	inside  int         // the points of a let-go answer, all inside its window
+	res     *upstream.Result // nil when let go (see inside)
+	inside  int              // the points of a let-go answer, all inside its window
 	dropped Dropped
 }
 
@@ -352,7 +352,7 @@ func (st *stream) known(f planner.Window, now time.Time) bool {
 }
 
 // apply puts the points of an answer for f into their cells.
-func (s *Store) apply(st *stream, f planner.Window, res *lvb.Result, points []lvb.Point, now time.Time) {
+func (s *Store) apply(st *stream, f planner.Window, res *upstream.Result, points []upstream.Point, now time.Time) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	end := f.End.Add(time.Second) // exclusive
@@ -374,7 +374,7 @@ func (s *Store) apply(st *stream, f planner.Window, res *lvb.Result, points []lv
 		}
 		c.fetchedAt = now
 		c.settledTo = maxTime(c.settledTo, now.Add(-s.settle))
-		c.sum = lvb.Num{}
+		c.sum = upstream.Num{}
 		whole := a.Equal(start) && b.Equal(start.Add(planner.Span)) && f.Start.Equal(a) && end.Equal(b)
 		if whole && !b.After(now.Add(-s.settle)) && res.SumFlux.Valid {
 			c.sum = res.SumFlux
@@ -404,7 +404,7 @@ func (s *Store) read(st *stream, from, to time.Time, job Job, out *Series) {
 	if job.Bucket > 0 {
 		buckets = downsample.NewBuilder(job.Bucket, job.Aggregation, job.BucketZone, n)
 	} else {
-		out.Points = make([]lvb.Point, 0, n)
+		out.Points = make([]upstream.Point, 0, n)
 	}
 	var served int64
 	for start := from.Truncate(planner.Span); start.Before(to); start = start.Add(planner.Span) {
@@ -484,7 +484,7 @@ func (st *stream) size() int64 {
 
 // account returns the points of res that lie in w, one a minute, sorted,
 // and counts what it leaves out in d.
-func account(w planner.Window, res *lvb.Result, d *Dropped) []lvb.Point {
+func account(w planner.Window, res *upstream.Result, d *Dropped) []upstream.Point {
 	if res.Rejected > 0 {
 		if d.Unreadable == 0 {
 			d.UnreadableExample = res.RejectedExample
@@ -502,7 +502,7 @@ func account(w planner.Window, res *lvb.Result, d *Dropped) []lvb.Point {
 	}
 	points := res.Points[:0]
 	if stray {
-		points = make([]lvb.Point, 0, len(res.Points))
+		points = make([]upstream.Point, 0, len(res.Points))
 	}
 	for _, p := range res.Points {
 		p.Time = p.Time.Truncate(time.Minute)

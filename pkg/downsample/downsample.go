@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 // Aggregation is how bandwidth and viewers are combined in a bucket.
@@ -94,7 +94,7 @@ func Start(t time.Time, width time.Duration, loc *time.Location) time.Time {
 // Buckets combines sorted points into buckets of width, aligned as Start
 // says, so that they do not move when the range slides. A bucket's time is
 // its start; a metric no point of the bucket carries stays null.
-func Buckets(points []lvb.Point, width time.Duration, agg Aggregation, loc *time.Location) []lvb.Point {
+func Buckets(points []upstream.Point, width time.Duration, agg Aggregation, loc *time.Location) []upstream.Point {
 	if width <= 0 || len(points) == 0 {
 		return points
 	}
@@ -111,18 +111,18 @@ type Builder struct {
 	width time.Duration
 	agg   Aggregation
 	loc   *time.Location
-	out   []lvb.Point
+	out   []upstream.Point
 	cur   bucket
 }
 
 // NewBuilder makes buckets of width (which must be positive), aligned in
 // loc (see Start), for about minutes minutes.
 func NewBuilder(width time.Duration, agg Aggregation, loc *time.Location, minutes int) *Builder {
-	return &Builder{width: width, agg: agg, loc: loc, out: make([]lvb.Point, 0, minutes/max(int(width/time.Minute), 1)+2)}
+	return &Builder{width: width, agg: agg, loc: loc, out: make([]upstream.Point, 0, minutes/max(int(width/time.Minute), 1)+2)}
 }
 
 // Add adds the next point.
-func (b *Builder) Add(p *lvb.Point) {
+func (b *Builder) Add(p *upstream.Point) {
 	start := b.cur.start
 	if b.cur.n == 0 || !p.Time.Before(b.cur.end) {
 		start = Start(p.Time, b.width, b.loc)
@@ -135,7 +135,7 @@ func (b *Builder) Add(p *lvb.Point) {
 }
 
 // Points returns the buckets made so far, the last one included.
-func (b *Builder) Points() []lvb.Point {
+func (b *Builder) Points() []upstream.Point {
 	if b.cur.n > 0 {
 		b.out = append(b.out, b.cur.point(b.agg))
 		b.cur = bucket{}
@@ -148,7 +148,7 @@ type acc struct {
 	n        int
 }
 
-func (a *acc) add(v lvb.Num) {
+func (a *acc) add(v upstream.Num) {
 	if !v.Valid {
 		return
 	}
@@ -159,14 +159,14 @@ func (a *acc) add(v lvb.Num) {
 	a.n++
 }
 
-func (a *acc) by(agg Aggregation) lvb.Num {
+func (a *acc) by(agg Aggregation) upstream.Num {
 	switch {
 	case a.n == 0:
-		return lvb.Num{}
+		return upstream.Num{}
 	case agg == Avg:
-		return lvb.Num{Value: a.sum / float64(a.n), Valid: true}
+		return upstream.Num{Value: a.sum / float64(a.n), Valid: true}
 	}
-	return lvb.Num{Value: a.max, Valid: true}
+	return upstream.Num{Value: a.max, Valid: true}
 }
 
 type bucket struct {
@@ -175,7 +175,7 @@ type bucket struct {
 	bandwidth, online, flux, requests acc
 }
 
-func (b *bucket) add(start time.Time, p *lvb.Point, width time.Duration) {
+func (b *bucket) add(start time.Time, p *upstream.Point, width time.Duration) {
 	if b.n == 0 {
 		b.start, b.end = start, start.Add(width)
 	}
@@ -186,13 +186,13 @@ func (b *bucket) add(start time.Time, p *lvb.Point, width time.Duration) {
 	b.requests.add(p.Requests)
 }
 
-func (b *bucket) point(agg Aggregation) lvb.Point {
+func (b *bucket) point(agg Aggregation) upstream.Point {
 	// Flux and requests are counts: a bucket holds their sum.
-	sum := func(a acc) lvb.Num {
+	sum := func(a acc) upstream.Num {
 		if a.n == 0 {
-			return lvb.Num{}
+			return upstream.Num{}
 		}
-		return lvb.Num{Value: a.sum, Valid: true}
+		return upstream.Num{Value: a.sum, Valid: true}
 	}
-	return lvb.Point{Time: b.start, Bandwidth: b.bandwidth.by(agg), Online: b.online.by(agg), Flux: sum(b.flux), Requests: sum(b.requests)}
+	return upstream.Point{Time: b.start, Bandwidth: b.bandwidth.by(agg), Online: b.online.by(agg), Flux: sum(b.flux), Requests: sum(b.requests)}
 }

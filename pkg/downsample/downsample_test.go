@@ -5,18 +5,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
-func minutes(from time.Time, n int, gapEvery int) []lvb.Point {
-	out := make([]lvb.Point, 0, n)
+func minutes(from time.Time, n int, gapEvery int) []upstream.Point {
+	out := make([]upstream.Point, 0, n)
 	for i := range n {
-		p := lvb.Point{Time: from.Add(time.Duration(i) * time.Minute),
-			Bandwidth: lvb.Num{Value: float64(i%17) + 0.5, Valid: true},
-			Online:    lvb.Num{Value: float64(100 + i%7), Valid: true},
-			Flux:      lvb.Num{Value: float64(i%5) + 0.25, Valid: true}}
+		p := upstream.Point{Time: from.Add(time.Duration(i) * time.Minute),
+			Bandwidth: upstream.Num{Value: float64(i%17) + 0.5, Valid: true},
+			Online:    upstream.Num{Value: float64(100 + i%7), Valid: true},
+			Flux:      upstream.Num{Value: float64(i%5) + 0.25, Valid: true}}
 		if gapEvery > 0 && i%gapEvery == 0 {
-			p.Bandwidth, p.Online, p.Flux = lvb.Num{}, lvb.Num{}, lvb.Num{}
+			p.Bandwidth, p.Online, p.Flux = upstream.Num{}, upstream.Num{}, upstream.Num{}
 		}
 		out = append(out, p)
 	}
@@ -134,7 +134,7 @@ func TestBucketsKeepTotalsAndPeaks(t *testing.T) {
 		t.Fatalf("all-null bucket: %+v", gap)
 	}
 	// Averages are of the minutes that carry a value.
-	two := []lvb.Point{{Time: from.Truncate(w), Online: lvb.Num{Value: 10, Valid: true}}, {Time: from.Truncate(w).Add(time.Minute), Online: lvb.Num{Value: 20, Valid: true}}, {Time: from.Truncate(w).Add(2 * time.Minute)}}
+	two := []upstream.Point{{Time: from.Truncate(w), Online: upstream.Num{Value: 10, Valid: true}}, {Time: from.Truncate(w).Add(time.Minute), Online: upstream.Num{Value: 20, Valid: true}}, {Time: from.Truncate(w).Add(2 * time.Minute)}}
 	if got := Buckets(two, w, Avg, time.UTC)[0].Online; got.Value != 15 {
 		t.Fatalf("average of 10, 20 and a null: %v", got)
 	}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 func benchEnv(b *testing.B) (*simulator.Simulator, string) {
@@ -73,11 +73,11 @@ func BenchmarkFrames(b *testing.B) {
 	start := testNow.Add(-15 * 24 * time.Hour).Truncate(time.Minute)
 	series := make([]collect.Series, 20)
 	for s := range series {
-		points := make([]lvb.Point, 15*24*60)
+		points := make([]upstream.Point, 15*24*60)
 		for i := range points {
 			v := simulator.Minute(fmt.Sprint("live_", s), start.Add(time.Duration(i)*time.Minute))
-			points[i] = lvb.Point{Time: v.Time, Bandwidth: lvb.Num{Value: v.Bandwidth, Valid: true},
-				Online: lvb.Num{Value: float64(v.Online), Valid: true}, Flux: lvb.Num{Value: v.Flux, Valid: true}}
+			points[i] = upstream.Point{Time: v.Time, Bandwidth: upstream.Num{Value: v.Bandwidth, Valid: true},
+				Online: upstream.Num{Value: float64(v.Online), Valid: true}, Flux: upstream.Num{Value: v.Flux, Valid: true}}
 		}
 		series[s] = collect.Series{StreamID: fmt.Sprint("live_", s), Points: points}
 	}

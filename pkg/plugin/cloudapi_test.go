@@ -13,7 +13,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 const (
@@ -54,7 +54,7 @@ func (e *cloudEnv) open(t *testing.T, id, key string, extra map[string]any) *Dat
 	raw, _ := json.Marshal(jd)
 	ds, err := New(context.Background(), backend.DataSourceInstanceSettings{UID: "cloud", JSONData: raw,
 		DecryptedSecureJSONData: map[string]string{"secretKey": key}},
-		Options{Now: func() time.Time { return time.Unix(e.now.Load(), 0) }, Retry: &lvb.Retry{Attempts: 2, BaseDelay: time.Millisecond}})
+		Options{Now: func() time.Time { return time.Unix(e.now.Load(), 0) }, Retry: &upstream.Retry{Attempts: 2, BaseDelay: time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}

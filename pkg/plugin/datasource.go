@@ -24,8 +24,9 @@ import (
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/downsample"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/legacy"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 // PluginID is the id in src/plugin.json.
@@ -44,7 +45,7 @@ type Datasource struct {
 	// settingsErr is kept rather than returned by the factory, so that the
 	// health check and every query can say what to fix in the settings.
 	settingsErr error
-	client      *lvb.Client      // the legacy upstream's, or nil
+	client      *legacy.Client   // the legacy upstream's, or nil
 	cloud       *cloudapi.Client // Cloud API 3.0's, or nil
 	limits      planner.Limits
 	store       *collect.Store
@@ -60,7 +61,7 @@ type Datasource struct {
 // Options are knobs for tests; production uses the zero value.
 type Options struct {
 	Now   func() time.Time
-	Retry *lvb.Retry
+	Retry *upstream.Retry
 }
 
 // NewDatasource is the instance factory given to datasource.Manage.
@@ -90,7 +91,7 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 	timeouts.Timeout = ds.settings.Timeout
 	opts.Timeouts = &timeouts
 	ds.budget = budget.New(ds.settings.MaxConcurrency, float64(ds.settings.MaxRequestsPerSecond))
-	retry := lvb.DefaultRetry
+	retry := upstream.DefaultRetry
 	if o.Retry != nil {
 		retry = *o.Retry
 	}
@@ -106,7 +107,7 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 	if ds.httpClient, err = httpclient.New(opts); err != nil {
 		return nil, fmt.Errorf("http client: %w", err)
 	}
-	var up upstream
+	var up client
 	if cloud {
 		ds.cloud, err = cloudapi.New(cloudapi.Config{
 			Endpoint: ds.settings.CloudAPIURL, SecretID: ds.settings.SecretID, SecretKey: ds.settings.SecretKey,
@@ -114,7 +115,7 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 		})
 		up, ds.limits = ds.cloud, planner.CloudAPI
 	} else {
-		ds.client, err = lvb.New(lvb.Config{
+		ds.client, err = legacy.New(legacy.Config{
 			Endpoint:   ds.settings.APIURL,
 			Cmd:        ds.settings.Cmd,
 			Location:   ds.settings.Location,
@@ -133,8 +134,8 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 	return ds, nil
 }
 
-// upstream is what the collector needs of either upstream's client.
-type upstream interface {
+// client is what the collector needs of either upstream's client.
+type client interface {
 	collect.Source
 	collect.LiveSource
 }
@@ -155,7 +156,7 @@ func middlewares(b *budget.Budget, key string, now func() time.Time) []httpclien
 	return append(httpclient.DefaultMiddlewares(),
 		budgetMiddleware(b),
 		httpclient.NamedMiddlewareFunc("lvb-sign", func(_ httpclient.Options, next http.RoundTripper) http.RoundTripper {
-			return &lvb.SigningTransport{Key: key, Next: next, Now: now}
+			return &legacy.SigningTransport{Key: key, Next: next, Now: now}
 		}))
 }
 
@@ -313,7 +314,7 @@ func (d *Datasource) describe(q Query, plan planner.Plan, width time.Duration, m
 		domain = "(all domains)"
 	}
 	// What was asked of whom, never a key or a signature.
-	who, loc, windows := fmt.Sprintf("%s cmd=%s", lvb.Interface, d.settings.Cmd), d.settings.Location, "two-hour windows"
+	who, loc, windows := fmt.Sprintf("%s cmd=%s", legacy.Interface, d.settings.Cmd), d.settings.Location, "two-hour windows"
 	if d.settings.Upstream == UpstreamCloudAPI {
 		who, loc, windows = cloudapi.ActionPlayInfo+" (Cloud API 3.0)", cloudapi.Beijing, "requests of at most a day"
 	}
@@ -338,7 +339,7 @@ func (d *Datasource) describe(q Query, plan planner.Plan, width time.Duration, m
 // errorResponse marks upstream and network failures as downstream errors
 // and anything else as the plugin's own.
 func errorResponse(err error) backend.DataResponse {
-	var e *lvb.Error
+	var e *legacy.Error
 	var ce *cloudapi.Error
 	var status backend.Status
 	switch {
@@ -359,19 +360,19 @@ func errorResponse(err error) backend.DataResponse {
 // statusOf maps an upstream failure to the status Grafana shows: refused
 // credentials 401, a refused account 403, throttling 429, a bad parameter
 // 400, a timeout 504, and any other fault of the upstream or the way to it 502.
-func statusOf(e *lvb.Error) backend.Status {
+func statusOf(e *legacy.Error) backend.Status {
 	switch e.Kind {
-	case lvb.KindInvalidSign, lvb.KindInvalidCmd, lvb.KindExpired:
+	case legacy.KindInvalidSign, legacy.KindInvalidCmd, legacy.KindExpired:
 		return backend.StatusUnauthorized
-	case lvb.KindNotRegistered, lvb.KindServiceStopped:
+	case legacy.KindNotRegistered, legacy.KindServiceStopped:
 		return backend.StatusForbidden
-	case lvb.KindRateLimited:
+	case legacy.KindRateLimited:
 		return backend.StatusTooManyRequests
-	case lvb.KindInvalidParam:
+	case legacy.KindInvalidParam:
 		return backend.StatusBadRequest
-	case lvb.KindTimeout:
+	case legacy.KindTimeout:
 		return backend.StatusTimeout
-	case lvb.KindHTTPStatus:
+	case legacy.KindHTTPStatus:
 		switch e.Status {
 		case http.StatusUnauthorized:
 			return backend.StatusUnauthorized

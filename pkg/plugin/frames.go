@@ -8,8 +8,8 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/stats"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 // Grafana unit ids of the metrics.
@@ -26,7 +26,7 @@ var metricUnits = map[string]string{
 	MetricRequests:  UnitOnline,
 }
 
-func metricValue(p *lvb.Point, metric string) lvb.Num {
+func metricValue(p *upstream.Point, metric string) upstream.Num {
 	switch metric {
 	case MetricBandwidth:
 		return p.Bandwidth
@@ -103,7 +103,7 @@ func timeField(times []time.Time, step time.Duration) *data.Field {
 
 // valueField builds a plain number field, or a nullable one when some
 // minute lacks the metric, so that a gap shows as a gap.
-func valueField(metric string, points []lvb.Point) *data.Field {
+func valueField(metric string, points []upstream.Point) *data.Field {
 	complete := true
 	for i := range points {
 		if !metricValue(&points[i], metric).Valid {
@@ -203,7 +203,7 @@ func summaryFrame(series []collect.Series, statistic string, meta *data.FrameMet
 	return frame
 }
 
-func numPtr(n lvb.Num) *float64 {
+func numPtr(n upstream.Num) *float64 {
 	if !n.Valid {
 		return nil
 	}

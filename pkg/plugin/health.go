@@ -11,8 +11,9 @@ import (
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/legacy"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 // healthWindow is how far back "Save & test" looks: short, so the check is
@@ -30,7 +31,7 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	now := d.now()
 	// The minutes that started in the last healthWindow.
 	w := planner.Window{Start: now.Add(-healthWindow).Truncate(time.Minute).Add(time.Minute), End: now.Truncate(time.Second)}
-	res, err := d.client.PlayStatHistory(ctx, lvb.Query{Start: w.Start, End: w.End})
+	res, err := d.client.PlayStatHistory(ctx, upstream.Query{Start: w.Start, End: w.End})
 	if err != nil {
 		log.DefaultLogger.FromContext(ctx).Warn("Health check failed", "error", err)
 		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: healthMessage(err)}, nil
@@ -71,7 +72,7 @@ func (d *Datasource) settleNote() string {
 func (d *Datasource) checkCloudAPI(ctx context.Context) *backend.CheckHealthResult {
 	end := d.now().Add(-cloudapi.Delay).Truncate(time.Minute)
 	start := end.Add(-cloudHealthWindow)
-	res, err := d.cloud.PlayStatHistory(ctx, lvb.Query{Start: start, End: end.Add(-time.Second)})
+	res, err := d.cloud.PlayStatHistory(ctx, upstream.Query{Start: start, End: end.Add(-time.Second)})
 	if err != nil {
 		log.DefaultLogger.FromContext(ctx).Warn("Health check failed", "error", err)
 		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: healthMessage(err)}
@@ -107,7 +108,7 @@ func maskID(id string) string {
 }
 
 func healthMessage(err error) string {
-	var e *lvb.Error
+	var e *legacy.Error
 	if errors.As(err, &e) {
 		return e.Error()
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/legacy"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
 )
 
@@ -56,7 +56,7 @@ var countRe = regexp.MustCompile(countPattern)
 // SettingsLimits returns the limits in force.
 func SettingsLimits() Limits {
 	return Limits{
-		APIURL:            lvb.DefaultEndpoint,
+		APIURL:            legacy.DefaultEndpoint,
 		CloudAPIURL:       cloudapi.DefaultEndpoint,
 		Upstreams:         Upstreams,
 		CloudAPIMetrics:   CloudAPIMetrics,
@@ -75,7 +75,7 @@ func SettingsLimits() Limits {
 			UpstreamCloudAPI: int(collect.MinSettle(planner.CloudAPI) / time.Minute),
 		},
 		CountPattern:      countPattern,
-		CmdPattern:        lvb.CmdPattern,
+		CmdPattern:        legacy.CmdPattern,
 		MaxDomainLength:   MaxDomainLength,
 		MaxStreamIDLength: MaxStreamIDLength,
 		QueryTypes:        QueryTypes,

@@ -13,7 +13,8 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/legacy"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 // snapshotQuery answers the live and streams query types from the listing
@@ -41,13 +42,13 @@ func (d *Datasource) snapshotQuery(ctx context.Context, q Query) backend.DataRes
 // pickStreams keeps the streams the query names (all when it names none)
 // that match its filter, in its order: for the live table the busiest
 // first, for a variable by name or by viewers.
-func pickStreams(snap *lvb.Snapshot, q Query) []lvb.LiveStream {
+func pickStreams(snap *upstream.Snapshot, q Query) []upstream.LiveStream {
 	var re *regexp.Regexp
 	if q.Filter != "" {
 		re = regexp.MustCompile(q.Filter) // checked by ParseQuery
 	}
 	named := !slices.Equal(q.Streams, []string{""})
-	out := make([]lvb.LiveStream, 0, len(snap.Streams))
+	out := make([]upstream.LiveStream, 0, len(snap.Streams))
 	for _, s := range snap.Streams {
 		if named && !slices.Contains(q.Streams, s.Name) {
 			continue
@@ -57,8 +58,8 @@ func pickStreams(snap *lvb.Snapshot, q Query) []lvb.LiveStream {
 		}
 		out = append(out, s)
 	}
-	byName := func(a, b lvb.LiveStream) int { return cmp.Compare(a.Name, b.Name) }
-	desc := func(x, y lvb.Num) int {
+	byName := func(a, b upstream.LiveStream) int { return cmp.Compare(a.Name, b.Name) }
+	desc := func(x, y upstream.Num) int {
 		// Highest first; a stream without the figure last.
 		if x.Valid != y.Valid {
 			if x.Valid {
@@ -70,11 +71,11 @@ func pickStreams(snap *lvb.Snapshot, q Query) []lvb.LiveStream {
 	}
 	switch {
 	case q.Type == QueryTypeLive:
-		slices.SortStableFunc(out, func(a, b lvb.LiveStream) int {
+		slices.SortStableFunc(out, func(a, b upstream.LiveStream) int {
 			return cmp.Or(desc(a.Bandwidth, b.Bandwidth), byName(a, b))
 		})
 	case q.OrderBy == OrderByViewers:
-		slices.SortStableFunc(out, func(a, b lvb.LiveStream) int {
+		slices.SortStableFunc(out, func(a, b upstream.LiveStream) int {
 			return cmp.Or(desc(a.Online, b.Online), byName(a, b))
 		})
 	default:
@@ -83,16 +84,16 @@ func pickStreams(snap *lvb.Snapshot, q Query) []lvb.LiveStream {
 	return out
 }
 
-func snapshotNotices(snap *lvb.Snapshot) []data.Notice {
+func snapshotNotices(snap *upstream.Snapshot) []data.Notice {
 	var out []data.Notice
 	warn := func(format string, args ...any) {
 		out = append(out, data.Notice{Severity: data.NoticeSeverityWarning, Text: fmt.Sprintf(format, args...)})
 	}
 	if snap.DomainIgnored {
-		warn("The API refused the domain as a filter for %s, so this list holds every stream of the APPID playing now, on any domain.", lvb.LiveInterface)
+		warn("The API refused the domain as a filter for %s, so this list holds every stream of the APPID playing now, on any domain.", legacy.LiveInterface)
 	}
 	if snap.Truncated {
-		warn("The listing stops at %d streams: %d of the %d streams playing now are shown. Narrow it with a domain or a filter.", lvb.MaxLiveStreams, len(snap.Streams), snap.StreamCount)
+		warn("The listing stops at %d streams: %d of the %d streams playing now are shown. Narrow it with a domain or a filter.", upstream.MaxLiveStreams, len(snap.Streams), snap.StreamCount)
 	}
 	if snap.Repeated > 0 {
 		warn("The API repeated %d streams already listed on an earlier page; each stream is shown once (the listing stopped at the first page that brought nothing new).", snap.Repeated)
@@ -105,7 +106,7 @@ func snapshotNotices(snap *lvb.Snapshot) []data.Notice {
 
 // streamsFrame is what a dashboard variable reads: text and value, the
 // stream ID; the viewers come along for the editor's preview.
-func streamsFrame(streams []lvb.LiveStream, meta *data.FrameMeta) *data.Frame {
+func streamsFrame(streams []upstream.LiveStream, meta *data.FrameMeta) *data.Frame {
 	names := make([]string, len(streams))
 	for i, s := range streams {
 		names[i] = s.Name
@@ -121,7 +122,7 @@ func streamsFrame(streams []lvb.LiveStream, meta *data.FrameMeta) *data.Frame {
 // liveFrame is the streams playing now in the numeric-long shape of
 // Grafana's data plane contract: the string columns are labels, so an
 // alert rule on it judges every stream on its own.
-func liveFrame(domain string, streams []lvb.LiveStream, snap *lvb.Snapshot, meta *data.FrameMeta) *data.Frame {
+func liveFrame(domain string, streams []upstream.LiveStream, snap *upstream.Snapshot, meta *data.FrameMeta) *data.Frame {
 	names := make([]string, len(streams))
 	bandwidth := make([]*float64, len(streams))
 	online := make([]*int64, len(streams))
@@ -176,5 +177,5 @@ func (d *Datasource) describeLive(q Query) string {
 			cloudapi.ActionAllPlay, domain)
 	}
 	return fmt.Sprintf("%s cmd=%s domain=%s: the streams playing now, pages of %d, listed at most once a minute",
-		lvb.LiveInterface, d.settings.Cmd, domain, lvb.MaxPageSize)
+		legacy.LiveInterface, d.settings.Cmd, domain, legacy.MaxPageSize)
 }

@@ -15,7 +15,8 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/legacy"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 const (
@@ -58,7 +59,7 @@ func newEnv(t *testing.T, extra map[string]any) *env {
 func (e *env) open(t *testing.T, cmd, key string, extra map[string]any) *Datasource {
 	t.Helper()
 	ds, err := New(context.Background(), settingsFor(e.url, cmd, key, extra),
-		Options{Now: func() time.Time { return testNow }, Retry: &lvb.Retry{Attempts: 2, BaseDelay: time.Millisecond}})
+		Options{Now: func() time.Time { return testNow }, Retry: &upstream.Retry{Attempts: 2, BaseDelay: time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +324,7 @@ func TestWholeFailureIsAnError(t *testing.T) {
 	e := newEnv(t, nil)
 	e.sim.SetFaults(simulator.Faults{Ret: 1202, RetFailures: -1})
 	r := e.query(t, dq("A", testNow.Add(-3*time.Hour), testNow, map[string]any{})).Responses["A"]
-	if r.Error == nil || lvb.KindOf(r.Error) != lvb.KindRateLimited || r.Status != backend.StatusTooManyRequests || len(r.Frames) != 0 {
+	if r.Error == nil || legacy.KindOf(r.Error) != legacy.KindRateLimited || r.Status != backend.StatusTooManyRequests || len(r.Frames) != 0 {
 		t.Fatalf("r = %+v", r)
 	}
 }
@@ -397,7 +398,7 @@ func TestUnreachableHealth(t *testing.T) {
 	url := srv.URL + "/common_access"
 	srv.Close()
 	ds, err := New(context.Background(), settingsFor(url, testCmd, testKey, map[string]any{"timeoutSeconds": "2"}),
-		Options{Retry: &lvb.Retry{Attempts: 1}})
+		Options{Retry: &upstream.Retry{Attempts: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +413,7 @@ func TestSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Cmd != testCmd || s.APIURL != lvb.DefaultEndpoint || s.Location.String() != "Asia/Shanghai" ||
+	if s.Cmd != testCmd || s.APIURL != legacy.DefaultEndpoint || s.Location.String() != "Asia/Shanghai" ||
 		s.MaxConcurrency != 8 || s.MaxStreams != 20 || s.Timeout != 30*time.Second {
 		t.Fatalf("defaults: %+v", s)
 	}
@@ -451,7 +452,7 @@ func clockEnv(t *testing.T, start time.Time) (*env, *time.Time) {
 	t.Cleanup(srv.Close)
 	e := &env{sim: sim, url: srv.URL + "/common_access"}
 	ds, err := New(context.Background(), settingsFor(e.url, testCmd, testKey, nil),
-		Options{Now: now, Retry: &lvb.Retry{Attempts: 2, BaseDelay: time.Millisecond}})
+		Options{Now: now, Retry: &upstream.Retry{Attempts: 2, BaseDelay: time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}

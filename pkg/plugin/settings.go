@@ -13,7 +13,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/legacy"
 )
 
 // Defaults and bounds of the settings, shared with the config page's help texts.
@@ -115,7 +115,7 @@ func ParseSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 		// not used, so they are not checked.
 		errs = append(errs, checkCloudAPI(jd, &out)...)
 	} else {
-		u, err := lvb.ParseEndpoint(strings.TrimSpace(jd.APIURL))
+		u, err := legacy.ParseEndpoint(strings.TrimSpace(jd.APIURL))
 		if err != nil {
 			errs = append(errs, err)
 		} else {
@@ -126,7 +126,7 @@ func ParseSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 		case "":
 			errs = append(errs, errors.New("the APPID (cmd) is missing: enter the LVB APPID from the Tencent Cloud console's account information"))
 		default:
-			if out.Cmd, err = lvb.ParseCmd(cmd); err != nil {
+			if out.Cmd, err = legacy.ParseCmd(cmd); err != nil {
 				errs = append(errs, err)
 			}
 		}

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 // BillingInterval is the bucket of the 95th-percentile bandwidth billing.
@@ -15,14 +15,14 @@ const BillingInterval = 5 * time.Minute
 // Summary holds the figures of one series; a figure is invalid when no
 // point carried the metric.
 type Summary struct {
-	PeakBandwidth lvb.Num // Mbps
-	P95Bandwidth  lvb.Num // Mbps, 95th percentile of the 5-minute peaks
-	PeakOnline    lvb.Num
-	AvgOnline     lvb.Num
+	PeakBandwidth upstream.Num // Mbps
+	P95Bandwidth  upstream.Num // Mbps, 95th percentile of the 5-minute peaks
+	PeakOnline    upstream.Num
+	AvgOnline     upstream.Num
 }
 
 // Summarize computes the summary of points sorted by time.
-func Summarize(points []lvb.Point) Summary {
+func Summarize(points []upstream.Point) Summary {
 	var s Summary
 	var onlineSum float64
 	var onlineN int
@@ -45,10 +45,10 @@ func Summarize(points []lvb.Point) Summary {
 		}
 	}
 	if onlineN > 0 {
-		s.AvgOnline = lvb.Num{Value: onlineSum / float64(onlineN), Valid: true}
+		s.AvgOnline = upstream.Num{Value: onlineSum / float64(onlineN), Valid: true}
 	}
 	if len(peaks) > 0 {
-		s.P95Bandwidth = lvb.Num{Value: Percentile(peaks, 95), Valid: true}
+		s.P95Bandwidth = upstream.Num{Value: Percentile(peaks, 95), Valid: true}
 	}
 	return s
 }
@@ -64,9 +64,9 @@ func Percentile(values []float64, pct float64) float64 {
 	return values[rank-1]
 }
 
-func maxNum(n lvb.Num, v float64) lvb.Num {
+func maxNum(n upstream.Num, v float64) upstream.Num {
 	if !n.Valid || v > n.Value {
-		return lvb.Num{Value: v, Valid: true}
+		return upstream.Num{Value: v, Valid: true}
 	}
 	return n
 }

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 func TestPercentileNearestRank(t *testing.T) {
@@ -29,16 +29,16 @@ func TestPercentileNearestRank(t *testing.T) {
 
 func TestSummarize(t *testing.T) {
 	start := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
-	var points []lvb.Point
+	var points []upstream.Point
 	var peaks []float64
 	var online float64
 	for m := range 60 {
 		bw := float64((m*37)%50) + 0.5
 		on := float64(m % 7)
-		points = append(points, lvb.Point{
+		points = append(points, upstream.Point{
 			Time:      start.Add(time.Duration(m) * time.Minute),
-			Bandwidth: lvb.Num{Value: bw, Valid: true},
-			Online:    lvb.Num{Value: on, Valid: true},
+			Bandwidth: upstream.Num{Value: bw, Valid: true},
+			Online:    upstream.Num{Value: on, Valid: true},
 		})
 		if m%5 == 0 {
 			peaks = append(peaks, bw)
@@ -48,7 +48,7 @@ func TestSummarize(t *testing.T) {
 		online += on
 	}
 	// A minute without figures counts for nothing.
-	points = append(points, lvb.Point{Time: start.Add(time.Hour)})
+	points = append(points, upstream.Point{Time: start.Add(time.Hour)})
 	s := Summarize(points)
 	slices.Sort(peaks)
 	if s.P95Bandwidth.Value != peaks[11] || len(peaks) != 12 {

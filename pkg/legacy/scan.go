@@ -1,4 +1,4 @@
-package lvb
+package legacy
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 	"unsafe"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 // scanOutput reads an output object of the usual shape: stat_info rows with
@@ -16,14 +18,14 @@ import (
 // else (an escape, a value of another type, a time in another format, a
 // malformed document) makes it give up with ok false, and the caller reads
 // the answer the general way, which also says what was wrong.
-func scanOutput(b []byte, loc *time.Location) (points []Point, sumInfo json.RawMessage, ok bool) {
+func scanOutput(b []byte, loc *time.Location) (points []upstream.Point, sumInfo json.RawMessage, ok bool) {
 	s := scanner{b: b}
 	points, sumInfo, ok = s.output(loc)
 	return points, sumInfo, ok && s.end()
 }
 
 // output reads an output object at the scanner's position.
-func (s *scanner) output(loc *time.Location) (rows []Point, sumInfo json.RawMessage, ok bool) {
+func (s *scanner) output(loc *time.Location) (rows []upstream.Point, sumInfo json.RawMessage, ok bool) {
 	b := s.b
 	if !s.expect('{') {
 		return nil, nil, false
@@ -227,14 +229,14 @@ func (s *scanner) skipValue() bool {
 	return depth == 0
 }
 
-func (s *scanner) statInfo(loc *time.Location) ([]Point, bool) {
+func (s *scanner) statInfo(loc *time.Location) ([]upstream.Point, bool) {
 	if s.peek() == 'n' { // null
 		return nil, s.skipValue()
 	}
 	if !s.expect('[') {
 		return nil, false
 	}
-	points := make([]Point, 0, 121)
+	points := make([]upstream.Point, 0, 121)
 	if s.peek() == ']' {
 		s.i++
 		return points, true
@@ -244,7 +246,7 @@ func (s *scanner) statInfo(loc *time.Location) ([]Point, bool) {
 		if !s.point(&r, loc) {
 			return nil, false
 		}
-		points = append(points, Point{Time: r.parsed, Bandwidth: Num(r.Bandwidth), Online: Num(r.Online), Flux: Num(r.Flux)})
+		points = append(points, upstream.Point{Time: r.parsed, Bandwidth: upstream.Num(r.Bandwidth), Online: upstream.Num(r.Online), Flux: upstream.Num(r.Flux)})
 		switch s.next() {
 		case ',':
 			continue

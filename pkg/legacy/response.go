@@ -1,93 +1,26 @@
-package lvb
+package legacy
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
-
-// Num is a statistic that may be absent: the upstream sometimes sends null
-// or an empty string, and a gap must stay a gap rather than become a zero.
-type Num struct {
-	Value float64
-	Valid bool
-}
-
-// Point is one minute of playback statistics.
-type Point struct {
-	Time      time.Time
-	Bandwidth Num // Mbps
-	Online    Num // viewers
-	Flux      Num // MB
-	// Requests is the playback requests of the minute; only Cloud API 3.0
-	// reports it.
-	Requests Num
-}
-
-// Result is the answer for one window.
-type Result struct {
-	Points  []Point
-	SumFlux Num  // sum_info.sum_flux, MB over the window
-	Empty   bool // the upstream said there is no data (ret 10003 or no stat_info)
-	// NoSumInfo says the upstream never gives window totals (Cloud API
-	// 3.0): the minutes' flux is the total, and nothing is missing.
-	NoSumInfo bool
-	// Rejected counts stat_info rows that could not be read (a time or a
-	// number that is not one); RejectedExample says what the first was.
-	// The rows that could be read are kept: one bad row must not cost the
-	// other 119 minutes of a window, nor go unmentioned.
-	Rejected        int
-	RejectedExample string
-}
 
 // TimeLayout is the layout of stat_info.time in Tencent's examples.
 const TimeLayout = "2006-01-02 15:04:05"
 
 // flexNum accepts a JSON number, a numeric string, null or "".
-type flexNum Num
+type flexNum upstream.Num
 
 func (n *flexNum) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if bytes.Equal(b, []byte("null")) {
-		*n = flexNum{}
-		return nil
-	}
-	s := string(b)
-	if len(b) > 0 && b[0] == '"' {
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		s = strings.TrimSpace(s)
-		if s == "" {
-			*n = flexNum{}
-			return nil
-		}
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return fmt.Errorf("%s is not a number", clip(string(b), 40))
-	}
-	*n = flexNum{Value: v, Valid: true}
-	return nil
-}
-
-// ParseNum reads one figure as both upstreams write them: a JSON number, a
-// number in a string, or null or "" for none. Anything else, NaN and the
-// infinities included, is an error: a row that carries one is refused,
-// never turned into a number an alert could fire on.
-func ParseNum(raw []byte) (Num, error) {
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return Num{}, nil
-	}
-	var n flexNum
-	err := n.UnmarshalJSON(raw)
-	return Num(n), err
+	v, err := upstream.ParseNum(b)
+	*n = flexNum(v)
+	return err
 }
 
 type rawPoint struct {
@@ -128,7 +61,7 @@ type envelope struct {
 // in plain text, or something else entirely.
 func notJSON(body []byte, err error) error {
 	if e := classify(-1, string(body)); e != nil && e.Kind != KindOtherRet {
-		e.Ret, e.Message = 0, strings.TrimSpace(clip(string(body), 60))
+		e.Ret, e.Message = 0, strings.TrimSpace(upstream.Clip(string(body), 60))
 		return e
 	}
 	return &Error{Kind: KindBadResponse, Detail: "not JSON: " + describeBody(body), Err: err}
@@ -156,7 +89,7 @@ func (env envelope) status(body []byte) (int, string, error) {
 }
 
 // ParseResponse decodes a response body. Times without a zone are read in loc.
-func ParseResponse(body []byte, loc *time.Location) (*Result, error) {
+func ParseResponse(body []byte, loc *time.Location) (*upstream.Result, error) {
 	// The scanner reads the usual answer without decoding output twice;
 	// encoding/json reads the rest and says what is wrong with it.
 	env, ok := scanEnvelope(body, loc)
@@ -174,7 +107,7 @@ func ParseResponse(body []byte, loc *time.Location) (*Result, error) {
 		return nil, e
 	}
 	if code == RetEmpty || isEmptyJSON(env.Output) {
-		return &Result{Empty: true}, nil
+		return &upstream.Result{Empty: true}, nil
 	}
 
 	var outputs []output
@@ -188,7 +121,7 @@ func ParseResponse(body []byte, loc *time.Location) (*Result, error) {
 	}
 	if len(outputs) == 1 && outputs[0].scanned {
 		// The usual answer: its points are the result's, no copy.
-		res := &Result{Points: outputs[0].points}
+		res := &upstream.Result{Points: outputs[0].points}
 		sum, err := parseSum(outputs[0].sumInfo)
 		if err != nil {
 			return nil, &Error{Kind: KindBadResponse, Detail: "sum_info: " + err.Error(), Err: err}
@@ -200,7 +133,7 @@ func ParseResponse(body []byte, loc *time.Location) (*Result, error) {
 	for _, out := range outputs {
 		n += len(out.rows) + len(out.points)
 	}
-	res := &Result{Points: make([]Point, 0, n)}
+	res := &upstream.Result{Points: make([]upstream.Point, 0, n)}
 	reject := func(i int, err error) {
 		if res.Rejected == 0 {
 			res.RejectedExample = fmt.Sprintf("stat_info[%d]: %v", i, err)
@@ -222,11 +155,11 @@ func ParseResponse(body []byte, loc *time.Location) (*Result, error) {
 					continue
 				}
 			}
-			res.Points = append(res.Points, Point{
+			res.Points = append(res.Points, upstream.Point{
 				Time:      t,
-				Bandwidth: Num(row.p.Bandwidth),
-				Online:    Num(row.p.Online),
-				Flux:      Num(row.p.Flux),
+				Bandwidth: upstream.Num(row.p.Bandwidth),
+				Online:    upstream.Num(row.p.Online),
+				Flux:      upstream.Num(row.p.Flux),
 			})
 		}
 		sum, err := parseSum(out.sumInfo)
@@ -234,7 +167,7 @@ func ParseResponse(body []byte, loc *time.Location) (*Result, error) {
 			return nil, &Error{Kind: KindBadResponse, Detail: "sum_info: " + err.Error(), Err: err}
 		}
 		if sum.Valid {
-			res.SumFlux = Num{Value: res.SumFlux.Value + sum.Value, Valid: true}
+			res.SumFlux = upstream.Num{Value: res.SumFlux.Value + sum.Value, Valid: true}
 		}
 	}
 	if len(res.Points) == 0 && res.Rejected > 0 {
@@ -249,7 +182,7 @@ func ParseResponse(body []byte, loc *time.Location) (*Result, error) {
 type output struct {
 	rows []row
 	// points are the rows as the scanner read them, all good, when scanned.
-	points  []Point
+	points  []upstream.Point
 	scanned bool
 	sumInfo json.RawMessage
 }
@@ -311,26 +244,26 @@ func parseOutput(raw json.RawMessage, loc *time.Location) (output, error) {
 }
 
 // parseSum reads sum_info as documented ("array") or as callers see it (an object).
-func parseSum(raw json.RawMessage) (Num, error) {
+func parseSum(raw json.RawMessage) (upstream.Num, error) {
 	raw = bytes.TrimSpace(raw)
 	if isEmptyJSON(raw) {
-		return Num{}, nil
+		return upstream.Num{}, nil
 	}
 	if raw[0] == '[' {
 		var items []rawSum
 		if err := json.Unmarshal(raw, &items); err != nil {
-			return Num{}, err
+			return upstream.Num{}, err
 		}
 		if len(items) != 1 {
-			return Num{}, fmt.Errorf("expected one element, got %d", len(items))
+			return upstream.Num{}, fmt.Errorf("expected one element, got %d", len(items))
 		}
-		return Num(items[0].SumFlux), nil
+		return upstream.Num(items[0].SumFlux), nil
 	}
 	var s rawSum
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return Num{}, err
+		return upstream.Num{}, err
 	}
-	return Num(s.SumFlux), nil
+	return upstream.Num(s.SumFlux), nil
 }
 
 func parseTime(raw json.RawMessage, loc *time.Location) (time.Time, error) {
@@ -371,7 +304,7 @@ func parseTime(raw json.RawMessage, loc *time.Location) (time.Time, error) {
 	if t, err := time.ParseInLocation("2006-01-02 15:04", s, loc); err == nil {
 		return t, nil
 	}
-	return time.Time{}, fmt.Errorf("%s is neither %q, Unix seconds nor RFC 3339", clip(s, 40), TimeLayout)
+	return time.Time{}, fmt.Errorf("%s is neither %q, Unix seconds nor RFC 3339", upstream.Clip(s, 40), TimeLayout)
 }
 
 // parseLayout reads b as TimeLayout, strictly: every digit where the layout
@@ -423,25 +356,9 @@ func isEmptyJSON(raw json.RawMessage) bool {
 	return false
 }
 
-// Anything that looks like a signature or a key is cut out of what the
-// upstream echoes back, in case an error page repeats the request.
-var secretLike = regexp.MustCompile(`(?i)(sign=)?[0-9a-f]{32}`)
-
 func describeBody(body []byte) string {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return "the body is empty"
 	}
-	return fmt.Sprintf("%d bytes starting %q", len(body), clip(string(body), 60))
-}
-
-func clip(s string, n int) string {
-	s = secretLike.ReplaceAllString(s, "[redacted]")
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
+	return fmt.Sprintf("%d bytes starting %q", len(body), upstream.Clip(string(body), 60))
 }

@@ -1,4 +1,4 @@
-package lvb
+package legacy
 
 import (
 	"encoding/json"
@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 // The fast decimal reader gives exactly what strconv.ParseFloat gives,
@@ -110,7 +112,7 @@ func FuzzScannerAgreesWithEncodingJSON(f *testing.F) {
 			if !p.Time.Equal(want) {
 				t.Fatalf("row %d: %q read as %v, time.ParseInLocation says %v", i, r.Time, p.Time, want)
 			}
-			for _, pair := range [][2]Num{{p.Bandwidth, Num(r.Bandwidth)}, {p.Online, Num(r.Online)}, {p.Flux, Num(r.Flux)}} {
+			for _, pair := range [][2]upstream.Num{{p.Bandwidth, upstream.Num(r.Bandwidth)}, {p.Online, upstream.Num(r.Online)}, {p.Flux, upstream.Num(r.Flux)}} {
 				if pair[0] != pair[1] {
 					t.Fatalf("row %d: %+v, encoding/json reads %+v", i, pair[0], pair[1])
 				}

@@ -1,4 +1,4 @@
-package lvb_test
+package legacy_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/legacy"
 )
 
 // Every page of the listing is fetched, in order, and the streams and
@@ -40,7 +40,7 @@ func TestLivePlayStatReadsEveryPage(t *testing.T) {
 	}
 	var pages []int
 	for _, r := range sim.Requests() {
-		if r.Interface != lvb.LiveInterface || r.Size != lvb.MaxPageSize || r.Domain != "play.example.com" {
+		if r.Interface != legacy.LiveInterface || r.Size != legacy.MaxPageSize || r.Domain != "play.example.com" {
 			t.Fatalf("request %+v", r)
 		}
 		pages = append(pages, r.Page)
@@ -88,7 +88,7 @@ func TestLivePlayStatWithoutDomainSupport(t *testing.T) {
 func TestLivePlayStatErrors(t *testing.T) {
 	_, ep := startSim(t)
 	_, err := newClient(t, ep, "wrong-key").LivePlayStat(context.Background(), "")
-	if lvb.KindOf(err) != lvb.KindInvalidSign || strings.Contains(err.Error(), "wrong-key") {
+	if legacy.KindOf(err) != legacy.KindInvalidSign || strings.Contains(err.Error(), "wrong-key") {
 		t.Fatalf("%v", err)
 	}
 }

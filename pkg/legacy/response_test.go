@@ -1,9 +1,11 @@
-package lvb
+package legacy
 
 import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 var beijing = time.FixedZone("CST", 8*3600)
@@ -14,29 +16,29 @@ func TestParseResponseShapes(t *testing.T) {
 		name    string
 		body    string
 		points  int
-		sum     Num
-		bw      Num
-		online  Num
+		sum     upstream.Num
+		bw      upstream.Num
+		online  upstream.Num
 		isEmpty bool
 	}{
 		{"numbers", `{"ret":0,"message":"ok","output":{"stat_info":[{"time":"2026-11-29 10:00:00","bandwidth":1.5,"online":3,"flux":11.25}],"sum_info":{"sum_flux":11.25}}}`,
-			1, Num{11.25, true}, Num{1.5, true}, Num{3, true}, false},
+			1, upstream.Num{Value: 11.25, Valid: true}, upstream.Num{Value: 1.5, Valid: true}, upstream.Num{Value: 3, Valid: true}, false},
 		{"strings and array sum", `{"ret":"0","output":{"stat_info":[{"time":"2026-11-29 10:00:00","bandwidth":"1.5","online":"3","flux":"11.25"}],"sum_info":[{"sum_flux":"11.25"}]}}`,
-			1, Num{11.25, true}, Num{1.5, true}, Num{3, true}, false},
+			1, upstream.Num{Value: 11.25, Valid: true}, upstream.Num{Value: 1.5, Valid: true}, upstream.Num{Value: 3, Valid: true}, false},
 		{"nulls stay gaps", `{"ret":0,"output":{"stat_info":[{"time":1795917600,"bandwidth":null,"online":"","flux":0}]}}`,
-			1, Num{}, Num{}, Num{}, false},
+			1, upstream.Num{}, upstream.Num{}, upstream.Num{}, false},
 		{"unix millis", `{"ret":0,"output":{"stat_info":[{"time":"1795917600000","bandwidth":2,"online":1,"flux":1}],"sum_info":{"sum_flux":1}}}`,
-			1, Num{1, true}, Num{2, true}, Num{1, true}, false},
+			1, upstream.Num{Value: 1, Valid: true}, upstream.Num{Value: 2, Valid: true}, upstream.Num{Value: 1, Valid: true}, false},
 		{"rfc3339", `{"ret":0,"output":{"stat_info":[{"time":"2026-11-29T02:00:00Z","bandwidth":2,"online":1,"flux":1}],"sum_info":{"sum_flux":1}}}`,
-			1, Num{1, true}, Num{2, true}, Num{1, true}, false},
-		{"10003", `{"ret":10003,"message":"query data is empty","output":[]}`, 0, Num{}, Num{}, Num{}, true},
-		{"ok but nothing", `{"ret":0,"message":"ok","output":{"stat_info":[],"sum_info":{"sum_flux":0}}}`, 0, Num{0, true}, Num{}, Num{}, true},
+			1, upstream.Num{Value: 1, Valid: true}, upstream.Num{Value: 2, Valid: true}, upstream.Num{Value: 1, Valid: true}, false},
+		{"10003", `{"ret":10003,"message":"query data is empty","output":[]}`, 0, upstream.Num{}, upstream.Num{}, upstream.Num{}, true},
+		{"ok but nothing", `{"ret":0,"message":"ok","output":{"stat_info":[],"sum_info":{"sum_flux":0}}}`, 0, upstream.Num{Value: 0, Valid: true}, upstream.Num{}, upstream.Num{}, true},
 		{"output as an array", `{"ret":0,"output":[{"stat_info":[{"time":"2026-11-29 10:00:00","bandwidth":2,"online":1,"flux":1}],"sum_info":{"sum_flux":1}}]}`,
-			1, Num{1, true}, Num{2, true}, Num{1, true}, false},
+			1, upstream.Num{Value: 1, Valid: true}, upstream.Num{Value: 2, Valid: true}, upstream.Num{Value: 1, Valid: true}, false},
 		{"minutes without seconds", `{"ret":0,"output":{"stat_info":[{"time":"2026-11-29 10:00","bandwidth":2,"online":1,"flux":1}],"sum_info":{"sum_flux":1}}}`,
-			1, Num{1, true}, Num{2, true}, Num{1, true}, false},
+			1, upstream.Num{Value: 1, Valid: true}, upstream.Num{Value: 2, Valid: true}, upstream.Num{Value: 1, Valid: true}, false},
 		{"retcode spelling", `{"retcode":0,"errmsg":"","output":{"stat_info":[{"time":"2026-11-29 10:00:00","bandwidth":2,"online":1,"flux":1}]}}`,
-			1, Num{}, Num{2, true}, Num{1, true}, false},
+			1, upstream.Num{}, upstream.Num{Value: 2, Valid: true}, upstream.Num{Value: 1, Valid: true}, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,4 +1,4 @@
-package lvb
+package legacy
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package lvb_test
+package legacy_test
 
 import (
 	"context"
@@ -13,7 +13,8 @@ import (
 	"time"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/lvb"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/legacy"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 const (
@@ -25,7 +26,7 @@ var testNow = time.Date(2026, 11, 29, 10, 37, 23, 0, time.UTC)
 
 func TestSignMatchesSeedExample(t *testing.T) {
 	// The seed's example: key and t give this signature.
-	if got := lvb.Sign(testKey, 1471850187); got != "b17971b51ba0fe5916ddcd96692e9fb3" {
+	if got := legacy.Sign(testKey, 1471850187); got != "b17971b51ba0fe5916ddcd96692e9fb3" {
 		t.Fatalf("Sign = %s", got)
 	}
 }
@@ -39,7 +40,7 @@ func (c *captured) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func TestSigningTransportAddsShortLivedSignature(t *testing.T) {
 	c := &captured{}
-	tr := &lvb.SigningTransport{Key: testKey, Now: func() time.Time { return testNow }, Next: c}
+	tr := &legacy.SigningTransport{Key: testKey, Now: func() time.Time { return testNow }, Next: c}
 	req, _ := http.NewRequest(http.MethodGet, "http://x/common_access?cmd=1", nil)
 	if _, err := tr.RoundTrip(req); err != nil {
 		t.Fatal(err)
@@ -49,7 +50,7 @@ func TestSigningTransportAddsShortLivedSignature(t *testing.T) {
 	if q.Get("t") != strconv.FormatInt(wantT, 10) {
 		t.Fatalf("t = %s, want %d", q.Get("t"), wantT)
 	}
-	if q.Get("sign") != lvb.Sign(testKey, wantT) || q.Get("cmd") != "1" {
+	if q.Get("sign") != legacy.Sign(testKey, wantT) || q.Get("cmd") != "1" {
 		t.Fatalf("query = %v", q)
 	}
 	if req.URL.Query().Get("sign") != "" {
@@ -57,16 +58,16 @@ func TestSigningTransportAddsShortLivedSignature(t *testing.T) {
 	}
 }
 
-func newClient(t *testing.T, endpoint, key string) *lvb.Client {
+func newClient(t *testing.T, endpoint, key string) *legacy.Client {
 	t.Helper()
-	c, err := lvb.New(lvb.Config{
+	c, err := legacy.New(legacy.Config{
 		Endpoint: endpoint,
 		Cmd:      testCmd,
 		Location: simulator.Beijing,
-		HTTPClient: &http.Client{Transport: &lvb.SigningTransport{
+		HTTPClient: &http.Client{Transport: &legacy.SigningTransport{
 			Key: key, Now: func() time.Time { return testNow },
 		}},
-		Retry: lvb.Retry{Attempts: 3, BaseDelay: time.Millisecond},
+		Retry: upstream.Retry{Attempts: 3, BaseDelay: time.Millisecond},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +77,7 @@ func newClient(t *testing.T, endpoint, key string) *lvb.Client {
 
 func TestURLEncodesAndOmitsUnsetParameters(t *testing.T) {
 	c := newClient(t, "http://example.invalid/common_access", testKey)
-	q := lvb.Query{Start: testNow.Add(-time.Hour), End: testNow}
+	q := upstream.Query{Start: testNow.Add(-time.Hour), End: testNow}
 	u, _ := url.Parse(c.URL(q))
 	if u.Query().Has("Param.s.stream_id") || u.Query().Has("Param.s.domain") {
 		t.Fatalf("unset optional parameters were sent: %s", u)
@@ -103,16 +104,16 @@ func TestURLEncodesAndOmitsUnsetParameters(t *testing.T) {
 
 func TestConfigValidation(t *testing.T) {
 	for _, ep := range []string{"ftp://x/y", "not a url", "http:///nohost", "http://x/common_access?cmd=1"} {
-		if _, err := lvb.ParseEndpoint(ep); err == nil {
+		if _, err := legacy.ParseEndpoint(ep); err == nil {
 			t.Errorf("ParseEndpoint(%q) accepted", ep)
 		}
 	}
 	for _, cmd := range []string{"", "abc", "-5", "0", "12.5"} {
-		if _, err := lvb.ParseCmd(cmd); err == nil {
+		if _, err := legacy.ParseCmd(cmd); err == nil {
 			t.Errorf("ParseCmd(%q) accepted", cmd)
 		}
 	}
-	if got, err := lvb.ParseCmd("01250000000"); err != nil || got != testCmd {
+	if got, err := legacy.ParseCmd("01250000000"); err != nil || got != testCmd {
 		t.Errorf("ParseCmd = %q, %v", got, err)
 	}
 }
@@ -130,7 +131,7 @@ func TestClientAgainstSimulator(t *testing.T) {
 	sim, ep := startSim(t)
 	c := newClient(t, ep, testKey)
 	start := testNow.Add(-2 * time.Hour).Truncate(time.Hour)
-	q := lvb.Query{Start: start, End: start.Add(time.Hour - time.Second), StreamID: "live_1"}
+	q := upstream.Query{Start: start, End: start.Add(time.Hour - time.Second), StreamID: "live_1"}
 	for _, f := range []simulator.Faults{
 		{},
 		{NumbersAsStrings: true},
@@ -171,7 +172,7 @@ func abs(x float64) float64 {
 func TestEmptyStreamIsNotAnError(t *testing.T) {
 	_, ep := startSim(t)
 	c := newClient(t, ep, testKey)
-	res, err := c.PlayStatHistory(context.Background(), lvb.Query{Start: testNow.Add(-time.Hour), End: testNow, StreamID: "nobody"})
+	res, err := c.PlayStatHistory(context.Background(), upstream.Query{Start: testNow.Add(-time.Hour), End: testNow, StreamID: "nobody"})
 	if err != nil || !res.Empty || len(res.Points) != 0 {
 		t.Fatalf("res=%+v err=%v", res, err)
 	}
@@ -179,27 +180,27 @@ func TestEmptyStreamIsNotAnError(t *testing.T) {
 
 func TestErrorsAreTypedAndCarryNoSecret(t *testing.T) {
 	sim, ep := startSim(t)
-	q := lvb.Query{Start: testNow.Add(-time.Hour), End: testNow}
+	q := upstream.Query{Start: testNow.Add(-time.Hour), End: testNow}
 	cases := []struct {
 		name   string
 		key    string
 		cmd    string
 		faults simulator.Faults
-		q      *lvb.Query
-		kind   lvb.Kind
+		q      *upstream.Query
+		kind   legacy.Kind
 		calls  int
 	}{
-		{name: "wrong key", key: "0123456789abcdef0123456789abcdef", kind: lvb.KindInvalidSign, calls: 1},
-		{name: "wrong cmd", cmd: "1250000001", kind: lvb.KindInvalidCmd, calls: 1},
-		{name: "not registered", faults: simulator.Faults{Ret: 1000, RetFailures: -1}, kind: lvb.KindNotRegistered, calls: 1},
-		{name: "stopped", faults: simulator.Faults{Ret: 1001, RetFailures: -1}, kind: lvb.KindServiceStopped, calls: 1},
-		{name: "internal persists", faults: simulator.Faults{Ret: 1201, RetFailures: -1}, kind: lvb.KindUpstreamFault, calls: 3},
-		{name: "rate limited", faults: simulator.Faults{Ret: 1202, RetFailures: -1}, kind: lvb.KindRateLimited, calls: 3},
-		{name: "over two hours", q: &lvb.Query{Start: testNow.Add(-3 * time.Hour), End: testNow}, kind: lvb.KindInvalidParam, calls: 1},
-		{name: "over 15 days", q: &lvb.Query{Start: testNow.Add(-16 * 24 * time.Hour), End: testNow.Add(-16*24*time.Hour + time.Hour)}, kind: lvb.KindInvalidParam, calls: 1},
-		{name: "http 500", faults: simulator.Faults{HTTPStatus: 500, HTTPFailures: -1}, kind: lvb.KindHTTPStatus, calls: 3},
-		{name: "http 404", faults: simulator.Faults{HTTPStatus: 404, HTTPFailures: -1}, kind: lvb.KindHTTPStatus, calls: 1},
-		{name: "not json, retried", faults: simulator.Faults{Malformed: true}, kind: lvb.KindBadResponse, calls: 3},
+		{name: "wrong key", key: "0123456789abcdef0123456789abcdef", kind: legacy.KindInvalidSign, calls: 1},
+		{name: "wrong cmd", cmd: "1250000001", kind: legacy.KindInvalidCmd, calls: 1},
+		{name: "not registered", faults: simulator.Faults{Ret: 1000, RetFailures: -1}, kind: legacy.KindNotRegistered, calls: 1},
+		{name: "stopped", faults: simulator.Faults{Ret: 1001, RetFailures: -1}, kind: legacy.KindServiceStopped, calls: 1},
+		{name: "internal persists", faults: simulator.Faults{Ret: 1201, RetFailures: -1}, kind: legacy.KindUpstreamFault, calls: 3},
+		{name: "rate limited", faults: simulator.Faults{Ret: 1202, RetFailures: -1}, kind: legacy.KindRateLimited, calls: 3},
+		{name: "over two hours", q: &upstream.Query{Start: testNow.Add(-3 * time.Hour), End: testNow}, kind: legacy.KindInvalidParam, calls: 1},
+		{name: "over 15 days", q: &upstream.Query{Start: testNow.Add(-16 * 24 * time.Hour), End: testNow.Add(-16*24*time.Hour + time.Hour)}, kind: legacy.KindInvalidParam, calls: 1},
+		{name: "http 500", faults: simulator.Faults{HTTPStatus: 500, HTTPFailures: -1}, kind: legacy.KindHTTPStatus, calls: 3},
+		{name: "http 404", faults: simulator.Faults{HTTPStatus: 404, HTTPFailures: -1}, kind: legacy.KindHTTPStatus, calls: 1},
+		{name: "not json, retried", faults: simulator.Faults{Malformed: true}, kind: legacy.KindBadResponse, calls: 3},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -212,8 +213,8 @@ func TestErrorsAreTypedAndCarryNoSecret(t *testing.T) {
 			c := newClient(t, ep, key)
 			if tc.cmd != "" {
 				var err error
-				c, err = lvb.New(lvb.Config{Endpoint: ep, Cmd: tc.cmd, Location: time.UTC,
-					HTTPClient: &http.Client{Transport: &lvb.SigningTransport{Key: key, Now: func() time.Time { return testNow }}}})
+				c, err = legacy.New(legacy.Config{Endpoint: ep, Cmd: tc.cmd, Location: time.UTC,
+					HTTPClient: &http.Client{Transport: &legacy.SigningTransport{Key: key, Now: func() time.Time { return testNow }}}})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -223,7 +224,7 @@ func TestErrorsAreTypedAndCarryNoSecret(t *testing.T) {
 				qq = *tc.q
 			}
 			_, err := c.PlayStatHistory(context.Background(), qq)
-			if got := lvb.KindOf(err); got != tc.kind {
+			if got := legacy.KindOf(err); got != tc.kind {
 				t.Fatalf("kind = %v, want %v (err: %v)", got, tc.kind, err)
 			}
 			if sim.Calls() != tc.calls {
@@ -233,7 +234,7 @@ func TestErrorsAreTypedAndCarryNoSecret(t *testing.T) {
 			if strings.Contains(msg, key) || strings.Contains(msg, "sign=") {
 				t.Fatalf("error leaks a credential: %s", msg)
 			}
-			if !strings.Contains(msg, ". ") && tc.kind != lvb.KindUnknown {
+			if !strings.Contains(msg, ". ") && tc.kind != legacy.KindUnknown {
 				t.Errorf("error says nothing about what to do: %s", msg)
 			}
 		})
@@ -243,7 +244,7 @@ func TestErrorsAreTypedAndCarryNoSecret(t *testing.T) {
 func TestRetryRecoversFromTransientFaults(t *testing.T) {
 	sim, ep := startSim(t)
 	c := newClient(t, ep, testKey)
-	q := lvb.Query{Start: testNow.Add(-time.Hour), End: testNow}
+	q := upstream.Query{Start: testNow.Add(-time.Hour), End: testNow}
 	for _, f := range []simulator.Faults{
 		{Ret: 1201, RetFailures: 2},
 		{Ret: 1202, RetFailures: 1},
@@ -266,9 +267,9 @@ func TestUnreachableSaysSoWithoutTheURL(t *testing.T) {
 	ep := srv.URL + "/common_access"
 	srv.Close()
 	c := newClient(t, ep, testKey)
-	_, err := c.PlayStatHistory(context.Background(), lvb.Query{Start: testNow.Add(-time.Hour), End: testNow, Domain: "secretish.example.com"})
-	var e *lvb.Error
-	if !errors.As(err, &e) || e.Kind != lvb.KindUnreachable {
+	_, err := c.PlayStatHistory(context.Background(), upstream.Query{Start: testNow.Add(-time.Hour), End: testNow, Domain: "secretish.example.com"})
+	var e *legacy.Error
+	if !errors.As(err, &e) || e.Kind != legacy.KindUnreachable {
 		t.Fatalf("err = %v", err)
 	}
 	if strings.Contains(err.Error(), "common_access?") || strings.Contains(err.Error(), testKey) {
@@ -297,17 +298,17 @@ func (a *answerThenCancel) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestCancellationDuringBackoffStopsRetrying(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	tr := &answerThenCancel{cancel: cancel}
-	c, err := lvb.New(lvb.Config{Endpoint: "http://upstream.invalid/common_access", Cmd: testCmd, Location: time.UTC,
+	c, err := legacy.New(legacy.Config{Endpoint: "http://upstream.invalid/common_access", Cmd: testCmd, Location: time.UTC,
 		HTTPClient: &http.Client{Transport: tr},
 		// Were the wait not cut short by the cancellation, the test would
 		// hang for an hour and fail on the failsafe below.
-		Retry: lvb.Retry{Attempts: 5, BaseDelay: time.Hour, MaxDelay: time.Hour}})
+		Retry: upstream.Retry{Attempts: 5, BaseDelay: time.Hour, MaxDelay: time.Hour}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() {
-		_, err := c.PlayStatHistory(ctx, lvb.Query{Start: testNow.Add(-time.Hour), End: testNow})
+		_, err := c.PlayStatHistory(ctx, upstream.Query{Start: testNow.Add(-time.Hour), End: testNow})
 		done <- err
 	}()
 	select {
@@ -315,7 +316,7 @@ func TestCancellationDuringBackoffStopsRetrying(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the backoff did not stop when the context was cancelled")
 	}
-	if lvb.KindOf(err) != lvb.KindUpstreamFault || tr.calls != 1 {
+	if legacy.KindOf(err) != legacy.KindUpstreamFault || tr.calls != 1 {
 		t.Fatalf("err=%v after %d calls; want the upstream's fault after 1", err, tr.calls)
 	}
 }
@@ -323,15 +324,15 @@ func TestCancellationDuringBackoffStopsRetrying(t *testing.T) {
 func TestNoRetryThatWouldOutliveTheDeadline(t *testing.T) {
 	sim, ep := startSim(t)
 	sim.SetFaults(simulator.Faults{Ret: 1201, RetFailures: -1})
-	c, _ := lvb.New(lvb.Config{Endpoint: ep, Cmd: testCmd, Location: time.UTC,
-		HTTPClient: &http.Client{Transport: &lvb.SigningTransport{Key: testKey, Now: func() time.Time { return testNow }}},
-		Retry:      lvb.Retry{Attempts: 5, BaseDelay: time.Hour, MaxDelay: time.Hour}})
+	c, _ := legacy.New(legacy.Config{Endpoint: ep, Cmd: testCmd, Location: time.UTC,
+		HTTPClient: &http.Client{Transport: &legacy.SigningTransport{Key: testKey, Now: func() time.Time { return testNow }}},
+		Retry:      upstream.Retry{Attempts: 5, BaseDelay: time.Hour, MaxDelay: time.Hour}})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	_, err := c.PlayStatHistory(ctx, lvb.Query{Start: testNow.Add(-time.Hour), End: testNow})
+	_, err := c.PlayStatHistory(ctx, upstream.Query{Start: testNow.Add(-time.Hour), End: testNow})
 	// The next wait (at least half an hour) ends past the deadline, so the
 	// client gives up at once: the context is still alive when it returns.
-	if lvb.KindOf(err) != lvb.KindUpstreamFault || sim.Calls() != 1 || ctx.Err() != nil {
+	if legacy.KindOf(err) != legacy.KindUpstreamFault || sim.Calls() != 1 || ctx.Err() != nil {
 		t.Fatalf("err=%v calls=%d ctx=%v", err, sim.Calls(), ctx.Err())
 	}
 }
@@ -339,7 +340,7 @@ func TestNoRetryThatWouldOutliveTheDeadline(t *testing.T) {
 func TestBackoffGrowsWithJitter(t *testing.T) {
 	// Ten failures in a row, each wait recorded by the time between calls
 	// would depend on the clock; instead read the waits the policy hands out.
-	waits := lvb.Retry{Attempts: 6, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}.Waits(5)
+	waits := upstream.Retry{Attempts: 6, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}.Waits(5)
 	distinct := map[time.Duration]bool{}
 	for i, w := range waits {
 		base := min(100*time.Millisecond<<i, time.Second)
@@ -355,7 +356,7 @@ func TestBackoffGrowsWithJitter(t *testing.T) {
 
 func TestTransientFaultsAreRetriedPermanentOnesAreNot(t *testing.T) {
 	sim, ep := startSim(t)
-	q := lvb.Query{Start: testNow.Add(-time.Hour), End: testNow, StreamID: "live_1"}
+	q := upstream.Query{Start: testNow.Add(-time.Hour), End: testNow, StreamID: "live_1"}
 	cases := []struct {
 		name   string
 		faults simulator.Faults
@@ -415,19 +416,19 @@ func TestRedirects(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	signedAt := testNow
-	hc := &http.Client{Transport: &lvb.SigningTransport{Key: testKey, Now: func() time.Time { signedAt = signedAt.Add(time.Second); return signedAt }}}
-	q := lvb.Query{Start: testNow.Add(-time.Hour), End: testNow, StreamID: "live_1"}
+	hc := &http.Client{Transport: &legacy.SigningTransport{Key: testKey, Now: func() time.Time { signedAt = signedAt.Add(time.Second); return signedAt }}}
+	q := upstream.Query{Start: testNow.Add(-time.Hour), End: testNow, StreamID: "live_1"}
 
-	c, _ := lvb.New(lvb.Config{Endpoint: srv.URL + "/moved", Cmd: testCmd, Location: simulator.Beijing, HTTPClient: hc})
+	c, _ := legacy.New(legacy.Config{Endpoint: srv.URL + "/moved", Cmd: testCmd, Location: simulator.Beijing, HTTPClient: hc})
 	res, err := c.PlayStatHistory(context.Background(), q)
 	if err != nil || len(res.Points) != 60 || len(sim.Requests()) != 1 {
 		t.Fatalf("same-host redirect: err=%v, %d requests served", err, len(sim.Requests()))
 	}
 
-	c, _ = lvb.New(lvb.Config{Endpoint: srv.URL + "/away", Cmd: testCmd, Location: simulator.Beijing, HTTPClient: hc})
+	c, _ = legacy.New(legacy.Config{Endpoint: srv.URL + "/away", Cmd: testCmd, Location: simulator.Beijing, HTTPClient: hc})
 	_, err = c.PlayStatHistory(context.Background(), q)
-	var e *lvb.Error
-	if !errors.As(err, &e) || e.Kind != lvb.KindRedirect || e.Status != http.StatusFound || elsewhere != 0 {
+	var e *legacy.Error
+	if !errors.As(err, &e) || e.Kind != legacy.KindRedirect || e.Status != http.StatusFound || elsewhere != 0 {
 		t.Fatalf("cross-host redirect: err=%v, the other host saw %d requests", err, elsewhere)
 	}
 	otherHost := strings.TrimPrefix(other.URL, "http://")
@@ -443,7 +444,7 @@ func TestUnreadableRowsAreCountedNotFatal(t *testing.T) {
 	sim, ep := startSim(t)
 	sim.SetFaults(simulator.Faults{BadRowEvery: 10})
 	res, err := newClient(t, ep, testKey).PlayStatHistory(context.Background(),
-		lvb.Query{Start: testNow.Add(-time.Hour), End: testNow, StreamID: "live_1"})
+		upstream.Query{Start: testNow.Add(-time.Hour), End: testNow, StreamID: "live_1"})
 	if err != nil || len(res.Points) != 54 || res.Rejected != 6 || !strings.Contains(res.RejectedExample, "stat_info[9]") {
 		t.Fatalf("err=%v points=%d rejected=%d (%s)", err, len(res.Points), res.Rejected, res.RejectedExample)
 	}

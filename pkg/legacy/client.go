@@ -1,4 +1,4 @@
-package lvb
+package legacy
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cenkalti/backoff/v5"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 // DefaultEndpoint is the documented common_access address.
@@ -33,54 +33,6 @@ const maxPooled = 256 << 10
 
 var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// Query selects one window of statistics. Start and End are both sent as
-// Unix seconds; the caller decides what they include.
-type Query struct {
-	Start    time.Time
-	End      time.Time
-	Domain   string // empty: every domain of the APPID
-	StreamID string // empty: the total of all streams
-}
-
-// Retry says how often and how patiently to repeat a request that failed in
-// a way that may pass (Error.Retryable).
-type Retry struct {
-	Attempts  int           // total tries, at least 1
-	BaseDelay time.Duration // the first wait; doubled after each failure, with ±50 % jitter
-	MaxDelay  time.Duration // the longest wait; 10 s when zero
-	// Pacer, when set, hears how each try went, so that the pace of the
-	// requests can follow what the upstream allows (budget.Budget).
-	Pacer Pacer
-}
-
-// Pacer adapts the pace of requests to the upstream's answers.
-type Pacer interface {
-	Throttled() // the upstream refused a try as too frequent
-	Succeeded() // the upstream answered a try
-}
-
-// DefaultRetry fits an endpoint that asks not to be polled more than once a
-// minute: four tries, waiting about 0.5, 1 and 2 s between them. With a
-// body cut short one time in seven, a window is then lost once in 2 400
-// tries rather than once in 340.
-var DefaultRetry = Retry{Attempts: 4, BaseDelay: 500 * time.Millisecond, MaxDelay: 10 * time.Second}
-
-// NewBackOff returns the waits between tries. Jitter keeps the panels of a
-// dashboard that failed together from retrying together.
-func (r Retry) NewBackOff() *backoff.ExponentialBackOff {
-	b := &backoff.ExponentialBackOff{
-		InitialInterval:     r.BaseDelay,
-		RandomizationFactor: 0.5,
-		Multiplier:          2,
-		MaxInterval:         r.MaxDelay,
-	}
-	if b.MaxInterval <= 0 {
-		b.MaxInterval = 10 * time.Second
-	}
-	b.Reset()
-	return b
-}
-
 // Config configures a Client.
 type Config struct {
 	Endpoint string // DefaultEndpoint when empty
@@ -89,7 +41,7 @@ type Config struct {
 	// HTTPClient must sign requests, typically through a SigningTransport;
 	// the client itself never holds the key.
 	HTTPClient *http.Client
-	Retry      Retry
+	Retry      upstream.Retry
 }
 
 // Client calls Get_LivePlayStatHistory.
@@ -98,56 +50,17 @@ type Client struct {
 	cmd      string
 	loc      *time.Location
 	http     *http.Client
-	retry    Retry
+	retry    upstream.Retry
 }
 
 // ParseEndpoint checks that raw is an absolute http or https URL without
 // its own query string.
 func ParseEndpoint(raw string) (*url.URL, error) {
-	u, err := ParseHTTPURL("API URL", raw, DefaultEndpoint)
+	u, err := upstream.ParseHTTPURL("API URL", raw, DefaultEndpoint)
 	if err == nil && (u.RawQuery != "" || u.Fragment != "") {
-		err = fmt.Errorf("API URL %s must not carry a query string or fragment; the plugin adds the parameters", ShowURL(raw))
+		err = fmt.Errorf("API URL %s must not carry a query string or fragment; the plugin adds the parameters", upstream.ShowURL(raw))
 	}
 	return u, err
-}
-
-// ParseHTTPURL checks what every endpoint setting must be, named name in
-// messages: at most MaxURLLength long, http or https with a host, and no
-// user or password (nothing here uses them, and the URL is shown to
-// whoever may edit the data source). Empty is def.
-func ParseHTTPURL(name, raw, def string) (*url.URL, error) {
-	if raw == "" {
-		raw = def
-	}
-	if len(raw) > MaxURLLength {
-		return nil, fmt.Errorf("%s %s of %d characters is too long for an address; the default is %s", name, ShowURL(raw), len(raw), def)
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%s %s is not an http or https URL; the default is %s", name, ShowURL(raw), def)
-	}
-	if u.User != nil {
-		return nil, fmt.Errorf("%s %s carries a user name or password; remove the user:password@ part: requests are signed with the key, and the URL is shown to everyone who may edit the data source", name, ShowURL(raw))
-	}
-	return u, nil
-}
-
-// MaxURLLength bounds an endpoint's URL.
-const MaxURLLength = 2048
-
-// ShowURL is a URL as a message may echo it: quoted, its password (if
-// any) replaced, its query (which may hold a signature) dropped, and clipped.
-func ShowURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		u.RawQuery, u.Fragment = "", ""
-		if u.User != nil {
-			u.User = url.User("xxxxx")
-		}
-		raw = u.String()
-	} else if i := strings.IndexAny(raw, "@?"); i >= 0 {
-		raw = raw[:i] + "…"
-	}
-	return strconv.Quote(clip(raw, 100))
 }
 
 // CmdPattern is an APPID: a positive whole number below 2^63, in digits only.
@@ -159,7 +72,7 @@ var cmdRe = regexp.MustCompile(CmdPattern)
 func ParseCmd(cmd string) (string, error) {
 	n, err := strconv.ParseUint(cmd, 10, 63)
 	if !cmdRe.MatchString(cmd) || err != nil || n == 0 {
-		return "", fmt.Errorf("APPID (cmd) %q is not a positive integer such as 1250000000", clip(cmd, 40))
+		return "", fmt.Errorf("APPID (cmd) %q is not a positive integer such as 1250000000", upstream.Clip(cmd, 40))
 	}
 	return strconv.FormatUint(n, 10), nil
 }
@@ -213,7 +126,7 @@ func sameHostRedirect(req *http.Request, via []*http.Request) error {
 		status = req.Response.StatusCode
 	}
 	if !sameOrigin(first, req.URL) || len(via) >= 5 {
-		return &redirectError{status: status, host: clip(req.URL.Host, 100), scheme: req.URL.Scheme}
+		return &redirectError{status: status, host: upstream.Clip(req.URL.Host, 100), scheme: req.URL.Scheme}
 	}
 	return nil
 }
@@ -243,7 +156,7 @@ func sameOrigin(from, to *url.URL) bool {
 }
 
 // URL returns the unsigned request URL of q. It holds no credential.
-func (c *Client) URL(q Query) string {
+func (c *Client) URL(q upstream.Query) string {
 	v := url.Values{}
 	v.Set("cmd", c.cmd)
 	v.Set("interface", Interface)
@@ -262,76 +175,25 @@ func (c *Client) URL(q Query) string {
 	return u.String()
 }
 
-// Waits returns the first n waits this policy would make, for tests and
-// documentation; each call draws new jitter.
-func (r Retry) Waits(n int) []time.Duration {
-	b := r.NewBackOff()
-	out := make([]time.Duration, n)
-	for i := range out {
-		out[i] = b.NextBackOff()
-	}
-	return out
-}
-
 // PlayStatHistory fetches one window, retrying what may pass.
-func (c *Client) PlayStatHistory(ctx context.Context, q Query) (*Result, error) {
+func (c *Client) PlayStatHistory(ctx context.Context, q upstream.Query) (*upstream.Result, error) {
 	if !q.End.After(q.Start) {
 		return nil, fmt.Errorf("lvb: window end %s is not after start %s", q.End, q.Start)
 	}
-	parse := func(body []byte) (*Result, error) { return ParseResponse(body, c.loc) }
+	parse := func(body []byte) (*upstream.Result, error) { return ParseResponse(body, c.loc) }
 	u := c.URL(q)
-	return retry(ctx, c.retry, func() (*Result, error) { return get(ctx, c, u, parse) })
+	return retry(ctx, c.retry, func() (*upstream.Result, error) { return get(ctx, c, u, parse) })
 }
 
 // retry calls try under r for this package's errors.
-func retry[T any](ctx context.Context, r Retry, try func() (T, error)) (T, error) {
-	return Do(ctx, r, func(err error) (bool, bool) {
+func retry[T any](ctx context.Context, r upstream.Retry, try func() (T, error)) (T, error) {
+	return upstream.Do(ctx, r, func(err error) (bool, bool) {
 		var e *Error
 		if !errors.As(err, &e) {
 			return false, false
 		}
 		return e.Retryable(), e.Kind == KindRateLimited
 	}, try)
-}
-
-// Do calls try until it succeeds, fails for good, runs out of attempts, or
-// the next wait would end past ctx's deadline: a retry that cannot finish
-// in time would only hold a slot and delay the answer. classify says
-// whether an error may pass, and whether it is throttling (then the wait
-// doubles). On giving up it returns the last failure, which says more
-// than "context canceled".
-func Do[T any](ctx context.Context, r Retry, classify func(error) (retryable, throttled bool), try func() (T, error)) (T, error) {
-	b := r.NewBackOff()
-	for attempt := 1; ; attempt++ {
-		res, err := try()
-		if err == nil {
-			if r.Pacer != nil {
-				r.Pacer.Succeeded()
-			}
-			return res, err
-		}
-		retryable, throttled := classify(err)
-		if throttled && r.Pacer != nil {
-			r.Pacer.Throttled()
-		}
-		if !retryable || attempt >= r.Attempts {
-			return res, err
-		}
-		wait := b.NextBackOff()
-		if throttled {
-			wait *= 2
-		}
-		if deadline, ok := ctx.Deadline(); ok && time.Now().Add(wait).After(deadline) {
-			return res, err
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return res, err
-		case <-t.C:
-		}
-	}
 }
 
 // get makes one request to u and parses the answer with parse, which must
@@ -411,5 +273,5 @@ func transportDetail(err error) string {
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	return clip(err.Error(), 200)
+	return upstream.Clip(err.Error(), 200)
 }

@@ -1,7 +1,10 @@
-// Package lvb is a client for the Get_LivePlayStatHistory interface of
-// Tencent Cloud Live's common_access endpoint. It knows nothing of Grafana:
-// it builds requests, signs them, and turns answers into points or typed errors.
-package lvb
+// Package legacy is a client of the legacy statistics interface of Tencent
+// Cloud Live's common_access endpoint (Get_LivePlayStatHistory, and
+// Get_LivePlayStat for the streams playing now), enabled by Tencent on
+// request. It knows nothing of Grafana: it builds requests, signs them
+// (md5 of key and expiry), and turns answers into the upstream package's
+// points and listings, or typed errors.
+package legacy
 
 import (
 	"crypto/md5"

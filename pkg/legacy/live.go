@@ -1,4 +1,4 @@
-package lvb
+package legacy
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 // LiveInterface lists the streams playing now, with their bandwidth and
@@ -20,45 +22,8 @@ const MaxPageSize = 300
 // RetNoLiveStream is the ret of a real-time interface when nothing plays.
 const RetNoLiveStream = 1301
 
-// maxLivePages bounds one listing: 100 pages of 300 are 30 000 streams,
-// far more than a dashboard variable can show.
-const maxLivePages = 100
-
-// MaxLiveStreams is the most streams one listing keeps, whichever upstream
-// answers it.
-const MaxLiveStreams = maxLivePages * MaxPageSize
-
-// LiveStream is one stream playing now.
-type LiveStream struct {
-	Name string
-	// Domain is the playback domain the upstream names for the stream;
-	// empty when it names none (the legacy listing never does).
-	Domain    string
-	Bandwidth Num // Mbps
-	Online    Num // viewers
-}
-
-// Snapshot is the account's streams playing now.
-type Snapshot struct {
-	Streams        []LiveStream
-	TotalBandwidth Num // Mbps, over the whole APPID
-	TotalOnline    Num
-	// StreamCount is how many streams the upstream says play now; more
-	// than len(Streams) when the listing stopped at its page bound.
-	StreamCount int
-	Pages       int
-	// Truncated says the listing stopped at its bound (MaxLiveStreams).
-	Truncated bool
-	// Repeated counts rows of streams already listed on an earlier page,
-	// left out (a server that ignores page_no repeats its first page).
-	Repeated int
-	// DomainIgnored says the upstream refused the domain as a parameter,
-	// so the list is the whole APPID's.
-	DomainIgnored bool
-	// Rejected counts rows without a stream name or with a figure that is
-	// not a number.
-	Rejected int
-}
+// maxLivePages bounds one listing at upstream.MaxLiveStreams.
+const maxLivePages = upstream.MaxLiveStreams / MaxPageSize
 
 // LiveURL is the unsigned URL of one page of the listing.
 func (c *Client) LiveURL(domain string, page, size int) string {
@@ -79,7 +44,7 @@ func (c *Client) LiveURL(domain string, page, size int) string {
 // interface's page documents no domain parameter; the plugin sends the
 // history interface's Param.s.domain, and if the upstream refuses it as a
 // parameter, asks again without it and says so in the snapshot.
-func (c *Client) LivePlayStat(ctx context.Context, domain string) (*Snapshot, error) {
+func (c *Client) LivePlayStat(ctx context.Context, domain string) (*upstream.Snapshot, error) {
 	snap, err := c.livePages(ctx, domain)
 	if domain != "" && KindOf(err) == KindInvalidParam {
 		if snap, err = c.livePages(ctx, ""); err == nil {
@@ -89,8 +54,8 @@ func (c *Client) LivePlayStat(ctx context.Context, domain string) (*Snapshot, er
 	return snap, err
 }
 
-func (c *Client) livePages(ctx context.Context, domain string) (*Snapshot, error) {
-	snap := &Snapshot{}
+func (c *Client) livePages(ctx context.Context, domain string) (*upstream.Snapshot, error) {
+	snap := &upstream.Snapshot{}
 	seen := map[string]bool{}
 	for page := 1; ; page++ {
 		u := c.LiveURL(domain, page, MaxPageSize)
@@ -131,8 +96,8 @@ func (c *Client) livePages(ctx context.Context, domain string) (*Snapshot, error
 }
 
 type livePage struct {
-	streams                     []LiveStream
-	totalBandwidth, totalOnline Num
+	streams                     []upstream.LiveStream
+	totalBandwidth, totalOnline upstream.Num
 	count                       int
 	rejected                    int
 }
@@ -183,7 +148,7 @@ func parseLive(body []byte) (*livePage, error) {
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return nil, &Error{Kind: KindBadResponse, Detail: "output: " + err.Error(), Err: err}
 	}
-	p := &livePage{totalBandwidth: Num(out.TotalBandwidth), totalOnline: Num(out.TotalOnline)}
+	p := &livePage{totalBandwidth: upstream.Num(out.TotalBandwidth), totalOnline: upstream.Num(out.TotalOnline)}
 	if out.StreamCount.Valid && out.StreamCount.Value > 0 {
 		p.count = int(out.StreamCount.Value)
 	}
@@ -194,7 +159,7 @@ func parseLive(body []byte) (*livePage, error) {
 			p.rejected++
 			continue
 		}
-		p.streams = append(p.streams, LiveStream{Name: name, Bandwidth: Num(r.Bandwidth), Online: Num(r.Online)})
+		p.streams = append(p.streams, upstream.LiveStream{Name: name, Bandwidth: upstream.Num(r.Bandwidth), Online: upstream.Num(r.Online)})
 	}
 	return p, nil
 }
