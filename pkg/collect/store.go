@@ -297,46 +297,26 @@ func (s *Store) stream(domain, streamID string) *stream {
 	return st
 }
 
-// plan lists the requests [Start, End] (whole seconds, inclusive) that
-// bring the range's minutes into memory.
+// plan lists the requests that bring the range's minutes into memory, as
+// the planner decides them from what the stream's cells hold.
 func (s *Store) plan(st *stream, from, to, now time.Time) []planner.Window {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	nowSec := now.Truncate(time.Second)
-	edge := s.limits.Oldest(now)
-	var out []planner.Window
-	for start := from.Truncate(planner.Span); start.Before(to); start = start.Add(planner.Span) {
-		c := st.cells[start.Unix()]
-		first, need := time.Time{}, false
-		for m := maxTime(from, start); m.Before(to) && m.Before(start.Add(planner.Span)); m = m.Add(time.Minute) {
-			if !c.ok(m, now) {
-				first, need = m, true
-				break
-			}
-		}
-		if !need {
-			continue
-		}
-		// A cell asked for the first time is asked for whole (within
-		// retention), so that the next range, a minute later, finds it.
-		if c == nil || first.Before(c.cov0) || c.cov1.Before(first) {
-			first = maxTime(start, edge)
-		}
-		w := planner.Window{Start: first, End: minTime(start.Add(planner.Span-time.Second), nowSec)}
-		if !w.End.After(w.Start) {
-			continue
-		}
-		// Neighbouring cells are one request while together they fit the
-		// upstream's span: the unsettled tail of one cell and the start of
-		// the next, or, for an upstream that takes a day a request, a
-		// day of cells.
-		if n := len(out); n > 0 && out[n-1].End.Add(time.Second).Equal(w.Start) && w.End.Sub(out[n-1].Start) < s.limits.Span {
-			out[n-1].End = w.End
-			continue
-		}
-		out = append(out, w)
-	}
-	return out
+	return s.limits.Requests(from, to, now, st)
+}
+
+// Fresh tells the planner whether minute m is in memory, good at now.
+// st.mu is held.
+func (st *stream) Fresh(m, now time.Time) bool {
+	return st.cells[m.Truncate(planner.Span).Unix()].ok(m, now)
+}
+
+// Continues tells the planner whether the cell of minute m already covers
+// minutes up to m, so that a request from m extends what it holds.
+// st.mu is held.
+func (st *stream) Continues(m time.Time) bool {
+	c := st.cells[m.Truncate(planner.Span).Unix()]
+	return c != nil && !m.Before(c.cov0) && !c.cov1.Before(m)
 }
 
 // known tells whether every minute of f is in memory, good at now.
@@ -344,7 +324,7 @@ func (st *stream) known(f planner.Window, now time.Time) bool {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	for m := ceilMinute(f.Start); !m.After(f.End); m = m.Add(time.Minute) {
-		if !st.cells[m.Truncate(planner.Span).Unix()].ok(m, now) {
+		if !st.Fresh(m, now) {
 			return false
 		}
 	}

@@ -1,5 +1,9 @@
-// Package planner turns a dashboard time range into the windows the upstream
-// is asked for: at most two hours each, on a fixed grid, inside retention.
+// Package planner is the one place that decides what is asked of the
+// upstream. Build turns a dashboard time range into its windows (two-hour
+// cells on a fixed grid, inside retention), by which a query reports what
+// failed; Requests lists what is actually sent for a range, given what is
+// already in memory: only the missing minutes, whole cells the first time,
+// neighbouring cells merged up to the upstream's span.
 package planner
 
 import (
@@ -176,4 +180,62 @@ func ceilMinute(t time.Time) time.Time {
 		return f.Add(time.Minute)
 	}
 	return f
+}
+
+// Memory is what is already held of one stream, minute by minute.
+type Memory interface {
+	// Fresh tells whether minute m is held and still good at now.
+	Fresh(m, now time.Time) bool
+	// Continues tells whether the Span cell of minute m holds the minutes
+	// just before m, so that a request from m extends it.
+	Continues(m time.Time) bool
+}
+
+// Requests lists the requests, [Start, End] in whole seconds, that bring
+// the minutes [from, to) into mem at now. In each Span cell it asks from
+// the first minute mem lacks; a cell that does not continue from there is
+// asked for whole (within retention), so that the next range, a minute
+// later, finds it. Neighbouring requests are one while together they fit
+// l.Span: the unsettled tail of one cell and the start of the next, or,
+// for an upstream that takes a day a request, a day of cells. No request
+// ends past now, since some servers refuse an end in the future.
+func (l Limits) Requests(from, to, now time.Time, mem Memory) []Window {
+	nowSec := now.Truncate(time.Second)
+	edge := l.Oldest(now)
+	var out []Window
+	for start := from.Truncate(Span); start.Before(to); start = start.Add(Span) {
+		first, need := time.Time{}, false
+		for m := later(from, start); m.Before(to) && m.Before(start.Add(Span)); m = m.Add(time.Minute) {
+			if !mem.Fresh(m, now) {
+				first, need = m, true
+				break
+			}
+		}
+		if !need {
+			continue
+		}
+		if !mem.Continues(first) {
+			first = later(start, edge)
+		}
+		w := Window{Start: first, End: start.Add(Span - time.Second)}
+		if w.End.After(nowSec) {
+			w.End = nowSec
+		}
+		if !w.End.After(w.Start) {
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1].End.Add(time.Second).Equal(w.Start) && w.End.Sub(out[n-1].Start) < l.Span {
+			out[n-1].End = w.End
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

@@ -207,3 +207,48 @@ func TestCloudAPIRetentionIsACalendarMonthBack(t *testing.T) {
 		t.Errorf("MonthBack(15 January) = %v", got)
 	}
 }
+
+// held is a Memory of the minutes [from, to), all fresh.
+type held struct{ from, to time.Time }
+
+func (h held) Fresh(m, _ time.Time) bool { return !m.Before(h.from) && m.Before(h.to) }
+func (h held) Continues(m time.Time) bool { return h.Fresh(m.Add(-time.Minute), time.Time{}) }
+
+// What is sent: whole cells the first time, only the tail once memory
+// holds the rest, neighbours merged up to the upstream's span, nothing
+// past now, nothing before retention.
+func TestRequestsAskOnlyForWhatMemoryLacks(t *testing.T) {
+	now := time.Date(2026, 11, 30, 8, 17, 30, 0, time.UTC)
+	from := now.Add(-6 * time.Hour).Truncate(time.Minute) // 02:17
+	to := now.Truncate(time.Minute).Add(time.Minute)
+	// Nothing held: the legacy interface gets one request a two-hour cell,
+	// the first from its cell's start, the last ending now.
+	got := Legacy.Requests(from, to, now, held{})
+	if len(got) != 4 || !got[0].Start.Equal(from.Truncate(Span)) || !got[3].End.Equal(now.Truncate(time.Second)) {
+		t.Fatalf("cold: %v", got)
+	}
+	for i := 1; i < len(got); i++ {
+		if !got[i].Start.Equal(got[i-1].End.Add(time.Second)) {
+			t.Fatalf("cold: a gap or overlap between %v and %v", got[i-1], got[i])
+		}
+	}
+	// Cloud API 3.0 takes a day a request: the same cells are one request.
+	if got := CloudAPI.Requests(from, to, now, held{}); len(got) != 1 || !got[0].Start.Equal(from.Truncate(Span)) {
+		t.Fatalf("cold, Cloud API: %v", got)
+	}
+	// All but the last ten minutes held: one request for the tail.
+	tail := to.Add(-10 * time.Minute)
+	got = Legacy.Requests(from, to, now, held{from.Truncate(Span), tail})
+	if len(got) != 1 || !got[0].Start.Equal(tail) || !got[0].End.Equal(now.Truncate(time.Second)) {
+		t.Fatalf("warm: %v", got)
+	}
+	// Everything held: nothing sent.
+	if got := Legacy.Requests(from, to, now, held{from.Truncate(Span), to}); len(got) != 0 {
+		t.Fatalf("all held: %v", got)
+	}
+	// A range reaching past retention is asked from the retention edge.
+	got = Legacy.Requests(now.Add(-16*24*time.Hour), now.Add(-14*24*time.Hour), now, held{})
+	if len(got) == 0 || got[0].Start.Before(Legacy.Oldest(now)) {
+		t.Fatalf("retention: %v", got[:1])
+	}
+}
