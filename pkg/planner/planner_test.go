@@ -211,7 +211,7 @@ func TestCloudAPIRetentionIsACalendarMonthBack(t *testing.T) {
 // held is a Memory of the minutes [from, to), all fresh.
 type held struct{ from, to time.Time }
 
-func (h held) Fresh(m, _ time.Time) bool { return !m.Before(h.from) && m.Before(h.to) }
+func (h held) Fresh(m, _ time.Time) bool  { return !m.Before(h.from) && m.Before(h.to) }
 func (h held) Continues(m time.Time) bool { return h.Fresh(m.Add(-time.Minute), time.Time{}) }
 
 // What is sent: whole cells the first time, only the tail once memory
