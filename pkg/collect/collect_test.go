@@ -254,3 +254,40 @@ func TestSettleNeverShorterThanTheUpstreamsDelay(t *testing.T) {
 		t.Fatalf("three minutes later: %d minutes of the hour, want 58; the ones that arrived meanwhile were never asked for again", len(second.Points))
 	}
 }
+
+// A cell goes to the fleet and back unchanged, and anything that is not
+// exactly a cell of this store, for this start, is refused.
+func TestCellsTravelWholeOrNotAtAll(t *testing.T) {
+	start := now.Truncate(planner.Span)
+	c := &cell{start: start, cov0: start.Add(3 * time.Minute), cov1: start.Add(97*time.Minute + 17*time.Second),
+		fetchedAt: now, settledTo: now.Add(-15 * time.Minute), sum: upstream.Num{Value: 12.5, Valid: true}, noSum: 2}
+	for i := 3; i < 97; i++ {
+		p := upstream.Point{Bandwidth: upstream.Num{Value: float64(i) + 0.125, Valid: i%7 != 0}, Online: upstream.Num{Value: float64(i * 3), Valid: true},
+			Flux: upstream.Num{Value: float64(i) / 8, Valid: i%5 != 0}, Requests: upstream.Num{Value: 9, Valid: i%2 == 0}}
+		c.minutes[i] = toSlot(&p)
+	}
+	b := encodeCell(c)
+	got, err := decodeCell(b, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.minutes != c.minutes || got.sum != c.sum || got.noSum != c.noSum || !got.start.Equal(c.start) || !got.cov0.Equal(c.cov0) ||
+		!got.cov1.Equal(c.cov1) || !got.fetchedAt.Equal(c.fetchedAt) || !got.settledTo.Equal(c.settledTo) {
+		t.Fatalf("decoded cell differs:\n%+v\n%+v", got, c)
+	}
+	if _, err := decodeCell(b, start.Add(planner.Span)); err == nil {
+		t.Fatal("a cell decoded for another start")
+	}
+	for name, bad := range map[string][]byte{
+		"empty":    nil,
+		"cut":      b[:len(b)-3],
+		"longer":   append(append([]byte{}, b...), 0, 0, 0, 0, 0, 0, 0, 0),
+		"version":  append([]byte{9}, b[1:]...),
+		"flags":    func() []byte { x := append([]byte{}, b...); x[cellHeaderLen+1] = 0xff; return x }(),
+		"coverage": func() []byte { x := append([]byte{}, b...); x[9], x[10] = 0xff, 0xff; return x }(),
+	} {
+		if _, err := decodeCell(bad, start); err == nil {
+			t.Errorf("%s: decoded", name)
+		}
+	}
+}

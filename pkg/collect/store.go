@@ -37,6 +37,11 @@ type Store struct {
 	flights flights[upstream.Query, fetched]
 
 	fetches, shared, served atomic.Int64
+
+	// The fleet's shared store, when there is one (ShareWith).
+	fleet                   Fleet
+	hold                    time.Duration
+	pulled, waited, foreign atomic.Int64
 }
 
 // MinSettle is the shortest settle time for an upstream with limits l: a
@@ -87,6 +92,7 @@ type StoreStats struct {
 	Shared  int64 // answers taken from another query's request in flight
 	Served  int64 // minutes answered from memory
 	Bytes   int64 // memory held, by the store's own reckoning
+	Fleet   FleetStats
 }
 
 // Stats returns the counters.
@@ -94,7 +100,8 @@ func (s *Store) Stats() StoreStats {
 	s.mu.Lock()
 	b := s.bytes
 	s.mu.Unlock()
-	return StoreStats{Fetches: s.fetches.Load(), Shared: s.shared.Load(), Served: s.served.Load(), Bytes: b}
+	return StoreStats{Fetches: s.fetches.Load(), Shared: s.shared.Load(), Served: s.served.Load(), Bytes: b,
+		Fleet: FleetStats{Pulled: s.pulled.Load(), Waited: s.waited.Load(), Foreign: s.foreign.Load()}}
 }
 
 type streamKey struct{ domain, stream string }
@@ -133,19 +140,25 @@ const (
 	present
 )
 
+// toSlot keeps a figure only when the point has it, so that a slot is the
+// same whatever an absent figure carried.
 func toSlot(p *upstream.Point) slot {
-	s := slot{bandwidth: p.Bandwidth.Value, online: p.Online.Value, flux: p.Flux.Value, requests: p.Requests.Value, bits: present}
+	s := slot{bits: present}
 	if p.Bandwidth.Valid {
 		s.bits |= hasBandwidth
+		s.bandwidth = p.Bandwidth.Value
 	}
 	if p.Online.Valid {
 		s.bits |= hasOnline
+		s.online = p.Online.Value
 	}
 	if p.Flux.Valid {
 		s.bits |= hasFlux
+		s.flux = p.Flux.Value
 	}
 	if p.Requests.Valid {
 		s.bits |= hasRequests
+		s.requests = p.Requests.Value
 	}
 	return s
 }
@@ -178,6 +191,10 @@ func (s *Store) Range(ctx context.Context, job Job, streamID string) Series {
 	}
 	st := s.stream(domain, streamID)
 	now := s.now()
+	name := fleetStream(domain, streamID)
+	if s.fleet != nil {
+		s.pull(ctx, st, name, from, to, now)
+	}
 	fetches := s.plan(st, from, to, now)
 
 	answers := make([]answer, len(fetches))
@@ -202,6 +219,22 @@ func (s *Store) Range(ctx context.Context, job Job, streamID string) Series {
 				if st.known(f, now) {
 					return fetched{}, nil
 				}
+				if s.fleet != nil {
+					// One replica of the fleet fetches; the others wait
+					// for its answer and read it from the fleet's store.
+					done, won := s.fleet.Claim(ctx, name, requestKey(f), s.hold)
+					defer done()
+					if !won {
+						s.fleet.Wait(ctx, name, requestKey(f))
+					}
+					s.pull(ctx, st, name, f.Start, f.End.Add(time.Second), now)
+					if st.known(f, now) {
+						if !won {
+							s.waited.Add(1)
+						}
+						return fetched{}, nil
+					}
+				}
 				s.fetches.Add(1)
 				res, err := s.src.PlayStatHistory(ctx, q)
 				if err != nil {
@@ -213,6 +246,9 @@ func (s *Store) Range(ctx context.Context, job Job, streamID string) Series {
 				var got fetched
 				points := account(f, res, &got.dropped)
 				s.apply(st, f, res, points, now)
+				if s.fleet != nil {
+					s.push(ctx, st, name, f, now)
+				}
 				got.res = res
 				if got.dropped.Outside == 0 {
 					// Only stray points need the answer kept, for the

@@ -24,6 +24,7 @@ import (
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/downsample"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/fleet"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/legacy"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
@@ -56,22 +57,34 @@ type Datasource struct {
 	budget          *budget.Budget
 	answers         answers
 	now             func() time.Time
+	// The fleet's shared store (nil: none), or what is wrong with its
+	// configuration.
+	fleet    *fleet.Store
+	fleetErr error
 }
 
 // Options are knobs for tests; production uses the zero value.
 type Options struct {
 	Now   func() time.Time
 	Retry *upstream.Retry
+	// Fleet is the shared store; NewDatasource opens the process's from
+	// the environment.
+	Fleet *fleet.Store
 }
 
 // NewDatasource is the instance factory given to datasource.Manage.
 func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
-	return New(ctx, s, Options{})
+	f, err := processFleet()
+	ds, nerr := New(ctx, s, Options{Fleet: f})
+	if ds != nil {
+		ds.fleetErr = err
+	}
+	return ds, nerr
 }
 
 // New builds a data source instance.
 func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (*Datasource, error) {
-	ds := &Datasource{now: o.Now}
+	ds := &Datasource{now: o.Now, fleet: o.Fleet}
 	if ds.now == nil {
 		ds.now = time.Now
 	}
@@ -131,6 +144,9 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 	// with an empty store: no answer for the old settings is ever served.
 	ds.live = collect.NewLive(up, ds.now)
 	ds.store = collect.NewStore(up, ds.limits, ds.settings.MaxConcurrency, ds.settings.Settle, ds.settings.CacheBytes, ds.now)
+	if ds.fleet != nil {
+		ds.store.ShareWith(ds.fleet.Space(ds.settings.identity()), claimHold(ds.settings.Timeout, retry.Attempts))
+	}
 	return ds, nil
 }
 

@@ -26,7 +26,9 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: d.settingsErr.Error()}, nil
 	}
 	if d.cloud != nil {
-		return d.checkCloudAPI(ctx), nil
+		res := d.checkCloudAPI(ctx)
+		res.Message += d.fleetHealth(ctx)
+		return res, nil
 	}
 	now := d.now()
 	// The minutes that started in the last healthWindow.
@@ -52,7 +54,7 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	if n := droppedNotice(&s, d.settings.Location); n != nil {
 		msg += " But: " + n.Text
 	}
-	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: msg + d.settleNote()}, nil
+	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: msg + d.settleNote() + d.fleetHealth(ctx)}, nil
 }
 
 // settleNote says when the saved settle time is shorter than the

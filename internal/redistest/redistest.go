@@ -1,0 +1,165 @@
+// Package redistest starts a real redis-server (Debian's package) for a
+// test, on a free loopback port, and stops it when the test ends. Outside
+// CI a machine without redis-server skips the test with a clear message;
+// under CI (CI set) that is a failure.
+package redistest
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Server is one redis-server of a test.
+type Server struct {
+	Addr     string
+	Password string
+	bin, dir string
+	cmd      *exec.Cmd
+	t        testing.TB
+}
+
+// Start starts a redis-server requiring password (none when empty).
+func Start(t testing.TB, password string) *Server {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("redis-server is required under CI: .ci/run installs Debian's redis-server")
+		}
+		t.Skip("redis-server not found: apt-get install redis-server to run the shared-store tests")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	s := &Server{Addr: addr, Password: password, bin: bin, dir: t.TempDir(), t: t}
+	s.start()
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// URL is the store URL for the plugin, password included.
+func (s *Server) URL() string {
+	if s.Password == "" {
+		return "redis://" + s.Addr + "/0"
+	}
+	return "redis://:" + s.Password + "@" + s.Addr + "/0"
+}
+
+func (s *Server) start() {
+	s.t.Helper()
+	_, port, _ := net.SplitHostPort(s.Addr)
+	args := []string{"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", s.dir, "--protected-mode", "no"}
+	if s.Password != "" {
+		args = append(args, "--requirepass", s.Password)
+	}
+	s.cmd = exec.Command(s.bin, args...) // #nosec G204 -- the test's own server
+	out, err := s.cmd.StdoutPipe()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if err := s.cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	// Ready when it says so on its log; the rest of the log is drained
+	// until the process ends.
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		said := false
+		for sc.Scan() {
+			if !said && strings.Contains(sc.Text(), "Ready to accept connections") {
+				said = true
+				ready <- true
+			}
+		}
+		if !said {
+			ready <- false
+		}
+	}()
+	t := time.NewTimer(30 * time.Second)
+	defer t.Stop()
+	select {
+	case ok := <-ready:
+		if !ok || !s.ping() {
+			s.t.Fatalf("redis-server on %s ended before it was ready (is the port taken?)", s.Addr)
+		}
+	case <-t.C:
+		s.t.Fatalf("redis-server on %s was not ready within 30 s", s.Addr)
+	}
+}
+
+func (s *Server) ping() bool {
+	c, err := net.DialTimeout("tcp", s.Addr, time.Second)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := fmt.Fprint(c, "PING\r\n"); err != nil {
+		return false
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	return err == nil && (strings.HasPrefix(line, "+PONG") || strings.HasPrefix(line, "-NOAUTH"))
+}
+
+// Stop ends the server (its data is gone: nothing is saved).
+func (s *Server) Stop() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	_ = s.cmd.Wait()
+	s.cmd = nil
+}
+
+// Restart starts it again on the same address, empty.
+func (s *Server) Restart() {
+	s.t.Helper()
+	s.Stop()
+	s.start()
+}
+
+// Do sends one command (RESP, simple arguments) and returns the first line
+// of the answer: for tests that write into Redis behind the plugin's back.
+func (s *Server) Do(args ...string) string {
+	s.t.Helper()
+	c, err := net.DialTimeout("tcp", s.Addr, time.Second)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	w := bufio.NewWriter(c)
+	r := bufio.NewReader(c)
+	send := func(args []string) string {
+		fmt.Fprintf(w, "*%d\r\n", len(args))
+		for _, a := range args {
+			fmt.Fprintf(w, "$%d\r\n%s\r\n", len(a), a)
+		}
+		_ = w.Flush()
+		line, _ := r.ReadString('\n')
+		if strings.HasPrefix(line, "$") {
+			if n, _ := strconv.Atoi(strings.TrimSpace(line[1:])); n >= 0 {
+				buf := make([]byte, n+2)
+				_, _ = io.ReadFull(r, buf)
+				return string(buf[:n])
+			}
+		}
+		return strings.TrimSpace(line)
+	}
+	if s.Password != "" {
+		send([]string{"AUTH", s.Password})
+	}
+	return send(args)
+}

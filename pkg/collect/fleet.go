@@ -1,0 +1,215 @@
+package collect
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"math/bits"
+	"strconv"
+	"time"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
+)
+
+// Fleet is the store a fleet of replicas shares (fleet.Space), as the
+// store uses it: cells of minutes by stream, and the right to fetch. Every
+// method copes with an absent or failing Redis by itself: Load finds
+// nothing, Save does nothing, Claim wins.
+type Fleet interface {
+	Load(ctx context.Context, stream string, cells []int64) map[int64][]byte
+	Save(ctx context.Context, stream string, payloads map[int64][]byte, ttl func(cell int64) time.Duration)
+	Claim(ctx context.Context, stream, request string, hold time.Duration) (done func(), won bool)
+	Wait(ctx context.Context, stream, request string)
+}
+
+// ShareWith makes the store share its minutes and its requests with a
+// fleet. hold bounds how long one replica may keep the right to fetch a
+// request (longer than any fetch takes with its retries); the others wait
+// that long at most. Call it once, before the store is used.
+func (s *Store) ShareWith(f Fleet, hold time.Duration) {
+	s.fleet, s.hold = f, hold
+}
+
+// FleetStats count what the fleet saved this store.
+type FleetStats struct {
+	Pulled  int64 // cells taken from the fleet
+	Waited  int64 // requests another replica made for this one
+	Foreign int64 // fleet values that did not decode, and were ignored
+}
+
+func fleetStream(domain, stream string) string { return domain + "\x00" + stream }
+
+func requestKey(f planner.Window) string {
+	return strconv.FormatInt(f.Start.Unix(), 10) + "-" + strconv.FormatInt(f.End.Truncate(time.Minute).Unix(), 10)
+}
+
+// pull takes from the fleet the cells of [from, to) that this replica
+// cannot answer from memory at now, where the fleet's copy is newer and
+// covers at least as much.
+func (s *Store) pull(ctx context.Context, st *stream, name string, from, to, now time.Time) {
+	st.mu.Lock()
+	var want []int64
+	for start := from.Truncate(planner.Span); start.Before(to); start = start.Add(planner.Span) {
+		for m := maxTime(from, start); m.Before(to) && m.Before(start.Add(planner.Span)); m = m.Add(time.Minute) {
+			if !st.Fresh(m, now) {
+				want = append(want, start.Unix())
+				break
+			}
+		}
+	}
+	st.mu.Unlock()
+	got := s.fleet.Load(ctx, name, want)
+	if len(got) == 0 {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for k, payload := range got {
+		c, err := decodeCell(payload, time.Unix(k, 0))
+		if err != nil {
+			s.foreign.Add(1)
+			continue
+		}
+		if old := st.cells[k]; old == nil || (c.fetchedAt.After(old.fetchedAt) && !c.cov0.After(old.cov0) && !c.cov1.Before(old.cov1)) {
+			st.cells[k] = c
+			s.pulled.Add(1)
+		}
+	}
+}
+
+// push gives the fleet the cells an answer for f filled.
+func (s *Store) push(ctx context.Context, st *stream, name string, f planner.Window, now time.Time) {
+	st.mu.Lock()
+	payloads := map[int64][]byte{}
+	for start := f.Start.Truncate(planner.Span); !start.After(f.End); start = start.Add(planner.Span) {
+		if c := st.cells[start.Unix()]; c != nil {
+			payloads[start.Unix()] = encodeCell(c)
+		}
+	}
+	st.mu.Unlock()
+	s.fleet.Save(ctx, name, payloads, func(cell int64) time.Duration {
+		// Kept while the upstream keeps the cell's minutes.
+		return time.Unix(cell, 0).Add(s.limits.Retention + planner.Span).Sub(now)
+	})
+}
+
+// A cell's payload: version, start (Unix s), coverage as seconds from the
+// start, fetched and settled times (Unix s), the window total, the count
+// of answers without one, a byte of flags a minute, then the figures the
+// flags say are there, in minute order, as float64.
+const (
+	cellVersion   = 1
+	cellHeaderLen = 1 + 8 + 2 + 2 + 8 + 8 + 1 + 8 + 2
+	figureBits    = hasBandwidth | hasOnline | hasFlux | hasRequests
+)
+
+func encodeCell(c *cell) []byte {
+	n := 0
+	for i := range c.minutes {
+		n += bits.OnesCount8(c.minutes[i].bits & figureBits)
+	}
+	b := make([]byte, 0, cellHeaderLen+cellMinutes+8*n)
+	b = append(b, cellVersion)
+	b = binary.BigEndian.AppendUint64(b, uint64(c.start.Unix()))                  // #nosec G115 -- a time, read back as int64
+	b = binary.BigEndian.AppendUint16(b, uint16(c.cov0.Sub(c.start)/time.Second)) // #nosec G115 -- within a two-hour cell
+	b = binary.BigEndian.AppendUint16(b, uint16(c.cov1.Sub(c.start)/time.Second)) // #nosec G115 -- within a two-hour cell
+	b = binary.BigEndian.AppendUint64(b, uint64(c.fetchedAt.Unix()))              // #nosec G115 -- a time, read back as int64
+	b = binary.BigEndian.AppendUint64(b, uint64(c.settledTo.Unix()))              // #nosec G115 -- a time, read back as int64
+	if c.sum.Valid {
+		b = append(b, 1)
+	} else {
+		b = append(b, 0)
+	}
+	b = binary.BigEndian.AppendUint64(b, math.Float64bits(c.sum.Value))
+	b = binary.BigEndian.AppendUint16(b, uint16(min(c.noSum, math.MaxUint16))) // #nosec G115 -- bounded above
+	for i := range c.minutes {
+		b = append(b, c.minutes[i].bits)
+	}
+	for i := range c.minutes {
+		m := &c.minutes[i]
+		for _, f := range []struct {
+			bit uint8
+			v   float64
+		}{{hasBandwidth, m.bandwidth}, {hasOnline, m.online}, {hasFlux, m.flux}, {hasRequests, m.requests}} {
+			if m.bits&f.bit != 0 {
+				b = binary.BigEndian.AppendUint64(b, math.Float64bits(f.v))
+			}
+		}
+	}
+	return b
+}
+
+var errCell = errors.New("not a cell of this store")
+
+// decodeCell reads a payload for the cell starting at start, refusing
+// anything that does not fit exactly: a value from another version, another
+// cell, or garbage is never served.
+func decodeCell(b []byte, start time.Time) (*cell, error) {
+	if len(b) < cellHeaderLen+cellMinutes || b[0] != cellVersion {
+		return nil, errCell
+	}
+	u64 := func(i int) int64 { return int64(binary.BigEndian.Uint64(b[i:])) } // #nosec G115 -- written from an int64
+	if u64(1) != start.Unix() {
+		return nil, errCell
+	}
+	cov0, cov1 := int(binary.BigEndian.Uint16(b[9:])), int(binary.BigEndian.Uint16(b[11:]))
+	if cov0 > cov1 || cov1 > int(planner.Span/time.Second) {
+		return nil, errCell
+	}
+	c := &cell{start: start,
+		cov0:      start.Add(time.Duration(cov0) * time.Second),
+		cov1:      start.Add(time.Duration(cov1) * time.Second),
+		fetchedAt: time.Unix(u64(13), 0),
+		settledTo: time.Unix(u64(21), 0),
+	}
+	if b[29] > 1 {
+		return nil, errCell
+	}
+	c.sum.Valid = b[29] == 1
+	c.sum.Value = math.Float64frombits(binary.BigEndian.Uint64(b[30:]))
+	c.noSum = int(binary.BigEndian.Uint16(b[38:]))
+	flags := b[cellHeaderLen : cellHeaderLen+cellMinutes]
+	n := 0
+	for _, f := range flags {
+		if f&^(figureBits|present) != 0 || (f != 0 && f&present == 0) {
+			return nil, errCell
+		}
+		n += bits.OnesCount8(f & figureBits)
+	}
+	figures := b[cellHeaderLen+cellMinutes:]
+	if len(figures) != 8*n {
+		return nil, fmt.Errorf("%w: %d bytes of figures, want %d", errCell, len(figures), 8*n)
+	}
+	next := func() float64 {
+		v := math.Float64frombits(binary.BigEndian.Uint64(figures))
+		figures = figures[8:]
+		return v
+	}
+	for i, f := range flags {
+		m := &c.minutes[i]
+		m.bits = f
+		if f&hasBandwidth != 0 {
+			m.bandwidth = next()
+		}
+		if f&hasOnline != 0 {
+			m.online = next()
+		}
+		if f&hasFlux != 0 {
+			m.flux = next()
+		}
+		if f&hasRequests != 0 {
+			m.requests = next()
+		}
+	}
+	for i := range c.minutes {
+		m := &c.minutes[i]
+		for _, v := range []float64{m.bandwidth, m.online, m.flux, m.requests} {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, errCell
+			}
+		}
+	}
+	return c, nil
+}

@@ -1,0 +1,75 @@
+package plugin
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/fleet"
+)
+
+// The process's shared store, opened once from the environment Grafana
+// gives the plugin (grafana.ini's [plugin.lvbstat-tencent-datasource]).
+var (
+	fleetOnce  sync.Once
+	fleetStore *fleet.Store
+	fleetErr   error
+)
+
+func processFleet() (*fleet.Store, error) {
+	fleetOnce.Do(func() {
+		cfg, err := fleet.FromEnv(os.Getenv)
+		if err == nil && cfg.Enabled() {
+			fleetStore, err = fleet.Open(cfg)
+		}
+		if err != nil {
+			fleetErr = err
+			log.DefaultLogger.Error("The shared store is misconfigured; each replica uses its own memory", "error", err)
+			return
+		}
+		if fleetStore != nil {
+			log.DefaultLogger.Info("Sharing fetched minutes with the fleet", "store", cfg.Redacted(), "timeout", cfg.Timeout)
+		}
+	})
+	return fleetStore, fleetErr
+}
+
+// identity names what a data source's minutes depend on: the upstream, its
+// address, the account, a digest of the key (so that minutes fetched
+// under a revoked key are not read with a new one), and for the legacy
+// interface the zone its times are read in. Only its hash reaches Redis.
+func (s Settings) identity() string {
+	digest := func(secret string) string {
+		sum := sha256.Sum256([]byte("lvbstat/key\x00" + secret))
+		return hex.EncodeToString(sum[:])
+	}
+	if s.Upstream == UpstreamCloudAPI {
+		return strings.Join([]string{UpstreamCloudAPI, s.CloudAPIURL, s.SecretID, digest(s.SecretKey)}, "\x00")
+	}
+	return strings.Join([]string{UpstreamLegacy, s.APIURL, s.Cmd, digest(s.APIKey), s.Location.String()}, "\x00")
+}
+
+// claimHold bounds how long one replica keeps the right to fetch a
+// request: longer than the request can take with its retries.
+func claimHold(timeout time.Duration, attempts int) time.Duration {
+	return time.Duration(max(attempts, 1))*(timeout+10*time.Second) + 10*time.Second
+}
+
+// fleetHealth is what Save & test adds about the shared store; it never
+// fails the data source.
+func (d *Datasource) fleetHealth(ctx context.Context) string {
+	switch {
+	case d.fleetErr != nil:
+		return " Shared store: " + d.fleetErr.Error() + "; this replica uses its own memory."
+	case d.fleet == nil:
+		return ""
+	}
+	_, msg := d.fleet.Health(ctx)
+	return " " + msg
+}
