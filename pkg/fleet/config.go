@@ -21,8 +21,8 @@ import (
 // the plugin as GF_PLUGIN_<KEY>: store_url becomes GF_PLUGIN_STORE_URL.
 const (
 	EnvURL          = "GF_PLUGIN_STORE_URL"
-	EnvPassword     = "GF_PLUGIN_STORE_PASSWORD"
-	EnvPasswordFile = "GF_PLUGIN_STORE_PASSWORD_FILE"
+	EnvPassword     = "GF_PLUGIN_STORE_PASSWORD"      // #nosec G101 -- a variable's name, not a password
+	EnvPasswordFile = "GF_PLUGIN_STORE_PASSWORD_FILE" // #nosec G101 -- a variable's name, not a password
 	EnvTimeout      = "GF_PLUGIN_STORE_TIMEOUT"
 )
 
