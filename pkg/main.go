@@ -14,6 +14,11 @@ import (
 )
 
 func main() {
+	if msg, err := plugin.ApplyMemoryLimit(os.Getenv); err != nil {
+		log.DefaultLogger.Error("Memory limit not set", "error", err)
+	} else if msg != "" {
+		log.DefaultLogger.Info("Memory", "limit", msg)
+	}
 	if err := datasource.Manage(plugin.PluginID, plugin.NewDatasource, datasource.ManageOpts{}); err != nil {
 		log.DefaultLogger.Error(err.Error())
 		os.Exit(1)

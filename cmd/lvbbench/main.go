@@ -31,8 +31,11 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/pluginhost"
+	"github.com/lvbstat/lvbstat-tencent-datasource/internal/redistest"
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/fleet"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/legacy"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/plugin"
 )
 
 const (
@@ -61,6 +64,7 @@ func main() {
 	baseline := flag.String("baseline", "", "a second binary measured in the same run, shown first (optional)")
 	latency := flag.Duration("latency", 50*time.Millisecond, "the simulator's latency per request")
 	skipSlide := flag.Bool("skip-slide", false, "skip the refresh-a-minute-later scenario, which waits for the next wall-clock minute")
+	only := flag.String("only", "", "run only these scenario groups, comma-separated: fullres (15 days × 20 streams at full resolution), fleet (three replicas on one Redis)")
 	flag.Parse()
 	if *current == "" {
 		log.Fatal("-plugin is required")
@@ -84,7 +88,18 @@ func main() {
 	var scenarios [][2]string
 	for i, bin := range bins {
 		b := bench{bin: bin, sim: sim, url: url, single: single, skipSlide: *skipSlide, latency: *latency}
-		rows := b.run()
+		var rows []row
+		if *only == "" {
+			rows = b.run()
+		}
+		for _, group := range []struct {
+			name string
+			run  func() []row
+		}{{"fullres", b.fullResolution}, {"fleet", b.fleet}} {
+			if *only == "" || slices.Contains(strings.Split(*only, ","), group.name) {
+				rows = append(rows, group.run()...)
+			}
+		}
 		for _, r := range rows {
 			results[i] = append(results[i], r.cells...)
 		}
@@ -337,6 +352,125 @@ func (b *bench) run() []row {
 	// 8. Seven days of one stream over Cloud API 3.0, a day a request.
 	add("7 days, one stream, Cloud API 3.0, new instance: upstream calls; wall", "7-8", b.cloudWeek(p))
 	return rows
+}
+
+// fullResolution asks a process of its own for 15 days of 20 streams at
+// full resolution (what an alert rule or a CSV export asks), all three
+// metrics, and reports its peak memory: with the runtime's defaults, and
+// with memory_limit = 64MiB.
+func (b *bench) fullResolution() []row {
+	var rows []row
+	for _, limit := range []string{"", "64MiB"} {
+		env := os.Environ()
+		name := "15 days × 20 streams, maxDataPoints 100 000 (every minute): peak RSS; Arrow sent; wall"
+		if limit != "" {
+			env = append(env, plugin.EnvMemoryLimit+"="+limit)
+			name = "  the same with memory_limit = " + limit
+		}
+		p, err := pluginhost.Start(b.bin, pluginID, io.Discard, env...)
+		if err != nil {
+			log.Fatal(err)
+		}
+		all := strings.Join(streams, ",")
+		start := time.Now()
+		resp, err := p.QueryDataWire(context.Background(), b.fresh(map[string]any{"maxStreams": 20}), query("F", all, 15*24*time.Hour-time.Hour, 100_000, ""))
+		if err != nil {
+			log.Fatal(err)
+		}
+		wall := time.Since(start)
+		sent := 0
+		for _, r := range resp.Responses {
+			if r.Error != "" {
+				log.Fatalf("full resolution: %s", r.Error)
+			}
+			for _, f := range r.Frames {
+				sent += len(f)
+			}
+		}
+		rows = append(rows, row{scenario: name, target: "≤ 100 MB",
+			cells: []string{fmt.Sprintf("%s; %d MB; %v", rss(p.Pid()), sent>>20, wall.Round(time.Millisecond))}})
+		p.Close()
+	}
+	return rows
+}
+
+// fleet measures three replicas sharing one Redis (redis-server from
+// Debian's package, started here) against one replica alone, on the same
+// fresh 24-hour panel of one stream: upstream calls and wall; then a
+// replica started later.
+func (b *bench) fleet() []row {
+	tb := &benchT{}
+	defer tb.cleanup()
+	srv := redistest.Start(tb, "")
+	env := append(os.Environ(), fleet.EnvURL+"="+srv.URL())
+	startAll := func(n int, env []string) []*pluginhost.Plugin {
+		ps := make([]*pluginhost.Plugin, n)
+		for i := range ps {
+			var err error
+			if ps[i], err = pluginhost.Start(b.bin, pluginID, io.Discard, env...); err != nil {
+				log.Fatal(err)
+			}
+		}
+		return ps
+	}
+	panel := func(ps []*pluginhost.Plugin, s backend.DataSourceInstanceSettings, stream string) (int, time.Duration) {
+		b.sim.Reset()
+		q := query("P", stream, 24*time.Hour, 1500, "")
+		start := time.Now()
+		var wg sync.WaitGroup
+		for _, p := range ps {
+			wg.Go(func() {
+				resp, err := p.QueryData(context.Background(), s, q)
+				if err != nil || resp.Responses["P"].Error != nil {
+					log.Fatalf("fleet panel: %v %v", err, resp.Responses["P"].Error)
+				}
+			})
+		}
+		wg.Wait()
+		return b.sim.Calls(), time.Since(start)
+	}
+	alone := startAll(1, os.Environ())
+	defer alone[0].Close()
+	calls1, wall1 := panel(alone, b.fresh(nil), "live_11")
+	fleetPs := startAll(3, env)
+	defer func() {
+		for _, p := range fleetPs {
+			p.Close()
+		}
+	}()
+	s := b.fresh(nil)
+	calls3, wall3 := panel(fleetPs, s, "live_12")
+	late := startAll(1, env)
+	defer late[0].Close()
+	callsLate, _ := panel(late, s, "live_12")
+	return []row{
+		{scenario: "one replica alone, a fresh 24 h panel: upstream calls; wall", target: "", cells: []string{fmt.Sprintf("%d; %v", calls1, wall1.Round(time.Millisecond))}},
+		{scenario: "three replicas on one Redis open it at once: upstream calls; wall", target: "≤ 13", cells: []string{fmt.Sprintf("%d; %v", calls3, wall3.Round(time.Millisecond))}},
+		{scenario: "  a replica started later opens it: upstream calls", target: "≤ 1", cells: []string{strconv.Itoa(callsLate)}},
+	}
+}
+
+// benchT is what redistest needs of a test, for a command: failures end
+// the run.
+type benchT struct{ cleanups []func() }
+
+func (t *benchT) Helper()                      {}
+func (t *benchT) Fatal(args ...any)            { log.Fatal(args...) }
+func (t *benchT) Fatalf(f string, args ...any) { log.Fatalf(f, args...) }
+func (t *benchT) Skip(args ...any)             { log.Fatal(args...) }
+func (t *benchT) Cleanup(f func())             { t.cleanups = append(t.cleanups, f) }
+func (t *benchT) TempDir() string {
+	dir, err := os.MkdirTemp("", "lvbbench-redis")
+	if err != nil {
+		log.Fatal(err)
+	}
+	t.cleanups = append(t.cleanups, func() { _ = os.RemoveAll(dir) })
+	return dir
+}
+func (t *benchT) cleanup() {
+	for i := len(t.cleanups) - 1; i >= 0; i-- {
+		t.cleanups[i]()
+	}
 }
 
 // cloudWeek asks a binary for a week of one stream over Cloud API 3.0 and

@@ -13,9 +13,19 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"testing"
 	"time"
 )
+
+// T is what Start needs of a test (testing.TB has it), so that a benchmark
+// command can start a server too.
+type T interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+	Skip(args ...any)
+	TempDir() string
+	Cleanup(func())
+}
 
 // Server is one redis-server of a test.
 type Server struct {
@@ -23,11 +33,11 @@ type Server struct {
 	Password string
 	bin, dir string
 	cmd      *exec.Cmd
-	t        testing.TB
+	t        T
 }
 
 // Start starts a redis-server requiring password (none when empty).
-func Start(t testing.TB, password string) *Server {
+func Start(t T, password string) *Server {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {

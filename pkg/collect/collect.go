@@ -37,6 +37,11 @@ type Job struct {
 	// BucketZone is the zone buckets align in (downsample.Start): the
 	// data's own, so that a day bucket starts at its midnight.
 	BucketZone *time.Location
+	// Done, when set, is called with each stream's series (by its index
+	// in Streams) as soon as it is read, from the goroutine that read it.
+	// It may take the series' Points (and set them to nil), so that a long
+	// range of many streams never holds every stream's minutes at once.
+	Done func(i int, s *Series)
 	// ZoneRead says the upstream's times carry no zone and are read in a
 	// configured one, so that minutes outside their windows may mean the
 	// setting is wrong (Dropped.Shift). An upstream whose times say their
@@ -130,6 +135,9 @@ func Run(ctx context.Context, store *Store, job Job) []Series {
 	for i, stream := range job.Streams {
 		g.Go(func() error {
 			out[i] = store.Range(ctx, job, stream)
+			if job.Done != nil {
+				job.Done(i, &out[i])
+			}
 			return nil
 		})
 	}

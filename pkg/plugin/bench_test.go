@@ -13,6 +13,7 @@ import (
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/stats"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
@@ -93,7 +94,11 @@ func BenchmarkFrames(b *testing.B) {
 	b.Run("summary/15d/20streams", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if f := summaryFrame(series, "", &data.FrameMeta{}); f.Rows() != 20 {
+			sums := make([]stats.Summary, len(series))
+			for i := range series {
+				sums[i] = stats.Summarize(series[i].Points)
+			}
+			if f := summaryFrame(series, sums, "", &data.FrameMeta{}); f.Rows() != 20 {
 				b.Fatal(f.Rows())
 			}
 		}

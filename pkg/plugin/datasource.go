@@ -259,11 +259,13 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery, fromAlert 
 // was partial, and an error for what failed.
 func (d *Datasource) answer(ctx context.Context, q Query, plan planner.Plan, width time.Duration, maxPoints int64) backend.DataResponse {
 	logger := log.DefaultLogger.FromContext(ctx)
+	framer := newFramer(q, width)
 	series := collect.Run(ctx, d.store, collect.Job{
 		Domain: q.Domain, Streams: q.Streams, From: plan.From, To: plan.To, Windows: plan.Windows,
 		Bucket: width, Aggregation: q.Aggregation, BucketZone: d.settings.Location,
 		ZoneRead:    d.client != nil, // Cloud API 3.0's times say they are Beijing time
 		LikelyShift: likelyShift(d.settings.Location, plan.From),
+		Done:        framer.done,
 	})
 
 	o := review(series, plan, d.settings.Location, q.Type == QueryTypeSummary)
@@ -290,9 +292,9 @@ func (d *Datasource) answer(ctx context.Context, q Query, plan planner.Plan, wid
 	var resp backend.DataResponse
 	switch q.Type {
 	case QueryTypeSummary:
-		resp.Frames = data.Frames{summaryFrame(series, q.Statistic, meta())}
+		resp.Frames = data.Frames{summaryFrame(series, framer.sums, q.Statistic, meta())}
 	default:
-		resp.Frames = timeSeriesFrames(q, series, meta, width)
+		resp.Frames = framer.timeSeries(meta)
 	}
 	var e backend.DataResponse
 	switch {

@@ -3,6 +3,7 @@ package plugin
 import (
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -57,34 +58,109 @@ func streamTitle(s *collect.Series) string {
 	return s.StreamID
 }
 
+// framer builds each stream's frames, or its summary, as soon as its
+// minutes are read (collect.Job.Done), and lets the minutes go: a long
+// range of many streams never holds all of them at once, and the frames
+// hold the only copy.
+type framer struct {
+	q      Query
+	width  time.Duration
+	frames []data.Frames   // time series, by stream
+	sums   []stats.Summary // summary, by stream
+
+	mu    sync.Mutex  // streams are read concurrently
+	times *data.Field // the last time field built
+}
+
+func newFramer(q Query, width time.Duration) *framer {
+	return &framer{q: q, width: width, frames: make([]data.Frames, len(q.Streams)), sums: make([]stats.Summary, len(q.Streams))}
+}
+
+// done is collect.Job.Done.
+func (f *framer) done(i int, s *collect.Series) {
+	if f.q.Type == QueryTypeSummary {
+		f.sums[i] = stats.Summarize(s.Points)
+	} else {
+		times := f.sharedTimes(s.Points)
+		if times == nil && len(s.Points) > 0 {
+			times = timeField(s.Points, max(f.width, time.Minute))
+			f.keepTimes(times)
+		}
+		f.frames[i] = streamFrames(f.q, s, f.width, times)
+	}
+	s.Points = nil
+}
+
+// sharedTimes is a time field already built for another stream with the
+// same minutes, or nil. Streams that played the whole range have the same
+// minutes; their frames share one time field (read, never written).
+func (f *framer) sharedTimes(points []upstream.Point) *data.Field {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if t := f.times; t != nil && t.Len() == len(points) {
+		for i := range points {
+			if !t.At(i).(time.Time).Equal(points[i].Time) {
+				return nil
+			}
+		}
+		return t
+	}
+	return nil
+}
+
+// keepTimes offers t to the streams read after this one.
+func (f *framer) keepTimes(t *data.Field) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.times = t
+}
+
+// timeSeries is every stream's frames, in the order of the streams, each
+// with meta.
+func (f *framer) timeSeries(meta func() *data.FrameMeta) data.Frames {
+	out := make(data.Frames, 0, len(f.frames)*len(f.q.Metrics))
+	for _, fs := range f.frames {
+		for _, fr := range fs {
+			fr.Meta = meta()
+			fr.Meta.Type = data.FrameTypeTimeSeriesMulti
+			fr.Meta.TypeVersion = data.FrameTypeVersion{0, 1}
+			out = append(out, fr)
+		}
+	}
+	return out
+}
+
 // timeSeriesFrames answers one frame per stream and metric, in the
 // time-series-multi shape of Grafana's data plane contract. width is the
 // bucket width the series were read in (0: every minute).
 func timeSeriesFrames(q Query, series []collect.Series, meta func() *data.FrameMeta, width time.Duration) data.Frames {
-	frames := make(data.Frames, 0, len(series)*len(q.Metrics))
-	step := max(width, time.Minute)
+	f := &framer{q: q, width: width, frames: make([]data.Frames, len(series))}
 	for i := range series {
-		s := &series[i]
-		times := make([]time.Time, len(s.Points))
-		for j := range s.Points {
-			times[j] = s.Points[j].Time
+		f.frames[i] = streamFrames(q, &series[i], width, nil)
+	}
+	return f.timeSeries(meta)
+}
+
+// streamFrames are one stream's frames, a metric each, without meta, over
+// times when given (a field of the same minutes), else a field of its own.
+func streamFrames(q Query, s *collect.Series, width time.Duration, times *data.Field) data.Frames {
+	frames := make(data.Frames, 0, len(q.Metrics))
+	// One time field for the stream's metric frames: they share it rather
+	// than hold a copy each (it is read, never written).
+	if times == nil {
+		times = timeField(s.Points, max(width, time.Minute))
+	}
+	for _, metric := range q.Metrics {
+		value := valueField(metric, s.Points)
+		value.Labels = seriesLabels(s)
+		value.Config = &data.FieldConfig{
+			Unit:              metricUnits[metric],
+			DisplayNameFromDS: streamTitle(s) + " " + metric,
 		}
-		for _, metric := range q.Metrics {
-			value := valueField(metric, s.Points)
-			value.Labels = seriesLabels(s)
-			value.Config = &data.FieldConfig{
-				Unit:              metricUnits[metric],
-				DisplayNameFromDS: streamTitle(s) + " " + metric,
-			}
-			if metric != MetricOnline && metric != MetricRequests {
-				value.Config.Decimals = ptr(uint16(3))
-			}
-			f := data.NewFrame(metric, timeField(times, step), value)
-			f.Meta = meta()
-			f.Meta.Type = data.FrameTypeTimeSeriesMulti
-			f.Meta.TypeVersion = data.FrameTypeVersion{0, 1}
-			frames = append(frames, f)
+		if metric != MetricOnline && metric != MetricRequests {
+			value.Config.Decimals = ptr(uint16(3))
 		}
+		frames = append(frames, data.NewFrame(metric, times, value))
 	}
 	return frames
 }
@@ -95,14 +171,19 @@ func timeSeriesFrames(q Query, series []collect.Series, meta func() *data.FrameM
 // known, Grafana's time-series panel inserts nulls where rows are further
 // apart than a minute and draws a gap instead of a line across it, unless
 // the panel's "Connect null values" says otherwise. No zero is invented.
-func timeField(times []time.Time, step time.Duration) *data.Field {
-	f := data.NewField("time", nil, times)
+func timeField(points []upstream.Point, step time.Duration) *data.Field {
+	f := data.NewFieldFromFieldType(data.FieldTypeTime, len(points))
+	f.Name = "time"
+	for i := range points {
+		f.Set(i, points[i].Time)
+	}
 	f.Config = &data.FieldConfig{Interval: float64(step / time.Millisecond)}
 	return f
 }
 
 // valueField builds a plain number field, or a nullable one when some
-// minute lacks the metric, so that a gap shows as a gap.
+// minute lacks the metric, so that a gap shows as a gap. Values go
+// straight into the field, with no slice in between.
 func valueField(metric string, points []upstream.Point) *data.Field {
 	complete := true
 	for i := range points {
@@ -111,37 +192,33 @@ func valueField(metric string, points []upstream.Point) *data.Field {
 			break
 		}
 	}
-	if metric == MetricOnline || metric == MetricRequests {
-		// Counts of people and requests are whole numbers.
-		if complete {
-			v := make([]int64, len(points))
-			for i := range points {
-				v[i] = int64(math.Round(metricValue(&points[i], metric).Value))
-			}
-			return data.NewField(metric, nil, v)
-		}
-		v := make([]*int64, len(points))
-		for i := range points {
-			if n := metricValue(&points[i], metric); n.Valid {
-				v[i] = ptr(int64(math.Round(n.Value)))
-			}
-		}
-		return data.NewField(metric, nil, v)
+	// Counts of people and requests are whole numbers.
+	whole := metric == MetricOnline || metric == MetricRequests
+	var ft data.FieldType
+	switch {
+	case whole && complete:
+		ft = data.FieldTypeInt64
+	case whole:
+		ft = data.FieldTypeNullableInt64
+	case complete:
+		ft = data.FieldTypeFloat64
+	default:
+		ft = data.FieldTypeNullableFloat64
 	}
-	if complete {
-		v := make([]float64, len(points))
-		for i := range points {
-			v[i] = metricValue(&points[i], metric).Value
-		}
-		return data.NewField(metric, nil, v)
-	}
-	v := make([]*float64, len(points))
+	f := data.NewFieldFromFieldType(ft, len(points))
+	f.Name = metric
 	for i := range points {
-		if n := metricValue(&points[i], metric); n.Valid {
-			v[i] = ptr(n.Value)
+		n := metricValue(&points[i], metric)
+		if !n.Valid {
+			continue // stays null
+		}
+		if whole {
+			f.SetConcrete(i, int64(math.Round(n.Value)))
+		} else {
+			f.SetConcrete(i, n.Value)
 		}
 	}
-	return data.NewField(metric, nil, v)
+	return f
 }
 
 // summaryFrame answers one row per stream in the numeric-long shape of
@@ -150,7 +227,7 @@ func valueField(metric string, points []upstream.Point) *data.Field {
 // 800 Mbps" judges every stream on its own, without transformations.
 // statistic, when set, keeps one number column, for Grafana versions whose
 // alerting takes one number per row.
-func summaryFrame(series []collect.Series, statistic string, meta *data.FrameMeta) *data.Frame {
+func summaryFrame(series []collect.Series, sums []stats.Summary, statistic string, meta *data.FrameMeta) *data.Frame {
 	n := len(series)
 	domain := make([]string, n)
 	stream := make([]string, n)
@@ -167,7 +244,7 @@ func summaryFrame(series []collect.Series, statistic string, meta *data.FrameMet
 	}
 	for i := range series {
 		s := &series[i]
-		sum := stats.Summarize(s.Points)
+		sum := sums[i]
 		domain[i], stream[i] = s.Domain, s.StreamID
 		if s.Answered() {
 			// A stream no window answered for has no total, which is not 0 MB.
