@@ -68,7 +68,8 @@ func Check() error {
 	for _, step := range [][]string{
 		{"go", "vet", "./cmd/...", "./internal/...", "./pkg/..."},
 		// What Grafana's plugin validator reports as a security error.
-		{"go", "tool", "gosec", "-quiet", "-severity", "high", "./..."},
+		// gosec has its own modfile, so that its dependencies are not the plugin's.
+		{"go", "tool", "-modfile=tools/gosec.mod", "gosec", "-quiet", "-severity", "high", "./..."},
 		{"npm", "run", "typecheck"},
 		{"npm", "run", "lint"},
 		{"npm", "run", "test:ci"},

@@ -1,0 +1,59 @@
+package installcheck
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/mod/modfile"
+)
+
+// go.mod and go.sum are what Grafana's validator scans for vulnerabilities:
+// they list the plugin and its tests, not the tools that check them. The
+// only tool in go.mod is Mage (the build itself); gosec has its own
+// modfile, which still pins its version.
+func TestGoModHoldsTheProductOnly(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := modfile.Parse("go.mod", raw, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tool := range mod.Tool {
+		if tool.Path != "github.com/magefile/mage" {
+			t.Errorf("go.mod carries the tool %s; give it a modfile of its own under tools/", tool.Path)
+		}
+	}
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, toolOnly := range []string{"github.com/securego/gosec", "github.com/anthropics", "github.com/openai", "google.golang.org/genai"} {
+		for _, r := range mod.Require {
+			if strings.HasPrefix(r.Mod.Path, toolOnly) {
+				t.Errorf("go.mod requires %s, which only a tool needs", r.Mod.Path)
+			}
+		}
+		if strings.Contains(string(sum), toolOnly+" ") || strings.Contains(string(sum), toolOnly+"/") {
+			t.Errorf("go.sum lists %s, which only a tool needs", toolOnly)
+		}
+	}
+	raw, err = os.ReadFile(filepath.Join(root, "tools/gosec.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tools, err := modfile.Parse("tools/gosec.mod", raw, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pinned := false
+	for _, r := range tools.Require {
+		pinned = pinned || (r.Mod.Path == "github.com/securego/gosec/v2" && r.Mod.Version != "")
+	}
+	if len(tools.Tool) != 1 || tools.Tool[0].Path != "github.com/securego/gosec/v2/cmd/gosec" || !pinned {
+		t.Fatalf("tools/gosec.mod does not pin gosec: tools %v", tools.Tool)
+	}
+}
