@@ -61,9 +61,12 @@ resource "grafana_rule_group" "live" {
   interval_seconds = 60
 
   rule {
-    name           = "Playback bandwidth above ${var.bandwidth_threshold_mbps} Mbps"
+    # Every minute of the last five that have arrived above the threshold:
+    # minutes 7 to 2 minutes ago (on Cloud API 3.0, whose newest minutes come
+    # about five minutes late: from 660 to 360), reduced to their minimum.
+    name           = "Playback bandwidth above ${var.bandwidth_threshold_mbps} Mbps for 5 minutes"
     condition      = "C"
-    for            = "5m"
+    for            = "0s"
     no_data_state  = "OK"
     exec_err_state = "Error"
 
@@ -71,8 +74,8 @@ resource "grafana_rule_group" "live" {
       ref_id         = "A"
       datasource_uid = grafana_data_source.lvb.uid
       relative_time_range {
-        from = 900
-        to   = 0
+        from = 420
+        to   = 120
       }
       model = jsonencode({
         refId     = "A"
@@ -94,7 +97,7 @@ resource "grafana_rule_group" "live" {
         refId      = "B"
         type       = "reduce"
         expression = "A"
-        reducer    = "max"
+        reducer    = "min"
         settings   = { mode = "dropNN" }
       })
     }
@@ -115,7 +118,7 @@ resource "grafana_rule_group" "live" {
     }
 
     annotations = {
-      summary = "Playback bandwidth of all streams is above ${var.bandwidth_threshold_mbps} Mbps."
+      summary = "Playback bandwidth of all streams has been above ${var.bandwidth_threshold_mbps} Mbps for 5 minutes."
     }
     labels = {
       service = "live"
