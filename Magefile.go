@@ -3,11 +3,14 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"github.com/magefile/mage/mg"
@@ -15,6 +18,7 @@ import (
 
 	// mage:import
 	build "github.com/grafana/grafana-plugin-sdk-go/build"
+	"github.com/grafana/grafana-plugin-sdk-go/build/buildinfo"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/pluginzip"
 )
@@ -81,9 +85,10 @@ func Check() error {
 	if err := browserTest(); err != nil {
 		return err
 	}
-	// The release zip, built and checked as Grafana's validator would; the
-	// end-to-end tests then run this machine's binary from it.
-	mg.Deps(Package)
+	// The release zip, built twice and compared byte for byte, and checked
+	// as Grafana's validator would; the end-to-end tests then run this
+	// machine's binary from it.
+	mg.Deps(Reproducible)
 	bin, err := executable()
 	if err != nil {
 		return err
@@ -93,24 +98,144 @@ func Check() error {
 }
 
 // Package builds the frontend and the backend for every platform Grafana
-// runs on, and writes dist/<id>-<version>.zip (one top folder named by the
-// plugin id, as Grafana installs it) and its .sha256. The zip is checked
-// as Grafana's plugin validator checks it offline; a fault fails the build.
+// runs on, signs dist/ when GRAFANA_ACCESS_POLICY_TOKEN is set (for the
+// Grafana URLs in GRAFANA_ROOT_URLS, when set: a private signature), and
+// writes dist/<id>-<version>.zip (one top folder named by the plugin id, as
+// Grafana installs it, MANIFEST.txt included when signed) and its .sha256.
+// The same commit gives the same zip, byte for byte: the build time is the
+// commit's (or SOURCE_DATE_EPOCH), paths are trimmed, and the zip's order,
+// times and modes are fixed. The zip is checked as Grafana's plugin
+// validator checks it offline; a fault fails the build.
 func Package() error {
-	mg.SerialDeps(Frontend, build.BuildAll)
-	zip, err := pluginzip.Write("dist")
+	_, err := buildPackage()
+	return err
+}
+
+// Reproducible builds the release zip twice, the second time from an
+// emptied dist/, and fails unless the two are the same bytes.
+func Reproducible() error {
+	first, err := buildPackage()
 	if err != nil {
 		return err
+	}
+	a, err := os.ReadFile(first)
+	if err != nil {
+		return err
+	}
+	fmt.Println("Building the zip a second time, to compare…")
+	if err := os.RemoveAll("dist"); err != nil {
+		return err
+	}
+	second, err := buildPackage()
+	if err != nil {
+		return err
+	}
+	b, err := os.ReadFile(second)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(a, b) {
+		return fmt.Errorf("two builds of this checkout gave different zips (%d and %d bytes): the release would not be reproducible", len(a), len(b))
+	}
+	fmt.Printf("Reproducible: both builds gave the same %s (%d bytes)\n", second, len(b))
+	return nil
+}
+
+// signer is Grafana's signing tool, at a pinned version.
+var signer = []string{"npx", "--yes", "@grafana/sign-plugin@3.3.3"}
+
+func buildPackage() (string, error) {
+	epoch, err := sourceDateEpoch()
+	if err != nil {
+		return "", err
+	}
+	// Read by webpack for plugin.json's "updated", and by the backend's
+	// build info below.
+	if err := os.Setenv("SOURCE_DATE_EPOCH", epoch); err != nil {
+		return "", err
+	}
+	fmt.Println("Building the frontend…")
+	if err := Frontend(); err != nil {
+		return "", err
+	}
+	if err := build.SetBeforeBuildCallback(reproducibleBackend(epoch)); err != nil {
+		return "", err
+	}
+	// One platform after another (the SDK's BuildAll runs them once per
+	// mage run, all at once): a second build really builds again, and the
+	// progress reads in order.
+	b := build.Build{}
+	for _, platform := range []func() error{b.Linux, b.LinuxARM64, b.LinuxARM, b.Darwin, b.DarwinARM64, b.Windows} {
+		if err := platform(); err != nil {
+			return "", err
+		}
+	}
+	if os.Getenv("GRAFANA_ACCESS_POLICY_TOKEN") != "" {
+		fmt.Println("Signing dist/ with Grafana's signer…")
+		if err := pluginzip.Sign("dist", signer, os.Getenv("GRAFANA_ROOT_URLS"), os.Environ()); err != nil {
+			return "", err
+		}
+	} else {
+		fmt.Println("GRAFANA_ACCESS_POLICY_TOKEN is not set: the zip is not signed (Grafana loads it only when allow_loading_unsigned_plugins names it).")
+	}
+	zip, err := pluginzip.Write("dist")
+	if err != nil {
+		return "", err
 	}
 	problems, err := pluginzip.Validate(zip)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("%s is not a valid plugin zip:\n  %s", zip, strings.Join(problems, "\n  "))
+		return "", fmt.Errorf("%s is not a valid plugin zip:\n  %s", zip, strings.Join(problems, "\n  "))
 	}
 	fmt.Printf("Wrote %s and %s.sha256\n", zip, zip)
-	return nil
+	return zip, nil
+}
+
+// sourceDateEpoch is the build's time: SOURCE_DATE_EPOCH when set, else
+// the commit's time.
+func sourceDateEpoch() (string, error) {
+	if e := os.Getenv("SOURCE_DATE_EPOCH"); e != "" {
+		return e, nil
+	}
+	out, err := sh.Output("git", "log", "-1", "--format=%ct")
+	if err != nil || strings.TrimSpace(out) == "" {
+		return "", fmt.Errorf("no commit to take the build time from (%v): build from a git checkout, or set SOURCE_DATE_EPOCH", err)
+	}
+	return strings.TrimSpace(out), nil
+}
+
+// reproducibleBackend makes the SDK's build of each platform stamp the
+// commit's time instead of the clock's, trim the builder's paths, leave
+// out version-control stamps, and say which platform it is building.
+func reproducibleBackend(epoch string) build.BeforeBuildCallback {
+	n := 0
+	return func(cfg build.Config) (build.Config, error) {
+		n++
+		fmt.Printf("Building the backend for %s/%s (%d of %d)…\n", cfg.OS, cfg.Arch, n, len(pluginzip.Platforms))
+		secs, err := strconv.ParseInt(epoch, 10, 64)
+		if err != nil {
+			return cfg, fmt.Errorf("SOURCE_DATE_EPOCH %q is not Unix seconds", epoch)
+		}
+		m, err := pluginzip.ReadManifest("src")
+		if err != nil {
+			return cfg, err
+		}
+		var pkg struct{ Version string }
+		if raw, err := os.ReadFile("package.json"); err == nil {
+			_ = json.Unmarshal(raw, &pkg)
+		}
+		if cfg.CustomVars == nil {
+			cfg.CustomVars = map[string]string{}
+		}
+		buildinfo.Info{Time: secs * 1000, PluginID: m.ID, Version: pkg.Version}.AppendFlags(cfg.CustomVars)
+		if cfg.Env == nil {
+			cfg.Env = map[string]string{}
+		}
+		cfg.Env["GOFLAGS"] = strings.TrimSpace(os.Getenv("GOFLAGS") + " -trimpath -buildvcs=false")
+		return cfg, nil
+	}
 }
 
 // screenshots are the browser test's pictures the plugin's catalogue page

@@ -182,7 +182,14 @@ const config = async (env: Env): Promise<Configuration> => {
             },
             {
               search: /\%TODAY\%/g,
-              replace: new Date().toISOString().substring(0, 10),
+              // The commit's date when the build gives one (go tool mage package sets
+              // SOURCE_DATE_EPOCH), so that the same commit builds the same plugin.json.
+              replace: (process.env.SOURCE_DATE_EPOCH
+                ? new Date(Number(process.env.SOURCE_DATE_EPOCH) * 1000)
+                : new Date()
+              )
+                .toISOString()
+                .substring(0, 10),
             },
             {
               search: /\%PLUGIN_ID\%/g,

@@ -150,6 +150,12 @@ func add(zw *zip.Writer, dist, rel, id string, modified time.Time) error {
 	hdr.Name = path.Join(id, filepath.ToSlash(rel))
 	hdr.Method = zip.Deflate
 	hdr.Modified = modified
+	// Modes as a release has them, whatever the builder's umask was.
+	if info.Mode()&0o111 != 0 {
+		hdr.SetMode(0o755)
+	} else {
+		hdr.SetMode(0o644)
+	}
 	w, err := zw.CreateHeader(hdr)
 	if err != nil {
 		return err
