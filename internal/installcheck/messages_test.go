@@ -1,0 +1,137 @@
+package installcheck
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// codeStrings are the string literals of the plugin's Go code (tests
+// left out): where every message it shows comes from.
+func codeStrings(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(filepath.Join(root, "pkg"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return err
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), p, nil, 0)
+		if err != nil {
+			return err
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				if s, err := strconv.Unquote(lit.Value); err == nil {
+					out = append(out, s)
+				}
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// frontendSources are the editors' sources, whole: their messages are in
+// template strings, which a substring search finds as well.
+func frontendSources(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(filepath.Join(root, "src"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".ts") || strings.HasSuffix(p, ".tsx")) || strings.Contains(p, ".test.") {
+			return err
+		}
+		raw, err := os.ReadFile(p)
+		out = append(out, string(raw))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// section is the text of a README section, from its heading to the next
+// of the same level.
+func section(t *testing.T, heading string) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(raw)
+	i := strings.Index(s, "\n"+heading+"\n")
+	if i < 0 {
+		t.Fatalf("README has no %q", heading)
+	}
+	level := heading[:strings.Index(heading, " ")+1]
+	rest := s[i+len(heading)+2:]
+	if j := strings.Index(rest, "\n"+level); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest
+}
+
+// said tells whether piece is in one of the code's strings; a piece that a
+// message joins from parts (at ": ") may come from two strings.
+func said(strs []string, piece string) bool {
+	for _, s := range strs {
+		if strings.Contains(s, piece) {
+			return true
+		}
+	}
+	if a, b, ok := strings.Cut(piece, ": "); ok {
+		return said(strs, a+":") && said(strs, b)
+	}
+	return false
+}
+
+var (
+	quoted = regexp.MustCompile(`"([^"]+)"`)
+	// Words the table writes for what a message fills in.
+	placeholder = regexp.MustCompile(`\b(N|M|100000)\b`)
+)
+
+// Every message the Troubleshooting table quotes is one the code writes:
+// each piece of a quote (between its "…", which stand for what a message
+// fills in, and the counts N and M) is in a string of the code, Go or
+// TypeScript. A message reworded in the code fails this until the table
+// follows.
+func TestTroubleshootingQuotesTheCode(t *testing.T) {
+	strs := append(codeStrings(t), frontendSources(t)...)
+	table := section(t, "## Troubleshooting")
+	rows := 0
+	for _, line := range strings.Split(table, "\n") {
+		if !strings.HasPrefix(line, "| ") || strings.HasPrefix(line, "| you see") || strings.HasPrefix(line, "|---") {
+			continue
+		}
+		rows++
+		first := strings.Split(line, " | ")[0]
+		for _, m := range quoted.FindAllStringSubmatch(first, -1) {
+			for _, frag := range strings.Split(m[1], "…") {
+				for _, piece := range placeholder.Split(frag, -1) {
+					piece = strings.TrimSpace(piece)
+					if len(piece) < 4 {
+						continue
+					}
+					if !said(strs, piece) {
+						t.Errorf("Troubleshooting quotes %q, which no message of the code contains", piece)
+					}
+				}
+			}
+		}
+	}
+	if rows < 20 {
+		t.Fatalf("the table has %d rows", rows)
+	}
+}
