@@ -165,8 +165,14 @@ func buildPackage() (string, error) {
 	// mage run, all at once): a second build really builds again, and the
 	// progress reads in order.
 	b := build.Build{}
-	for _, platform := range []func() error{b.Linux, b.LinuxARM64, b.LinuxARM, b.Darwin, b.DarwinARM64, b.Windows} {
-		if err := platform(); err != nil {
+	platforms := []struct {
+		name  string
+		build func() error
+	}{{"linux/amd64", b.Linux}, {"linux/arm64", b.LinuxARM64}, {"linux/arm", b.LinuxARM},
+		{"darwin/amd64", b.Darwin}, {"darwin/arm64", b.DarwinARM64}, {"windows/amd64", b.Windows}}
+	for i, p := range platforms {
+		fmt.Printf("Building the backend for %s (%d of %d)…\n", p.name, i+1, len(platforms))
+		if err := p.build(); err != nil {
 			return "", err
 		}
 	}
@@ -207,13 +213,10 @@ func sourceDateEpoch() (string, error) {
 }
 
 // reproducibleBackend makes the SDK's build of each platform stamp the
-// commit's time instead of the clock's, trim the builder's paths, leave
-// out version-control stamps, and say which platform it is building.
+// commit's time instead of the clock's, trim the builder's paths and leave
+// out version-control stamps.
 func reproducibleBackend(epoch string) build.BeforeBuildCallback {
-	n := 0
 	return func(cfg build.Config) (build.Config, error) {
-		n++
-		fmt.Printf("Building the backend for %s/%s (%d of %d)…\n", cfg.OS, cfg.Arch, n, len(pluginzip.Platforms))
 		secs, err := strconv.ParseInt(epoch, 10, 64)
 		if err != nil {
 			return cfg, fmt.Errorf("SOURCE_DATE_EPOCH %q is not Unix seconds", epoch)

@@ -166,6 +166,9 @@ export const LIMITS = {
 /** The settle time the backend uses at the least, per API: a minute past the API's own delay. */
 export const MIN_SETTLE_MINUTES: Record<Upstream, number> = limits.minSettleMinutes;
 
+/** Where an account finds its keys, per API: the wording every message and page uses. */
+export const WHERE_KEYS: Record<Upstream, string> = limits.whereKeys;
+
 /** How the backend reads a count and an APPID: digits only (no 1e1, 10.0, 0x10 or +10). */
 export const COUNT_PATTERN = new RegExp(limits.countPattern);
 export const CMD_PATTERN = new RegExp(limits.cmdPattern);

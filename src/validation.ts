@@ -1,4 +1,4 @@
-import { CMD_PATTERN, COUNT_PATTERN, DEFAULTS, LIMITS, MAX_SECRET_ID_LENGTH } from './types';
+import { CMD_PATTERN, COUNT_PATTERN, DEFAULTS, LIMITS, MAX_SECRET_ID_LENGTH, WHERE_KEYS } from './types';
 
 /** Each check returns a message saying what is wrong, or undefined when the value is fine. */
 
@@ -100,7 +100,7 @@ export function validateCloudApiUrl(value: string | undefined): string | undefin
 export function validateSecretId(value: string | undefined): string | undefined {
   const s = (value ?? '').trim();
   if (s === '') {
-    return 'Required: the SecretId of an API key (Cloud Access Management → API keys)';
+    return `Required: the SecretId of an API key, in the ${WHERE_KEYS.cloudapi}`;
   }
   if (s.length > MAX_SECRET_ID_LENGTH || /[^\x21-\x7e]/.test(s)) {
     return 'A SecretId is letters and digits, such as AKID…, with no spaces';

@@ -29,7 +29,8 @@ resource "grafana_data_source" "lvb" {
 
   # Every key is a setting the plugin reads (pkg/plugin/settings.go); a test
   # checks that none is misspelt. For Tencent Cloud API 3.0 instead, write
-  # { upstream = "cloudapi", secretId = ... } here and { secretKey = ... } below.
+  # { upstream = "cloudapi", secretId = ... } here and { secretKey = ... } below (a key in the
+  # Tencent Cloud console → Cloud Access Management (CAM) → API keys).
   json_data_encoded = jsonencode({
     apiUrl         = var.lvb_api_url
     cmd            = var.lvb_appid

@@ -11,12 +11,12 @@ variable "grafana_auth" {
 }
 
 variable "lvb_appid" {
-  description = "The Live APPID (a number), from the Live console's account information"
+  description = "The LVB APPID (a number), shown in the Live console → Access management → Access configuration (接入配置)"
   type        = string
 }
 
 variable "lvb_api_key" {
-  description = "The key of the statistics interface, from the Live console's feature configuration"
+  description = "The API key (API鉴权Key), shown in the Live console → Access management → Access configuration (接入配置)"
   type        = string
   sensitive   = true
 }

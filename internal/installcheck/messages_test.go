@@ -11,6 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/legacy"
 )
 
 // codeStrings are the string literals of the plugin's Go code (tests
@@ -133,5 +136,38 @@ func TestTroubleshootingQuotesTheCode(t *testing.T) {
 	}
 	if rows < 20 {
 		t.Fatalf("the table has %d rows", rows)
+	}
+}
+
+// Where the APPID and the keys are found is written one way: the code's
+// wording (legacy.WhereKeys, cloudapi.WhereKeys) is in every page and
+// example that asks for them, and no other wording is.
+func TestOneWordingForWhereTheKeysAre(t *testing.T) {
+	read := func(rel string) string {
+		raw, err := os.ReadFile(filepath.Join(root, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(strings.Fields(string(raw)), " ")
+	}
+	for rel, wants := range map[string][]string{
+		"README.md":                             {legacy.WhereKeys, cloudapi.WhereKeys},
+		"src/README.md":                         {legacy.WhereKeys, cloudapi.WhereKeys},
+		"provisioning/datasources/lvbstat.yaml": {legacy.WhereKeys, cloudapi.WhereKeys},
+		"examples/terraform/variables.tf":       {legacy.WhereKeys},
+		"examples/terraform/main.tf":            {cloudapi.WhereKeys},
+		"src/limits.json":                       {legacy.WhereKeys, cloudapi.WhereKeys},
+	} {
+		text := read(rel)
+		for _, want := range wants {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s does not say %q", rel, want)
+			}
+		}
+		for _, stale := range []string{"account information", "account info", "Feature configuration", "feature configuration", "access settings"} {
+			if strings.Contains(text, stale) {
+				t.Errorf("%s says %q: use the one wording instead", rel, stale)
+			}
+		}
 	}
 }

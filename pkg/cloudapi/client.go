@@ -44,6 +44,10 @@ var Beijing = planner.Beijing
 // Delay is how far behind now the newest minute of the API is.
 var Delay = planner.CloudAPI.Delay
 
+// WhereKeys is where an account creates the SecretId and SecretKey of an
+// API key: one wording for every message, page and example.
+const WhereKeys = "Tencent Cloud console → Cloud Access Management (CAM) → API keys"
+
 // Config is what a client needs.
 type Config struct {
 	Endpoint  string // URL of the API; DefaultEndpoint when empty

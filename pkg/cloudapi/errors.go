@@ -68,10 +68,10 @@ func (e *Error) describe() (what, fix string) {
 	switch e.Kind {
 	case KindSecretIDUnknown:
 		return "the SecretId is not known to Tencent Cloud",
-			"Copy the SecretId of an enabled key from the console (Cloud Access Management > API keys) into the data source settings"
+			"Copy the SecretId of an enabled key from the " + WhereKeys + " into the data source settings"
 	case KindSignature:
 		return "the request signature does not match: the SecretKey is wrong for this SecretId",
-			"Paste the SecretKey that belongs to this SecretId (Cloud Access Management > API keys) again"
+			"Paste the SecretKey that belongs to this SecretId (" + WhereKeys + ") again"
 	case KindClock:
 		return "the signed request was out of date: the Grafana server's clock differs from Tencent's by more than five minutes",
 			"Synchronise the server's clock (NTP)"

@@ -63,6 +63,11 @@ func ParseEndpoint(raw string) (*url.URL, error) {
 	return u, err
 }
 
+// WhereKeys is where an account finds its APPID and the API key (API鉴权Key)
+// of this interface: one wording for every message, page and example, which
+// tests hold them to.
+const WhereKeys = "Live console → Access management → Access configuration (接入配置)"
+
 // CmdPattern is an APPID: a positive whole number below 2^63, in digits only.
 const CmdPattern = `^0*[1-9][0-9]{0,17}$`
 

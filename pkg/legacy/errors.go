@@ -115,10 +115,10 @@ func (e *Error) describe() (what, todo string) {
 			"The domain must be the original playback domain (not its CNAME target), and a window must lie within the last 15 days"
 	case KindInvalidCmd:
 		return "Tencent Cloud does not recognise the APPID (cmd)" + up,
-			"Check the APPID in the data source settings (the LVB APPID shown in the Live console's account information) and that the statistics API is enabled for it"
+			"Check the APPID in the data source settings (the LVB APPID shown in the " + WhereKeys + ") and that the statistics API is enabled for it"
 	case KindInvalidSign:
 		return "Tencent Cloud rejected the request signature" + up,
-			"The API key is wrong: copy the API authentication key from the Live console's access settings into the data source settings"
+			"The API key is wrong: copy the API key (API鉴权Key) shown in the " + WhereKeys + " into the data source settings"
 	case KindExpired:
 		return "Tencent Cloud says the signed request had already expired" + up,
 			"The clock of the Grafana server is probably wrong; synchronise it (NTP) and try again"

@@ -38,7 +38,9 @@ type Limits struct {
 	// MinSettleMinutes is, per upstream, the settle time actually used at
 	// the least: a minute past the upstream's delay.
 	MinSettleMinutes map[string]int `json:"minSettleMinutes"`
-	CountPattern     string         `json:"countPattern"`
+	// WhereKeys is, per upstream, where an account finds its keys.
+	WhereKeys    map[string]string `json:"whereKeys"`
+	CountPattern string            `json:"countPattern"`
 	// CmdPattern is a positive whole number below 2^63.
 	CmdPattern        string `json:"cmdPattern"`
 	MaxDomainLength   int    `json:"maxDomainLength"`
@@ -74,6 +76,7 @@ func SettingsLimits() Limits {
 			UpstreamLegacy:   int(collect.MinSettle(planner.Legacy) / time.Minute),
 			UpstreamCloudAPI: int(collect.MinSettle(planner.CloudAPI) / time.Minute),
 		},
+		WhereKeys:         map[string]string{UpstreamLegacy: legacy.WhereKeys, UpstreamCloudAPI: cloudapi.WhereKeys},
 		CountPattern:      countPattern,
 		CmdPattern:        legacy.CmdPattern,
 		MaxDomainLength:   MaxDomainLength,

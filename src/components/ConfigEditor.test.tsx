@@ -2,6 +2,7 @@ import React, { useState } from 'react';
 import { render, screen } from '@testing-library/react';
 import { userEvent as userEventLib } from '@testing-library/user-event';
 
+import { WHERE_KEYS } from '../types';
 import { ConfigEditor } from './ConfigEditor';
 import { dataSourceSettings as settings, Settings } from '../testing/fixtures';
 
@@ -36,8 +37,9 @@ describe('ConfigEditor', () => {
       apiUrl: 'http://statcgi.video.qcloud.com/common_access',
       timezone: 'Asia/Shanghai',
     });
-    expect(screen.getByText(/Access configuration \(接入配置\)/)).toBeInTheDocument();
-    expect(screen.getByText(/API authentication key/)).toBeInTheDocument();
+    // Both fields say where their value is, in the one wording the backend's messages use too.
+    expect(screen.getAllByText(new RegExp(WHERE_KEYS.legacy.replace(/[()]/g, '\\$&')))).toHaveLength(2);
+    expect(screen.getByText(/API鉴权Key/)).toBeInTheDocument();
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
   });
 

@@ -2,7 +2,16 @@ import React, { ChangeEvent, useEffect, useState } from 'react';
 import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
 import { Collapse, Field, FieldSet, Input, RadioButtonGroup, SecretInput, Stack, TextLink } from '@grafana/ui';
 
-import { COUNT_PATTERN, DEFAULTS, LIMITS, LvbOptions, LvbSecureOptions, MIN_SETTLE_MINUTES, Upstream } from '../types';
+import {
+  COUNT_PATTERN,
+  DEFAULTS,
+  LIMITS,
+  LvbOptions,
+  LvbSecureOptions,
+  MIN_SETTLE_MINUTES,
+  Upstream,
+  WHERE_KEYS,
+} from '../types';
 import {
   validateApiUrl,
   validateCloudApiUrl,
@@ -171,7 +180,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             )}
             <Field
               label="APPID"
-              description="Your LVB APPID (cmd), a number such as 1250000000: in the Live console under Access management → Access configuration (接入配置), or in the account information of the Tencent Cloud console. Required."
+              description={`Your LVB APPID (cmd), a number such as 1250000000, shown in the ${WHERE_KEYS.legacy}. Required.`}
               required
               invalid={!!cmdError}
               error={cmdError}
@@ -188,7 +197,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             </Field>
             <Field
               label="API key"
-              description="The API authentication key (API鉴权Key) on the same Access configuration page. Grafana stores it encrypted and never sends it back to the browser. Required."
+              description={`The API key (API鉴权Key), shown in the ${WHERE_KEYS.legacy}. Grafana stores it encrypted and never sends it back to the browser. Required.`}
               required
               invalid={keyMissing && keyTouched}
               error={keyMissing && keyTouched ? 'Required: the API key of the Live console' : undefined}
@@ -221,7 +230,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             )}
             <Field
               label="SecretId"
-              description="The SecretId of an API key: Tencent Cloud console → Cloud Access Management (CAM) → API keys. Prefer a sub-user's key whose policy allows only the two actions below. Required."
+              description={`The SecretId of an API key, in the ${WHERE_KEYS.cloudapi}. Prefer a sub-user's key whose policy allows only the two actions below. Required.`}
               required
               invalid={!!secretIdError}
               error={secretIdError}
