@@ -124,7 +124,7 @@ func ParseSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 
 		switch cmd := strings.TrimSpace(string(jd.Cmd)); cmd {
 		case "":
-			errs = append(errs, errors.New("the APPID (cmd) is missing: enter the LVB APPID shown in the " + legacy.WhereKeys))
+			errs = append(errs, errors.New("the APPID (cmd) is missing: enter the LVB APPID shown in the "+legacy.WhereKeys))
 		default:
 			if out.Cmd, err = legacy.ParseCmd(cmd); err != nil {
 				errs = append(errs, err)
@@ -132,7 +132,7 @@ func ParseSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 		}
 
 		if strings.TrimSpace(out.APIKey) == "" {
-			errs = append(errs, errors.New("the API key is missing: enter the API key (API鉴权Key) shown in the " + legacy.WhereKeys))
+			errs = append(errs, errors.New("the API key is missing: enter the API key (API鉴权Key) shown in the "+legacy.WhereKeys))
 		}
 	}
 
@@ -287,12 +287,12 @@ func checkCloudAPI(jd jsonData, out *Settings) []error {
 	out.SecretID = strings.TrimSpace(jd.SecretID)
 	switch {
 	case out.SecretID == "":
-		errs = append(errs, errors.New("the SecretId is missing: create or copy an API key in the " + cloudapi.WhereKeys))
+		errs = append(errs, errors.New("the SecretId is missing: create or copy an API key in the "+cloudapi.WhereKeys))
 	case len(out.SecretID) > maxSecretIDLength || strings.ContainsFunc(out.SecretID, func(r rune) bool { return r <= ' ' || r > '~' }):
 		errs = append(errs, fmt.Errorf("the SecretId %s is not one: it is letters and digits, such as AKID…, with no spaces", quoteClip(out.SecretID)))
 	}
 	if strings.TrimSpace(out.SecretKey) == "" {
-		errs = append(errs, errors.New("the SecretKey is missing: enter the SecretKey shown with the SecretId in the " + cloudapi.WhereKeys))
+		errs = append(errs, errors.New("the SecretKey is missing: enter the SecretKey shown with the SecretId in the "+cloudapi.WhereKeys))
 	}
 	return errs
 }
