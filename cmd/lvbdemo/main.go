@@ -22,6 +22,7 @@ import (
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/pluginhost"
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/plugin"
 )
 
@@ -108,8 +109,8 @@ func run(bin, stream string, hours, every int, showLogs bool) error {
 	if len(ts) == 0 {
 		return fmt.Errorf("the time series query answered no frames")
 	}
-	fmt.Printf("Time series of %s, %s to %s (Beijing time), %d minutes, every %d. minute shown:\n",
-		stream, from.In(loc).Format("01-02 15:04"), to.In(loc).Format("01-02 15:04"), ts[0].Rows(), every)
+	fmt.Printf("Time series of %s, %s to %s (Beijing time), %d minutes, %s:\n",
+		stream, from.In(loc).Format("01-02 15:04"), to.In(loc).Format("01-02 15:04"), ts[0].Rows(), shown(every))
 	printSeries(ts, loc, every)
 	fmt.Printf("\nSummary of the same range:\n")
 	printTable(resp.Responses["B"].Frames[0])
@@ -185,11 +186,42 @@ func runCloudAPI(ctx context.Context, p *pluginhost.Plugin, stream string, from,
 	if len(r.Frames) == 0 {
 		return fmt.Errorf("the Cloud API query answered no frames")
 	}
-	fmt.Printf("Time series of %s, %d minutes (the newest ~5 are not yet in the API), every %d. minute shown, requests included:\n",
-		stream, r.Frames[0].Rows(), every)
+	fmt.Printf("Time series of %s, %d minutes (the newest ~5 are not yet in the API), %s, requests included:\n",
+		stream, r.Frames[0].Rows(), shown(every))
 	printSeries(r.Frames, loc, every)
-	fmt.Printf("\n%d upstream calls for Save & test (two: the minutes and the stream listing) and the query (one: the Cloud API answers up to a day a request).\n", sim.Calls())
+	listings, minutes := 0, 0
+	for _, req := range sim.Requests() {
+		if req.Action == cloudapi.ActionAllPlay {
+			listings++ // only Save & test lists the streams here
+		} else {
+			minutes++
+		}
+	}
+	checks, query := listings+1, minutes-1 // Save & test asks for minutes once too
+	fmt.Printf("\n%d upstream calls: Save & test %s, the query %s (the Cloud API answers up to a day a request, so %d hours take %s).\n",
+		sim.Calls(), plural(checks, "call"), plural(query, "call"), int(to.Sub(from).Hours()), plural(int((to.Sub(from)+23*time.Hour)/(24*time.Hour))+1, "request")+" at most")
 	return nil
+}
+
+// shown says which minutes the table prints.
+func shown(every int) string {
+	switch every {
+	case 1:
+		return "every minute shown"
+	case 2:
+		return "every second minute shown"
+	case 3:
+		return "every third minute shown"
+	}
+	return fmt.Sprintf("one minute in %d shown", every)
+}
+
+// plural is n things, in words a reader expects: 1 call, 2 calls.
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 // printSeries lines up the metric frames of one stream by time.
