@@ -85,6 +85,9 @@ func Check() error {
 	if err := browserTest(); err != nil {
 		return err
 	}
+	if err := Compatibility(); err != nil {
+		return err
+	}
 	// The release zip, built twice and compared byte for byte, and checked
 	// as Grafana's validator would; the end-to-end tests then run this
 	// machine's binary from it.
@@ -95,6 +98,33 @@ func Check() error {
 	}
 	env := map[string]string{"LVBSTAT_PLUGIN_BINARY": bin}
 	return sh.RunWithV(env, "go", "test", "-race", "-count=1", "./cmd/...", "./internal/...", "./pkg/...")
+}
+
+// NewestGrafana is the newest Grafana release the frontend is checked
+// against (README's "Grafana versions" names it; a test holds them to the
+// same); the oldest is src/plugin.json's grafanaDependency.
+const NewestGrafana = "13.2.3"
+
+// Compatibility checks with @grafana/levitate, at a pinned version, that
+// every @grafana/* export the frontend uses exists in the oldest Grafana
+// the plugin claims and in the newest one named here.
+func Compatibility() error {
+	m, err := pluginzip.ReadManifest("src")
+	if err != nil {
+		return err
+	}
+	oldest := strings.TrimPrefix(strings.TrimSpace(m.Dependencies.GrafanaDependency), ">=")
+	for _, version := range []string{oldest, NewestGrafana} {
+		fmt.Printf("Checking the frontend against Grafana %s's packages…\n", version)
+		var targets []string
+		for _, pkg := range []string{"@grafana/data", "@grafana/ui", "@grafana/runtime"} {
+			targets = append(targets, pkg+"@"+version)
+		}
+		if err := sh.RunV("npx", "--yes", "@grafana/levitate@0.17.2", "is-compatible", "--path", "src/module.ts", "--target", strings.Join(targets, ",")); err != nil {
+			return fmt.Errorf("the frontend uses @grafana/* exports that Grafana %s lacks: %w", version, err)
+		}
+	}
+	return nil
 }
 
 // Package builds the frontend and the backend for every platform Grafana

@@ -57,3 +57,28 @@ func TestGoModHoldsTheProductOnly(t *testing.T) {
 		t.Fatalf("tools/gosec.mod does not pin gosec: tools %v", tools.Tool)
 	}
 }
+
+// README names the Grafana releases the compatibility check uses: the
+// grafanaDependency floor and Magefile's NewestGrafana.
+func TestCompatibilityVersionsAreNamedOnce(t *testing.T) {
+	magefile, err := os.ReadFile(filepath.Join(root, "Magefile.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(magefile), `const NewestGrafana = "`)
+	if !ok {
+		t.Fatal("Magefile.go has no NewestGrafana")
+	}
+	newest, _, _ := strings.Cut(after, `"`)
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	floor := grafanaDependencyFloor(t)
+	text := strings.Join(strings.Fields(string(readme)), " ")
+	for _, want := range []string{"of " + floor + " (the `grafanaDependency` floor)", "of " + newest + " (the newest release checked"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("README does not say %q", want)
+		}
+	}
+}
