@@ -10,16 +10,7 @@ import (
 // GitHub's workflow runs the same test command as .ci/run, which runs the
 // README's test command.
 func TestCIWorkflowRunsTheTestCommand(t *testing.T) {
-	var wf struct {
-		Jobs map[string]struct {
-			Steps []struct {
-				Name string            `yaml:"name"`
-				Run  string            `yaml:"run"`
-				Uses string            `yaml:"uses"`
-				Env  map[string]string `yaml:"env"`
-			} `yaml:"steps"`
-		} `yaml:"jobs"`
-	}
+	var wf workflow
 	readYAML(t, ".github/workflows/ci.yml", &wf)
 	runs := false
 	for _, job := range wf.Jobs {
@@ -51,23 +42,7 @@ func TestCIWorkflowRunsTheTestCommand(t *testing.T) {
 // CI with the signing token passed, provenance attested, and the zip, its
 // checksum and the notes published.
 func TestReleaseWorkflow(t *testing.T) {
-	var wf struct {
-		On struct {
-			Push struct {
-				Tags []string `yaml:"tags"`
-			} `yaml:"push"`
-		} `yaml:"on"`
-		Permissions map[string]string `yaml:"permissions"`
-		Jobs        map[string]struct {
-			Steps []struct {
-				Name string            `yaml:"name"`
-				Run  string            `yaml:"run"`
-				Uses string            `yaml:"uses"`
-				Env  map[string]string `yaml:"env"`
-				With map[string]string `yaml:"with"`
-			} `yaml:"steps"`
-		} `yaml:"jobs"`
-	}
+	var wf workflow
 	readYAML(t, ".github/workflows/release.yml", &wf)
 	if len(wf.On.Push.Tags) != 1 || wf.On.Push.Tags[0] != "v*" {
 		t.Fatalf("triggered on tags %v, want v*", wf.On.Push.Tags)

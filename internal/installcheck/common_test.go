@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"golang.org/x/mod/modfile"
 	"gopkg.in/yaml.v3"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/dashboards"
@@ -70,3 +71,36 @@ const pluginID = dashboards.PluginID
 
 // pluginDir is where Grafana's image installs plugins.
 const pluginDir = "/var/lib/grafana/plugins/" + pluginID
+
+// readModfile parses a go.mod-format file of the repository.
+func readModfile(t *testing.T, rel string) *modfile.File {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(root, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := modfile.Parse(rel, raw, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mod
+}
+
+// workflow is what the tests read of a GitHub Actions workflow.
+type workflow struct {
+	On struct {
+		Push struct {
+			Tags []string `yaml:"tags"`
+		} `yaml:"push"`
+	} `yaml:"on"`
+	Permissions map[string]string `yaml:"permissions"`
+	Jobs        map[string]struct {
+		Steps []struct {
+			Name string            `yaml:"name"`
+			Run  string            `yaml:"run"`
+			Uses string            `yaml:"uses"`
+			Env  map[string]string `yaml:"env"`
+			With map[string]string `yaml:"with"`
+		} `yaml:"steps"`
+	} `yaml:"jobs"`
+}

@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"golang.org/x/mod/modfile"
 )
 
 type composeService struct {
@@ -131,14 +129,7 @@ func TestComposeFile(t *testing.T) {
 	}
 
 	// The simulator's image can build this module.
-	raw, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mod, err := modfile.Parse("go.mod", raw, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	mod := readModfile(t, "go.mod")
 	tag, ok := strings.CutPrefix(sim.Image, "golang:")
 	if !ok || compareVersions(tag, mod.Go.Version) < 0 && !strings.HasPrefix(mod.Go.Version, tag+".") {
 		t.Errorf("the simulator's image %s cannot build a module of go %s", sim.Image, mod.Go.Version)

@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"golang.org/x/mod/modfile"
 )
 
 // go.mod and go.sum are what Grafana's validator scans for vulnerabilities:
@@ -14,14 +12,7 @@ import (
 // only tool in go.mod is Mage (the build itself); gosec has its own
 // modfile, which still pins its version.
 func TestGoModHoldsTheProductOnly(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mod, err := modfile.Parse("go.mod", raw, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	mod := readModfile(t, "go.mod")
 	for _, tool := range mod.Tool {
 		if tool.Path != "github.com/magefile/mage" {
 			t.Errorf("go.mod carries the tool %s; give it a modfile of its own under tools/", tool.Path)
@@ -41,14 +32,7 @@ func TestGoModHoldsTheProductOnly(t *testing.T) {
 			t.Errorf("go.sum lists %s, which only a tool needs", toolOnly)
 		}
 	}
-	raw, err = os.ReadFile(filepath.Join(root, "tools/gosec.mod"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tools, err := modfile.Parse("tools/gosec.mod", raw, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tools := readModfile(t, "tools/gosec.mod")
 	pinned := false
 	for _, r := range tools.Require {
 		pinned = pinned || (r.Mod.Path == "github.com/securego/gosec/v2" && r.Mod.Version != "")
