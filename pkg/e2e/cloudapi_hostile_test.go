@@ -105,32 +105,34 @@ func TestCloudAPIBadAnswersNeverWedgeTheDataSource(t *testing.T) {
 // streams completes, every minute of it, with no window lost.
 func TestCloudAPIAdaptsToAnUpstreamThatAllowsTwoInFlight(t *testing.T) {
 	h := startCloud(t)
+	streams := []string{"live_1", "live_2", "live_3", "live_4", "live_5", "live_6"}
+	h.sim.Streams = streams
 	h.sim.Faults.MaxInFlight = 2
-	h.sim.SetLatency(20 * time.Millisecond)
+	h.sim.SetLatency(200 * time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	now := time.Now()
 	resp, err := h.plugin.QueryData(ctx, h.settingsWith(secretID, secretKey, map[string]any{"maxConcurrency": 8}),
-		backend.DataQuery{RefID: "A", JSON: []byte(`{"streamId":"live_1,live_2","metrics":["bandwidth"]}`),
+		backend.DataQuery{RefID: "A", JSON: []byte(`{"streamId":"` + strings.Join(streams, ",") + `","metrics":["bandwidth"]}`),
 			TimeRange: backend.TimeRange{From: now.Add(-7 * 24 * time.Hour), To: now}, Interval: time.Minute, MaxDataPoints: 20000})
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := resp.Responses["A"]
-	if r.Error != nil || len(r.Frames) != 2 {
-		t.Fatalf("%v, %d frames", r.Error, len(r.Frames))
-	}
 	throttled := 0
 	for _, req := range h.sim.Requests() {
 		if req.Code == "RequestLimitExceeded" {
 			throttled++
 		}
 	}
+	if r.Error != nil || len(r.Frames) != len(streams) {
+		t.Fatalf("%v, %d frames (%d calls, %d throttled)", r.Error, len(r.Frames), h.sim.Calls(), throttled)
+	}
 	for i, f := range r.Frames {
 		if f.Meta != nil && len(f.Meta.Notices) > 0 {
 			t.Fatalf("frame %d: %+v", i, f.Meta.Notices)
 		}
-		h.wholeSeries(t, f, []string{"live_1", "live_2"}[i], 7*24*60-10)
+		h.wholeSeries(t, f, streams[i], 7*24*60-10)
 	}
 	if throttled == 0 {
 		t.Fatal("the upstream never throttled: the test did not test adapting")
