@@ -3,6 +3,7 @@ package collect
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -264,14 +265,17 @@ func TestCellsTravelWholeOrNotAtAll(t *testing.T) {
 	for i := 3; i < 97; i++ {
 		p := upstream.Point{Bandwidth: upstream.Num{Value: float64(i) + 0.125, Valid: i%7 != 0}, Online: upstream.Num{Value: float64(i * 3), Valid: true},
 			Flux: upstream.Num{Value: float64(i) / 8, Valid: i%5 != 0}, Requests: upstream.Num{Value: 9, Valid: i%2 == 0}}
-		c.minutes[i] = toSlot(&p)
+		if i == 50 {
+			p.Online.Value, p.Requests.Value = 2.5, 1e12 // counts a uint32 does not hold
+		}
+		c.minutes.set(i, &p)
 	}
 	b := encodeCell(c)
 	got, err := decodeCell(b, start)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.minutes != c.minutes || got.sum != c.sum || got.noSum != c.noSum || !got.start.Equal(c.start) || !got.cov0.Equal(c.cov0) ||
+	if !sameMinutes(&got.minutes, &c.minutes) || got.sum != c.sum || got.noSum != c.noSum || !got.start.Equal(c.start) || !got.cov0.Equal(c.cov0) ||
 		!got.cov1.Equal(c.cov1) || !got.fetchedAt.Equal(c.fetchedAt) || !got.settledTo.Equal(c.settledTo) {
 		t.Fatalf("decoded cell differs:\n%+v\n%+v", got, c)
 	}
@@ -289,5 +293,59 @@ func TestCellsTravelWholeOrNotAtAll(t *testing.T) {
 		if _, err := decodeCell(bad, start); err == nil {
 			t.Errorf("%s: decoded", name)
 		}
+	}
+}
+
+func sameMinutes(a, b *minutes) bool {
+	for i := range cellMinutes {
+		if a.has(i) != b.has(i) || a.point(i, time.Time{}) != b.point(i, time.Time{}) {
+			return false
+		}
+	}
+	return true
+}
+
+// The store keeps every figure exactly as the upstream sent it: counts
+// that fit a uint32 in one, any other in full; a minute set again keeps
+// nothing of what it held.
+func TestMinutesKeepEveryFigureExactly(t *testing.T) {
+	var m minutes
+	counts := []float64{0, 1, 42, math.MaxUint32 - 1, math.MaxUint32, 1e12, 2.5, -3, math.Copysign(0, -1), 0.1 + 0.2}
+	for i, v := range counts {
+		p := upstream.Point{Bandwidth: upstream.Num{Value: v * 1.5, Valid: true}, Online: upstream.Num{Value: v, Valid: true}}
+		if i%2 == 0 {
+			p.Flux = upstream.Num{Value: -v, Valid: true}
+		}
+		if i%3 == 0 {
+			p.Requests = upstream.Num{Value: v + 1, Valid: true}
+		}
+		m.set(i, &p)
+		got := m.point(i, time.Time{})
+		if got != p || math.Signbit(got.Online.Value) != math.Signbit(v) {
+			t.Errorf("minute %d: kept %+v, was %+v", i, got, p)
+		}
+	}
+	if m.has(len(counts)) {
+		t.Error("a minute never set is present")
+	}
+	// Set again with less: nothing of the first remains.
+	m.set(6, &upstream.Point{Online: upstream.Num{Value: 7, Valid: true}})
+	if got := m.point(6, time.Time{}); got != (upstream.Point{Online: upstream.Num{Value: 7, Valid: true}}) {
+		t.Errorf("set again: %+v", got)
+	}
+	if _, ok := m.exact[exactKey{6, false}]; ok {
+		t.Error("the exact figure of a minute set again was kept")
+	}
+	m.clear(5)
+	// Viewers of minutes 4 to 9 and requests of 3, 6 and 9 were not
+	// uint32s; minute 6 was set again with a whole count, 5 cleared.
+	if m.has(5) || len(m.exact) != 6 {
+		t.Errorf("cleared: present %v, %d exact figures left, want 6", m.has(5), len(m.exact))
+	}
+	// Requests take room only once a minute has them.
+	var legacy minutes
+	legacy.set(0, &upstream.Point{Online: upstream.Num{Value: 3, Valid: true}})
+	if legacy.requests != nil || legacy.size() != 0 {
+		t.Errorf("minutes without requests hold %d bytes more", legacy.size())
 	}
 }

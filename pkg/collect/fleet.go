@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 // Fleet is the store a fleet of replicas shares (fleet.Space), as the
@@ -107,8 +108,8 @@ const (
 
 func encodeCell(c *cell) []byte {
 	n := 0
-	for i := range c.minutes {
-		n += bits.OnesCount8(c.minutes[i].bits & figureBits)
+	for i := range c.minutes.bits {
+		n += bits.OnesCount8(c.minutes.bits[i] & figureBits)
 	}
 	b := make([]byte, 0, cellHeaderLen+cellMinutes+8*n)
 	b = append(b, cellVersion)
@@ -124,17 +125,15 @@ func encodeCell(c *cell) []byte {
 	}
 	b = binary.BigEndian.AppendUint64(b, math.Float64bits(c.sum.Value))
 	b = binary.BigEndian.AppendUint16(b, uint16(min(c.noSum, math.MaxUint16))) // #nosec G115 -- bounded above
-	for i := range c.minutes {
-		b = append(b, c.minutes[i].bits)
-	}
-	for i := range c.minutes {
-		m := &c.minutes[i]
-		for _, f := range []struct {
-			bit uint8
-			v   float64
-		}{{hasBandwidth, m.bandwidth}, {hasOnline, m.online}, {hasFlux, m.flux}, {hasRequests, m.requests}} {
-			if m.bits&f.bit != 0 {
-				b = binary.BigEndian.AppendUint64(b, math.Float64bits(f.v))
+	b = append(b, c.minutes.bits[:]...)
+	for i := range c.minutes.bits {
+		if !c.minutes.has(i) {
+			continue
+		}
+		p := c.minutes.point(i, time.Time{})
+		for _, f := range [...]upstream.Num{p.Bandwidth, p.Online, p.Flux, p.Requests} {
+			if f.Valid {
+				b = binary.BigEndian.AppendUint64(b, math.Float64bits(f.Value))
 			}
 		}
 	}
@@ -182,34 +181,28 @@ func decodeCell(b []byte, start time.Time) (*cell, error) {
 	if len(figures) != 8*n {
 		return nil, fmt.Errorf("%w: %d bytes of figures, want %d", errCell, len(figures), 8*n)
 	}
-	next := func() float64 {
+	next := func(has bool) (upstream.Num, bool) {
+		if !has {
+			return upstream.Num{}, true
+		}
 		v := math.Float64frombits(binary.BigEndian.Uint64(figures))
 		figures = figures[8:]
-		return v
+		return upstream.Num{Value: v, Valid: true}, !math.IsNaN(v) && !math.IsInf(v, 0)
 	}
 	for i, f := range flags {
-		m := &c.minutes[i]
-		m.bits = f
-		if f&hasBandwidth != 0 {
-			m.bandwidth = next()
+		if f == 0 {
+			continue
 		}
-		if f&hasOnline != 0 {
-			m.online = next()
+		var p upstream.Point
+		var ok [4]bool
+		p.Bandwidth, ok[0] = next(f&hasBandwidth != 0)
+		p.Online, ok[1] = next(f&hasOnline != 0)
+		p.Flux, ok[2] = next(f&hasFlux != 0)
+		p.Requests, ok[3] = next(f&hasRequests != 0)
+		if ok != [4]bool{true, true, true, true} {
+			return nil, errCell
 		}
-		if f&hasFlux != 0 {
-			m.flux = next()
-		}
-		if f&hasRequests != 0 {
-			m.requests = next()
-		}
-	}
-	for i := range c.minutes {
-		m := &c.minutes[i]
-		for _, v := range []float64{m.bandwidth, m.online, m.flux, m.requests} {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, errCell
-			}
-		}
+		c.minutes.set(i, &p)
 	}
 	return c, nil
 }

@@ -2,6 +2,7 @@ package collect
 
 import (
 	"context"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,11 +56,11 @@ const (
 	DefaultMaxBytes = 64 << 20
 )
 
-const (
-	cellMinutes = int(planner.Span / time.Minute)
-	// cellBytes is what one cell costs in memory, for the bound.
-	cellBytes = int64(cellMinutes)*40 + 160
-)
+const cellMinutes = int(planner.Span / time.Minute)
+
+// cellBytes is what a cell costs in memory at least, for the bound; its
+// minutes may add to it (minutes.size).
+var cellBytes = int64(reflect.TypeFor[cell]().Size())
 
 // NewStore remembers what src answers, in at most maxBytes of memory; a
 // minute younger than settle may still change. fetchers bounds the requests
@@ -115,7 +116,7 @@ type stream struct {
 // known: present, or absent because the upstream had nothing for them.
 type cell struct {
 	start      time.Time
-	minutes    [cellMinutes]slot
+	minutes    minutes
 	cov0, cov1 time.Time
 	fetchedAt  time.Time
 	settledTo  time.Time    // known minutes before this are final
@@ -124,53 +125,6 @@ type cell struct {
 }
 
 func (c *cell) index(m time.Time) int { return int(m.Sub(c.start) / time.Minute) }
-
-// slot is one minute, under half the size of an upstream.Point: its time is its
-// place in the cell, and validity is a bit each.
-type slot struct {
-	bandwidth, online, flux, requests float64
-	bits                              uint8
-}
-
-const (
-	hasBandwidth = 1 << iota
-	hasOnline
-	hasFlux
-	hasRequests
-	present
-)
-
-// toSlot keeps a figure only when the point has it, so that a slot is the
-// same whatever an absent figure carried.
-func toSlot(p *upstream.Point) slot {
-	s := slot{bits: present}
-	if p.Bandwidth.Valid {
-		s.bits |= hasBandwidth
-		s.bandwidth = p.Bandwidth.Value
-	}
-	if p.Online.Valid {
-		s.bits |= hasOnline
-		s.online = p.Online.Value
-	}
-	if p.Flux.Valid {
-		s.bits |= hasFlux
-		s.flux = p.Flux.Value
-	}
-	if p.Requests.Valid {
-		s.bits |= hasRequests
-		s.requests = p.Requests.Value
-	}
-	return s
-}
-
-func (s slot) point(t time.Time) upstream.Point {
-	return upstream.Point{Time: t,
-		Bandwidth: upstream.Num{Value: s.bandwidth, Valid: s.bits&hasBandwidth != 0},
-		Online:    upstream.Num{Value: s.online, Valid: s.bits&hasOnline != 0},
-		Flux:      upstream.Num{Value: s.flux, Valid: s.bits&hasFlux != 0},
-		Requests:  upstream.Num{Value: s.requests, Valid: s.bits&hasRequests != 0},
-	}
-}
 
 // ok tells whether minute m can be answered from memory at now.
 func (c *cell) ok(m, now time.Time) bool {
@@ -381,7 +335,7 @@ func (s *Store) apply(st *stream, f planner.Window, res *upstream.Result, points
 		a, b := maxTime(f.Start, start), minTime(end, start.Add(planner.Span))
 		// Minutes asked for again are replaced, vanished ones included.
 		for m := ceilMinute(a); m.Before(b); m = m.Add(time.Minute) {
-			c.minutes[c.index(m)] = slot{}
+			c.minutes.clear(c.index(m))
 		}
 		if c.cov1.Before(a) || c.cov0.After(b) || c.cov0.Equal(c.cov1) {
 			c.cov0, c.cov1 = a, b
@@ -404,8 +358,7 @@ func (s *Store) apply(st *stream, f planner.Window, res *upstream.Result, points
 		if c == nil {
 			continue // outside every cell asked for: account has counted it
 		}
-		i := c.index(p.Time)
-		c.minutes[i] = toSlot(&p)
+		c.minutes.set(c.index(p.Time), &p)
 	}
 }
 
@@ -433,10 +386,10 @@ func (s *Store) read(st *stream, from, to time.Time, job Job, out *Series) {
 		var flux float64
 		for m := a; m.Before(b); m = m.Add(time.Minute) {
 			i := c.index(m)
-			if c.minutes[i].bits&present == 0 || m.Before(c.cov0) || !m.Before(c.cov1) {
+			if !c.minutes.has(i) || m.Before(c.cov0) || !m.Before(c.cov1) {
 				continue
 			}
-			p := c.minutes[i].point(m)
+			p := c.minutes.point(i, m)
 			if buckets != nil {
 				buckets.Add(&p)
 			} else {
@@ -495,7 +448,11 @@ func (s *Store) account(st *stream) {
 func (st *stream) size() int64 {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return int64(len(st.cells)) * cellBytes
+	n := int64(len(st.cells)) * cellBytes
+	for _, c := range st.cells {
+		n += c.minutes.size()
+	}
+	return n
 }
 
 // account returns the points of res that lie in w, one a minute, sorted,

@@ -70,6 +70,7 @@ type framer struct {
 
 	mu    sync.Mutex  // streams are read concurrently
 	times *data.Field // the last time field built
+	unix  []int64     // its times, to compare without boxing each
 }
 
 func newFramer(q Query, width time.Duration) *framer {
@@ -84,7 +85,7 @@ func (f *framer) done(i int, s *collect.Series) {
 		times := f.sharedTimes(s.Points)
 		if times == nil && len(s.Points) > 0 {
 			times = timeField(s.Points, max(f.width, time.Minute))
-			f.keepTimes(times)
+			f.keepTimes(times, s.Points)
 		}
 		f.frames[i] = streamFrames(f.q, s, f.width, times)
 	}
@@ -97,9 +98,9 @@ func (f *framer) done(i int, s *collect.Series) {
 func (f *framer) sharedTimes(points []upstream.Point) *data.Field {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if t := f.times; t != nil && t.Len() == len(points) {
+	if t := f.times; t != nil && len(f.unix) == len(points) {
 		for i := range points {
-			if !t.At(i).(time.Time).Equal(points[i].Time) {
+			if points[i].Time.UnixNano() != f.unix[i] {
 				return nil
 			}
 		}
@@ -108,11 +109,16 @@ func (f *framer) sharedTimes(points []upstream.Point) *data.Field {
 	return nil
 }
 
-// keepTimes offers t to the streams read after this one.
-func (f *framer) keepTimes(t *data.Field) {
+// keepTimes offers t, the times of points, to the streams read after this
+// one.
+func (f *framer) keepTimes(t *data.Field, points []upstream.Point) {
+	unix := make([]int64, len(points))
+	for i := range points {
+		unix[i] = points[i].Time.UnixNano()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.times = t
+	f.times, f.unix = t, unix
 }
 
 // timeSeries is every stream's frames, in the order of the streams, each
@@ -172,18 +178,17 @@ func streamFrames(q Query, s *collect.Series, width time.Duration, times *data.F
 // apart than a minute and draws a gap instead of a line across it, unless
 // the panel's "Connect null values" says otherwise. No zero is invented.
 func timeField(points []upstream.Point, step time.Duration) *data.Field {
-	f := data.NewFieldFromFieldType(data.FieldTypeTime, len(points))
-	f.Name = "time"
+	times := make([]time.Time, len(points))
 	for i := range points {
-		f.Set(i, points[i].Time)
+		times[i] = points[i].Time
 	}
+	f := data.NewField("time", nil, times)
 	f.Config = &data.FieldConfig{Interval: float64(step / time.Millisecond)}
 	return f
 }
 
 // valueField builds a plain number field, or a nullable one when some
-// minute lacks the metric, so that a gap shows as a gap. Values go
-// straight into the field, with no slice in between.
+// minute lacks the metric, so that a gap shows as a gap.
 func valueField(metric string, points []upstream.Point) *data.Field {
 	complete := true
 	for i := range points {
@@ -204,6 +209,22 @@ func valueField(metric string, points []upstream.Point) *data.Field {
 		ft = data.FieldTypeFloat64
 	default:
 		ft = data.FieldTypeNullableFloat64
+	}
+	// Plain fields are filled as typed slices: setting a field's values one
+	// by one goes through an interface, an allocation a value.
+	switch ft {
+	case data.FieldTypeInt64:
+		v := make([]int64, len(points))
+		for i := range points {
+			v[i] = int64(math.Round(metricValue(&points[i], metric).Value))
+		}
+		return data.NewField(metric, nil, v)
+	case data.FieldTypeFloat64:
+		v := make([]float64, len(points))
+		for i := range points {
+			v[i] = metricValue(&points[i], metric).Value
+		}
+		return data.NewField(metric, nil, v)
 	}
 	f := data.NewFieldFromFieldType(ft, len(points))
 	f.Name = metric
