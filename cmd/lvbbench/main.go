@@ -35,7 +35,7 @@ import (
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/fleet"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/legacy"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/plugin"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/memory"
 )
 
 const (
@@ -364,7 +364,7 @@ func (b *bench) fullResolution() []row {
 		env := os.Environ()
 		name := "15 days × 20 streams, maxDataPoints 100 000 (every minute): peak RSS; Arrow sent; wall"
 		if limit != "" {
-			env = append(env, plugin.EnvMemoryLimit+"="+limit)
+			env = append(env, memory.Env+"="+limit)
 			name = "  the same with memory_limit = " + limit
 		}
 		p, err := pluginhost.Start(b.bin, pluginID, io.Discard, env...)

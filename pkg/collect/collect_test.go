@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -347,5 +348,57 @@ func TestMinutesKeepEveryFigureExactly(t *testing.T) {
 	legacy.set(0, &upstream.Point{Online: upstream.Num{Value: 3, Valid: true}})
 	if legacy.requests != nil || legacy.size() != 0 {
 		t.Errorf("minutes without requests hold %d bytes more", legacy.size())
+	}
+}
+
+// gated answers every window at once with a point, but holds each
+// stream's last window until open is closed.
+type gated struct {
+	last time.Time
+	open chan struct{}
+}
+
+func (g gated) PlayStatHistory(ctx context.Context, q upstream.Query) (*upstream.Result, error) {
+	if !q.End.Before(g.last) {
+		select {
+		case <-g.open:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return &upstream.Result{Points: []upstream.Point{{Time: q.Start, Bandwidth: upstream.Num{Value: 1, Valid: true}}}}, nil
+}
+
+// The store's observer hears of the minutes as they arrive, not only when
+// a query's streams are done: a long range of many streams is memory the
+// process keeps long before its last window answers.
+func TestTheObserverHearsOfMinutesAsTheyArrive(t *testing.T) {
+	plan, _ := planner.Build(now.Add(-15*24*time.Hour), now, now)
+	src := gated{last: plan.Windows[len(plan.Windows)-1].End, open: make(chan struct{})}
+	store := NewStore(src, planner.Legacy, 8, 0, 0, func() time.Time { return now })
+	var told []int64
+	var once sync.Once
+	store.Observe(func(n int64) {
+		told = append(told, n)
+		if n >= 1<<20 {
+			once.Do(func() { close(src.open) })
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	series := Run(ctx, store, Job{Streams: []string{"a", "b", "c", "d", "e"}, From: plan.From, To: plan.To, Windows: plan.Windows})
+	for _, s := range series {
+		if !s.Complete() {
+			t.Fatalf("%s: %v (the last windows were held until the observer heard of a mebibyte)", s.StreamID, s.Failures[0].Err)
+		}
+	}
+	final := store.Stats().Bytes
+	if len(told) < 2 || told[len(told)-1] != final {
+		t.Fatalf("told %v, the store holds %d", told, final)
+	}
+	for i := 1; i < len(told); i++ {
+		if told[i] < told[i-1] {
+			t.Errorf("told %v: a range only adds", told)
+		}
 	}
 }

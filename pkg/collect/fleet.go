@@ -65,6 +65,8 @@ func (s *Store) pull(ctx context.Context, st *stream, name string, from, to, now
 	if len(got) == 0 {
 		return
 	}
+	var grown int64
+	defer func() { s.grow(grown) }()
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	for k, payload := range got {
@@ -74,6 +76,10 @@ func (s *Store) pull(ctx context.Context, st *stream, name string, from, to, now
 			continue
 		}
 		if old := st.cells[k]; old == nil || (c.fetchedAt.After(old.fetchedAt) && !c.cov0.After(old.cov0) && !c.cov1.Before(old.cov1)) {
+			grown += cellBytes + c.minutes.size()
+			if old != nil {
+				grown -= cellBytes + old.minutes.size()
+			}
 			st.cells[k] = c
 			s.pulled.Add(1)
 		}

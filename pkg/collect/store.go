@@ -34,6 +34,10 @@ type Store struct {
 	mu      sync.Mutex
 	streams *lru.Cache[streamKey, *stream]
 	bytes   int64
+	// grown is what cells added since the last reckoning (account) hold,
+	// so that an observer hears of a long range's minutes as they arrive,
+	// not only once its streams are done.
+	grown, told int64
 
 	flights flights[upstream.Query, fetched]
 
@@ -43,6 +47,8 @@ type Store struct {
 	fleet                   Fleet
 	hold                    time.Duration
 	pulled, waited, foreign atomic.Int64
+
+	observe func(bytes int64) // told what the store holds when it changes
 }
 
 // MinSettle is the shortest settle time for an upstream with limits l: a
@@ -85,6 +91,30 @@ func NewStore(src Source, limits planner.Limits, fetchers int, settle time.Durat
 		limits = planner.Legacy
 	}
 	return &Store{src: src, limits: limits, fetchers: max(fetchers, 1), settle: settle, now: now, maxBytes: maxBytes, streams: l}
+}
+
+// Observe has f told what the store holds, in bytes by its own reckoning:
+// when a query's streams are done, and as minutes arrive, at every
+// observeStep of growth; f must not call the store. Set it before the
+// store is used.
+func (s *Store) Observe(f func(bytes int64)) { s.observe = f }
+
+// observeStep is the growth between two reports while a range is fetched.
+const observeStep = 1 << 20
+
+// grow counts n more bytes held by cells added or grown since the last
+// reckoning, and reports at every observeStep.
+func (s *Store) grow(n int64) {
+	if n == 0 || s.observe == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.grown += n
+	if total := s.bytes + s.grown; total-s.told >= observeStep {
+		s.told = total
+		s.observe(total)
+	}
 }
 
 // StoreStats are counters since the store was made.
@@ -323,15 +353,21 @@ func (st *stream) known(f planner.Window, now time.Time) bool {
 
 // apply puts the points of an answer for f into their cells.
 func (s *Store) apply(st *stream, f planner.Window, res *upstream.Result, points []upstream.Point, now time.Time) {
+	var grown int64
+	defer func() { s.grow(grown) }()
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	end := f.End.Add(time.Second) // exclusive
+	var touched []*cell
 	for start := f.Start.Truncate(planner.Span); start.Before(end); start = start.Add(planner.Span) {
 		c := st.cells[start.Unix()]
 		if c == nil {
 			c = &cell{start: start}
 			st.cells[start.Unix()] = c
+			grown += cellBytes
 		}
+		grown -= c.minutes.size()
+		touched = append(touched, c)
 		a, b := maxTime(f.Start, start), minTime(end, start.Add(planner.Span))
 		// Minutes asked for again are replaced, vanished ones included.
 		for m := ceilMinute(a); m.Before(b); m = m.Add(time.Minute) {
@@ -359,6 +395,9 @@ func (s *Store) apply(st *stream, f planner.Window, res *upstream.Result, points
 			continue // outside every cell asked for: account has counted it
 		}
 		c.minutes.set(c.index(p.Time), &p)
+	}
+	for _, c := range touched {
+		grown += c.minutes.size()
 	}
 }
 
@@ -442,7 +481,11 @@ func (s *Store) account(st *stream) {
 		}
 		total -= old.size()
 	}
-	s.bytes = total
+	if total != s.told && s.observe != nil {
+		s.told = total
+		s.observe(total)
+	}
+	s.bytes, s.grown = total, 0
 }
 
 func (st *stream) size() int64 {

@@ -26,6 +26,7 @@ import (
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/downsample"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/fleet"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/legacy"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/memory"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
@@ -61,6 +62,8 @@ type Datasource struct {
 	// configuration.
 	fleet    *fleet.Store
 	fleetErr error
+	// memory is the process's memory policy, told what the store keeps.
+	memory *memory.Policy
 }
 
 // Options are knobs for tests; production uses the zero value.
@@ -70,12 +73,15 @@ type Options struct {
 	// Fleet is the shared store; NewDatasource opens the process's from
 	// the environment.
 	Fleet *fleet.Store
+	// Memory is the process's memory policy (ApplyMemoryLimit).
+	Memory *memory.Policy
 }
 
 // NewDatasource is the instance factory given to datasource.Manage.
 func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
 	f, err := processFleet()
-	ds, nerr := New(ctx, s, Options{Fleet: f})
+	m, _ := processMemory()
+	ds, nerr := New(ctx, s, Options{Fleet: f, Memory: m})
 	if ds != nil {
 		ds.fleetErr = err
 	}
@@ -84,7 +90,7 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 
 // New builds a data source instance.
 func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (*Datasource, error) {
-	ds := &Datasource{now: o.Now, fleet: o.Fleet}
+	ds := &Datasource{now: o.Now, fleet: o.Fleet, memory: o.Memory}
 	if ds.now == nil {
 		ds.now = time.Now
 	}
@@ -147,6 +153,10 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 	if ds.fleet != nil {
 		ds.store.ShareWith(ds.fleet.Space(ds.settings.identity()), claimHold(ds.settings.Timeout, retry.Attempts))
 	}
+	if ds.memory != nil {
+		st := ds.store
+		st.Observe(func(bytes int64) { ds.memory.Keep(st, bytes) })
+	}
 	return ds, nil
 }
 
@@ -182,10 +192,14 @@ func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResource
 }
 
 // Dispose closes idle connections when Grafana replaces the instance after
-// a settings change.
+// a settings change, and takes its minutes out of the memory policy's count
+// (the instance, and so its store, is let go).
 func (d *Datasource) Dispose() {
 	if d.httpClient != nil {
 		d.httpClient.CloseIdleConnections()
+	}
+	if d.store != nil {
+		d.memory.Forget(d.store)
 	}
 }
 
@@ -260,6 +274,11 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery, fromAlert 
 func (d *Datasource) answer(ctx context.Context, q Query, plan planner.Plan, width time.Duration, maxPoints int64) backend.DataResponse {
 	logger := log.DefaultLogger.FromContext(ctx)
 	framer := newFramer(q, width)
+	// The frames are kept until the answer goes: the memory limit counts
+	// them while they are built, so that a long answer of many streams
+	// never leaves the collector without room (package memory).
+	framer.held = func(n int64) { d.memory.Keep(framer, n) }
+	defer d.memory.Forget(framer)
 	series := collect.Run(ctx, d.store, collect.Job{
 		Domain: q.Domain, Streams: q.Streams, From: plan.From, To: plan.To, Windows: plan.Windows,
 		Bucket: width, Aggregation: q.Aggregation, BucketZone: d.settings.Location,
@@ -283,7 +302,7 @@ func (d *Datasource) answer(ctx context.Context, q Query, plan planner.Plan, wid
 	logger.Debug("Query done", "queryType", q.Type, "streams", len(q.Streams),
 		"windows", len(plan.Windows), "failedWindows", o.failed,
 		"minutesFromMemory", cs.Served, "upstreamFetches", cs.Fetches, "sharedFetches", cs.Shared,
-		"storeBytes", cs.Bytes, "upstreamInFlight", d.budget.Stats().InFlight)
+		"storeBytes", cs.Bytes, "framesBytes", framer.heldBytes(), "memoryLimit", d.memory.Limit(), "upstreamInFlight", d.budget.Stats().InFlight)
 
 	if o.windows > 0 && o.failed == o.windows {
 		return errorResponse(o.firstErr)

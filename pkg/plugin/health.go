@@ -27,7 +27,7 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	}
 	if d.cloud != nil {
 		res := d.checkCloudAPI(ctx)
-		res.Message += d.fleetHealth(ctx)
+		res.Message += d.processHealth(ctx)
 		return res, nil
 	}
 	now := d.now()
@@ -54,7 +54,7 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	if n := droppedNotice(&s, d.settings.Location); n != nil {
 		msg += " But: " + n.Text
 	}
-	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: msg + d.settleNote() + d.fleetHealth(ctx)}, nil
+	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: msg + d.settleNote() + d.processHealth(ctx)}, nil
 }
 
 // settleNote says when the saved settle time is shorter than the

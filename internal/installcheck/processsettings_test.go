@@ -1,0 +1,59 @@
+package installcheck
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/fleet"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/memory"
+)
+
+// processSettings are the grafana.ini keys the plugin reads, from the
+// variables Grafana passes them as (GF_PLUGIN_<KEY>).
+func processSettings() []string {
+	var keys []string
+	for _, env := range []string{fleet.EnvURL, fleet.EnvPassword, fleet.EnvPasswordFile, fleet.EnvTimeout, memory.Env} {
+		keys = append(keys, strings.ToLower(strings.TrimPrefix(env, "GF_PLUGIN_")))
+	}
+	return keys
+}
+
+var iniKey = regexp.MustCompile(`(?m)(?:^|[;\s])([a-z_]+) = `)
+
+// The grafana.ini block of the README names exactly the keys the plugin
+// reads, and the memory section states the allowance the code uses.
+func TestTheGrafanaIniSettingsAreTheOnesRead(t *testing.T) {
+	ha := section(t, "## High availability: several Grafana replicas")
+	start := strings.Index(ha, "```ini\n")
+	end := strings.Index(ha[start+1:], "```")
+	if start < 0 || end < 0 {
+		t.Fatal("the High availability section has no ini block")
+	}
+	block := ha[start : start+1+end]
+	var shown []string
+	for _, m := range iniKey.FindAllStringSubmatch(block, -1) {
+		if !slices.Contains(shown, m[1]) {
+			shown = append(shown, m[1])
+		}
+	}
+	read := processSettings()
+	for _, k := range read {
+		if !slices.Contains(shown, k) {
+			t.Errorf("the ini block does not show %s", k)
+		}
+	}
+	for _, k := range shown {
+		if !slices.Contains(read, k) {
+			t.Errorf("the ini block shows %s, which the plugin does not read", k)
+		}
+	}
+	mem := section(t, "### Memory")
+	for _, want := range []string{fmt.Sprintf("%d MiB", memory.Allowance>>20), "memory_limit = auto", "memory_limit = off", "GOMEMLIMIT"} {
+		if !strings.Contains(strings.Join(strings.Fields(mem), " "), want) {
+			t.Errorf("the Memory section does not say %q", want)
+		}
+	}
+}

@@ -1,0 +1,83 @@
+package memory
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestTheSettingIsReadOrRefusedWithAReason(t *testing.T) {
+	for in, want := range map[string]struct {
+		mode Mode
+		n    int64
+	}{
+		"": {Auto, 0}, "auto": {Auto, 0}, " AUTO ": {Auto, 0}, "off": {Off, 0},
+		"64MiB": {Fixed, 64 << 20}, "96MB": {Fixed, 96e6}, "1GiB": {Fixed, 1 << 30}, "20000000": {Fixed, 20e6},
+	} {
+		mode, n, err := Parse(in, "")
+		if err != nil || mode != want.mode || n != want.n {
+			t.Errorf("%q: %v %d %v, want %v %d", in, mode, n, err, want.mode, want.n)
+		}
+	}
+	for _, bad := range []string{"lots", "1MiB", "-5GiB", "12.5MiB", "0", strings.Repeat("9", 100)} {
+		mode, _, err := Parse(bad, "")
+		if err == nil || mode != Auto || len(err.Error()) > 200 || !strings.Contains(err.Error(), Env) || !strings.Contains(err.Error(), "stays automatic") {
+			t.Errorf("%.20q: %v %v", bad, mode, err)
+		}
+	}
+	// GOMEMLIMIT is the operator's word to the runtime: auto leaves it be;
+	// a size in memory_limit is the more specific one.
+	if mode, _, _ := Parse("", "200MiB"); mode != Off {
+		t.Errorf("auto with GOMEMLIMIT set: %v", mode)
+	}
+	if mode, n, _ := Parse("64MiB", "200MiB"); mode != Fixed || n != 64<<20 {
+		t.Errorf("a size with GOMEMLIMIT set: %v %d", mode, n)
+	}
+}
+
+// The automatic limit is the allowance plus what every store keeps, and
+// follows them up and down; it is set only when it changes.
+func TestTheAutomaticLimitFollowsWhatIsKept(t *testing.T) {
+	var set []int64
+	p := New(Auto, 0, func(n int64) int64 { set = append(set, n); return 0 })
+	a, b := new(int), new(int)
+	p.Keep(a, 10<<20)
+	p.Keep(b, 5<<20)
+	p.Keep(a, 10<<20) // unchanged
+	p.Keep(a, 12<<20)
+	p.Forget(b)
+	p.Forget(a)
+	want := []int64{Allowance, Allowance + 10<<20, Allowance + 15<<20, Allowance + 17<<20, Allowance + 12<<20, Allowance}
+	if len(set) != len(want) {
+		t.Fatalf("limits set %v, want %v", set, want)
+	}
+	for i := range want {
+		if set[i] != want[i] {
+			t.Fatalf("limits set %v, want %v", set, want)
+		}
+	}
+	if p.Limit() != Allowance || !strings.Contains(p.String(), "48 MiB for queries in flight") {
+		t.Errorf("%d: %s", p.Limit(), p)
+	}
+}
+
+func TestAFixedLimitOrNoneIgnoresWhatIsKept(t *testing.T) {
+	var set []int64
+	record := func(n int64) int64 { set = append(set, n); return 0 }
+	p := New(Fixed, 64<<20, record)
+	p.Keep(p, 1<<30)
+	if len(set) != 1 || set[0] != 64<<20 || p.Limit() != 64<<20 {
+		t.Errorf("fixed: set %v", set)
+	}
+	set = nil
+	off := New(Off, 0, record)
+	off.Keep(off, 1<<30)
+	if len(set) != 0 || off.Limit() != 0 || !strings.Contains(off.String(), "no soft memory limit") {
+		t.Errorf("off: set %v, %s", set, off)
+	}
+	var none *Policy // a data source outside the plugin's process
+	none.Keep(none, 1)
+	none.Forget(none)
+	if none.Limit() != 0 {
+		t.Error("a nil policy has a limit")
+	}
+}
