@@ -51,7 +51,8 @@ func TestTheGrafanaIniSettingsAreTheOnesRead(t *testing.T) {
 		}
 	}
 	mem := section(t, "### Memory")
-	for _, want := range []string{fmt.Sprintf("%d MiB", memory.Allowance>>20), "memory_limit = auto", "memory_limit = off", "GOMEMLIMIT"} {
+	for _, want := range []string{fmt.Sprintf("%d MiB for the work in flight", memory.Allowance>>20), fmt.Sprintf("%d MiB above what was live", memory.Headroom>>20),
+		fmt.Sprintf("at least %d MiB", memory.MinLimit>>20), "memory_limit = auto", "memory_limit = off", "GOMEMLIMIT"} {
 		if !strings.Contains(strings.Join(strings.Fields(mem), " "), want) {
 			t.Errorf("the Memory section does not say %q", want)
 		}

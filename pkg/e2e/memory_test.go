@@ -21,7 +21,6 @@ import (
 
 var (
 	storeBytesRe  = regexp.MustCompile(`storeBytes="?([0-9.e+]+)`)
-	framesBytesRe = regexp.MustCompile(`framesBytes="?([0-9.e+]+)`)
 	memoryLimitRe = regexp.MustCompile(`memoryLimit="?([0-9.e+]+)`)
 )
 
@@ -45,8 +44,9 @@ func startWith(t *testing.T, kv string) (*harness, *pluginhost.Logs) {
 }
 
 // By default the process's soft memory limit is the allowance plus what
-// the store keeps and the frames being built hold, and it rises as the
-// store fills.
+// the store keeps, and it rises as the store fills. (The live heap of
+// this small process is far below the allowance, so the headroom above it
+// never decides the limit here.)
 func TestTheMemoryLimitFollowsTheStoreByDefault(t *testing.T) {
 	h, logs := startWith(t, memory.Env+"=")
 	now := time.Now()
@@ -59,14 +59,14 @@ func TestTheMemoryLimitFollowsTheStoreByDefault(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	logs.Wait(ctx, func(s string) bool { return len(numbers(memoryLimitRe, s)) >= 2 })
-	stores, frames, limits := numbers(storeBytesRe, logs.String()), numbers(framesBytesRe, logs.String()), numbers(memoryLimitRe, logs.String())
-	if len(limits) < 2 || len(stores) != len(limits) || len(frames) != len(limits) {
+	stores, limits := numbers(storeBytesRe, logs.String()), numbers(memoryLimitRe, logs.String())
+	if len(limits) < 2 || len(stores) != len(limits) {
 		t.Fatalf("no store size and limit logged for both queries:\n%s", logs.String())
 	}
 	for i := range limits {
 		// The SDK carries log numbers as float64s with a few digits.
-		if want := float64(memory.Allowance) + stores[i] + frames[i]; frames[i] == 0 || math.Abs(limits[i]-want) > want/1000 {
-			t.Errorf("query %d: limit %.0f with %.0f bytes kept and %.0f in frames, want %.0f", i, limits[i], stores[i], frames[i], want)
+		if want := float64(memory.Allowance) + stores[i]; math.Abs(limits[i]-want) > want/1000 {
+			t.Errorf("query %d: limit %.0f with %.0f bytes kept, want %.0f", i, limits[i], stores[i], want)
 		}
 	}
 	if stores[1] <= stores[0] {

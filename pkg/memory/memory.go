@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"math"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,6 +33,12 @@ const Env = "GF_PLUGIN_MEMORY_LIMIT"
 // for the queries in flight: a 15-day, 20-stream answer at every minute
 // needs about 45 MiB of it.
 const Allowance = 48 << 20
+
+// Headroom is the least the automatic limit leaves above what was live at
+// the last collection, whatever holds it (answers being built, answers of
+// an upstream in flight): with less, the collector would run again after
+// every few allocations, for as long as that memory is held.
+const Headroom = Allowance / 2
 
 // MinLimit is the smallest limit an operator may set.
 const MinLimit = 16 << 20
@@ -52,6 +59,7 @@ type Policy struct {
 	fixed     int64
 	allowance int64
 	set       func(int64) int64
+	live      func() int64 // heap live at the last collection
 
 	mu    sync.Mutex
 	kept  map[any]int64
@@ -82,12 +90,15 @@ func Parse(raw, goMemLimit string) (Mode, int64, error) {
 }
 
 // New is a policy in mode; fixed is the size for Fixed. set is
-// debug.SetMemoryLimit when nil.
-func New(mode Mode, fixed int64, set func(int64) int64) *Policy {
+// debug.SetMemoryLimit and live reads the runtime's live heap when nil.
+func New(mode Mode, fixed int64, set func(int64) int64, live func() int64) *Policy {
 	if set == nil {
 		set = debug.SetMemoryLimit
 	}
-	p := &Policy{mode: mode, fixed: fixed, allowance: Allowance, set: set, kept: map[any]int64{}}
+	if live == nil {
+		live = liveHeap
+	}
+	p := &Policy{mode: mode, fixed: fixed, allowance: Allowance, set: set, live: live, kept: map[any]int64{}}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.apply()
@@ -127,7 +138,7 @@ func (p *Policy) apply() {
 	case Fixed:
 		want = p.fixed
 	case Auto:
-		want = p.allowance + max(p.total, 0)
+		want = max(p.allowance+max(p.total, 0), p.live()+Headroom)
 	default:
 		return
 	}
@@ -158,10 +169,23 @@ func (p *Policy) String() string {
 	case Fixed:
 		return fmt.Sprintf("soft memory limit %d MiB (memory_limit)", p.limit>>20)
 	case Auto:
-		return fmt.Sprintf("soft memory limit %d MiB: %d MiB kept by the stores + %d MiB for queries in flight (memory_limit = auto)",
-			p.limit>>20, max(p.total, 0)>>20, p.allowance>>20)
+		return fmt.Sprintf("soft memory limit %d MiB: %d MiB kept by the stores + %d MiB for queries in flight, and at least %d MiB above the live heap (memory_limit = auto)",
+			p.limit>>20, max(p.total, 0)>>20, p.allowance>>20, Headroom>>20)
 	}
 	return "no soft memory limit (memory_limit = off, or GOMEMLIMIT set)"
+}
+
+var liveSample = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+
+// liveHeap is the heap the last collection found live.
+func liveHeap() int64 {
+	s := make([]metrics.Sample, 1)
+	copy(s, liveSample)
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int64(min(s[0].Value.Uint64(), math.MaxInt64/2)) // #nosec G115 -- bounded above
 }
 
 // parseSize reads a whole number of bytes with an optional unit: B, KiB,

@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -38,7 +39,7 @@ func TestTheSettingIsReadOrRefusedWithAReason(t *testing.T) {
 // follows them up and down; it is set only when it changes.
 func TestTheAutomaticLimitFollowsWhatIsKept(t *testing.T) {
 	var set []int64
-	p := New(Auto, 0, func(n int64) int64 { set = append(set, n); return 0 })
+	p := New(Auto, 0, func(n int64) int64 { set = append(set, n); return 0 }, func() int64 { return 0 })
 	a, b := new(int), new(int)
 	p.Keep(a, 10<<20)
 	p.Keep(b, 5<<20)
@@ -60,16 +61,44 @@ func TestTheAutomaticLimitFollowsWhatIsKept(t *testing.T) {
 	}
 }
 
+// Whatever holds the live heap, the automatic limit stays Headroom above
+// it, so that the collector never runs after every few allocations.
+func TestTheAutomaticLimitLeavesHeadroomAboveTheLiveHeap(t *testing.T) {
+	var limit int64
+	live := int64(0)
+	p := New(Auto, 0, func(n int64) int64 { limit = n; return 0 }, func() int64 { return live })
+	store := new(int)
+	p.Keep(store, 10<<20)
+	if limit != Allowance+10<<20 {
+		t.Fatalf("limit %d", limit)
+	}
+	live = 70 << 20 // answers in flight the stores do not count
+	p.Keep(store, 11<<20)
+	if limit != 70<<20+Headroom {
+		t.Errorf("with 70 MiB live: limit %d MiB, want %d", limit>>20, (70<<20+Headroom)>>20)
+	}
+	live = 5 << 20
+	p.Keep(store, 12<<20)
+	if limit != Allowance+12<<20 {
+		t.Errorf("with little live: limit %d MiB", limit>>20)
+	}
+	// The real reading: after a collection, the heap of this test is live.
+	runtime.GC()
+	if n := liveHeap(); n <= 0 {
+		t.Errorf("live heap read as %d", n)
+	}
+}
+
 func TestAFixedLimitOrNoneIgnoresWhatIsKept(t *testing.T) {
 	var set []int64
 	record := func(n int64) int64 { set = append(set, n); return 0 }
-	p := New(Fixed, 64<<20, record)
+	p := New(Fixed, 64<<20, record, nil)
 	p.Keep(p, 1<<30)
 	if len(set) != 1 || set[0] != 64<<20 || p.Limit() != 64<<20 {
 		t.Errorf("fixed: set %v", set)
 	}
 	set = nil
-	off := New(Off, 0, record)
+	off := New(Off, 0, record, nil)
 	off.Keep(off, 1<<30)
 	if len(set) != 0 || off.Limit() != 0 || !strings.Contains(off.String(), "no soft memory limit") {
 		t.Errorf("off: set %v, %s", set, off)

@@ -274,11 +274,6 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery, fromAlert 
 func (d *Datasource) answer(ctx context.Context, q Query, plan planner.Plan, width time.Duration, maxPoints int64) backend.DataResponse {
 	logger := log.DefaultLogger.FromContext(ctx)
 	framer := newFramer(q, width)
-	// The frames are kept until the answer goes: the memory limit counts
-	// them while they are built, so that a long answer of many streams
-	// never leaves the collector without room (package memory).
-	framer.held = func(n int64) { d.memory.Keep(framer, n) }
-	defer d.memory.Forget(framer)
 	series := collect.Run(ctx, d.store, collect.Job{
 		Domain: q.Domain, Streams: q.Streams, From: plan.From, To: plan.To, Windows: plan.Windows,
 		Bucket: width, Aggregation: q.Aggregation, BucketZone: d.settings.Location,
@@ -302,7 +297,7 @@ func (d *Datasource) answer(ctx context.Context, q Query, plan planner.Plan, wid
 	logger.Debug("Query done", "queryType", q.Type, "streams", len(q.Streams),
 		"windows", len(plan.Windows), "failedWindows", o.failed,
 		"minutesFromMemory", cs.Served, "upstreamFetches", cs.Fetches, "sharedFetches", cs.Shared,
-		"storeBytes", cs.Bytes, "framesBytes", framer.heldBytes(), "memoryLimit", d.memory.Limit(), "upstreamInFlight", d.budget.Stats().InFlight)
+		"storeBytes", cs.Bytes, "memoryLimit", d.memory.Limit(), "upstreamInFlight", d.budget.Stats().InFlight)
 
 	if o.windows > 0 && o.failed == o.windows {
 		return errorResponse(o.firstErr)

@@ -68,14 +68,9 @@ type framer struct {
 	frames []data.Frames   // time series, by stream
 	sums   []stats.Summary // summary, by stream
 
-	mu      sync.Mutex  // streams are read concurrently
-	times   *data.Field // the last time field built
-	unix    []int64     // its times, to compare without boxing each
-	bytes   int64       // what the frames built so far hold
-	counted *data.Field // the last time field counted in bytes
-	// held, when set, is told what the frames hold as they grow: memory
-	// the process keeps until the answer goes (see package memory).
-	held func(bytes int64)
+	mu    sync.Mutex  // streams are read concurrently
+	times *data.Field // the last time field built
+	unix  []int64     // its times, to compare without boxing each
 }
 
 func newFramer(q Query, width time.Duration) *framer {
@@ -93,53 +88,8 @@ func (f *framer) done(i int, s *collect.Series) {
 			f.keepTimes(times, s.Points)
 		}
 		f.frames[i] = streamFrames(f.q, s, f.width, times)
-		f.hold(f.frames[i], times)
 	}
 	s.Points = nil
-}
-
-// hold counts the fields of frames, but the time field shared, into
-// what the framer holds, and says so.
-func (f *framer) hold(frames data.Frames, shared *data.Field) {
-	var n int64
-	for _, fr := range frames {
-		for _, fld := range fr.Fields {
-			if fld != shared {
-				n += fieldBytes(fld)
-			}
-		}
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if shared != nil && shared != f.counted {
-		// A time field is shared by the streams read one after another
-		// with the same minutes; a new one replaces it for the next.
-		n += fieldBytes(shared)
-		f.counted = shared
-	}
-	f.bytes += n
-	if f.held != nil {
-		f.held(f.bytes)
-	}
-}
-
-// heldBytes is what the frames built so far hold.
-func (f *framer) heldBytes() int64 {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.bytes
-}
-
-// fieldBytes is about what a field's values take in memory.
-func fieldBytes(fld *data.Field) int64 {
-	per := int64(8)
-	switch {
-	case fld.Type() == data.FieldTypeTime:
-		per = 24 // a time.Time
-	case fld.Nullable():
-		per = 24 // a pointer and what it points to
-	}
-	return int64(fld.Len()) * per
 }
 
 // sharedTimes is a time field already built for another stream with the

@@ -15,7 +15,7 @@ import (
 func TestTheMemoryLimitFollowsTheStores(t *testing.T) {
 	e := newEnv(t, nil)
 	var limit int64
-	policy := memory.New(memory.Auto, 0, func(n int64) int64 { limit = n; return 0 })
+	policy := memory.New(memory.Auto, 0, func(n int64) int64 { limit = n; return 0 }, func() int64 { return 0 })
 	open := func() *Datasource {
 		ds, err := New(context.Background(), settingsFor(e.url, testCmd, testKey, nil),
 			Options{Now: func() time.Time { return testNow }, Retry: &upstream.Retry{Attempts: 2, BaseDelay: time.Millisecond}, Memory: policy})

@@ -21,7 +21,7 @@ var (
 // the policy stays automatic.
 func ApplyMemoryLimit(getenv func(string) string) (string, error) {
 	mode, n, err := memory.Parse(getenv(memory.Env), getenv("GOMEMLIMIT"))
-	p := memory.New(mode, n, nil)
+	p := memory.New(mode, n, nil, nil)
 	memoryMu.Lock()
 	defer memoryMu.Unlock()
 	memoryPolicy, memoryErr = p, err
