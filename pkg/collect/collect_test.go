@@ -393,6 +393,16 @@ func TestTheObserverHearsOfMinutesAsTheyArrive(t *testing.T) {
 		}
 	}
 	final := store.Stats().Bytes
+	var counted int64 // what the cells hold, counted afresh
+	for _, k := range store.streams.Keys() {
+		st, _ := store.streams.Peek(k)
+		for _, c := range st.cells {
+			counted += c.bytes()
+		}
+	}
+	if counted != final {
+		t.Fatalf("the store reckons %d bytes; its cells hold %d", final, counted)
+	}
 	if len(told) < 2 || told[len(told)-1] != final {
 		t.Fatalf("told %v, the store holds %d", told, final)
 	}

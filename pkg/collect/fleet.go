@@ -76,11 +76,7 @@ func (s *Store) pull(ctx context.Context, st *stream, name string, from, to, now
 			continue
 		}
 		if old := st.cells[k]; old == nil || (c.fetchedAt.After(old.fetchedAt) && !c.cov0.After(old.cov0) && !c.cov1.Before(old.cov1)) {
-			grown += cellBytes + c.minutes.size()
-			if old != nil {
-				grown -= cellBytes + old.minutes.size()
-			}
-			st.cells[k] = c
+			grown += st.put(k, c)
 			s.pulled.Add(1)
 		}
 	}

@@ -140,6 +140,19 @@ type streamKey struct{ domain, stream string }
 type stream struct {
 	mu    sync.Mutex
 	cells map[int64]*cell
+	bytes int64 // what cells hold (cell.bytes), kept as they change
+}
+
+// put makes c the cell at k, in place of any there, and returns how much
+// more the stream holds for it. st.mu is held.
+func (st *stream) put(k int64, c *cell) int64 {
+	n := c.bytes()
+	if old := st.cells[k]; old != nil {
+		n -= old.bytes()
+	}
+	st.cells[k] = c
+	st.bytes += n
+	return n
 }
 
 // cell holds the minutes of one grid cell. Minutes in [cov0, cov1) are
@@ -155,6 +168,9 @@ type cell struct {
 }
 
 func (c *cell) index(m time.Time) int { return int(m.Sub(c.start) / time.Minute) }
+
+// bytes is what c takes in memory, by the store's reckoning.
+func (c *cell) bytes() int64 { return cellBytes + c.minutes.size() }
 
 // ok tells whether minute m can be answered from memory at now.
 func (c *cell) ok(m, now time.Time) bool {
@@ -366,7 +382,7 @@ func (s *Store) apply(st *stream, f planner.Window, res *upstream.Result, points
 			st.cells[start.Unix()] = c
 			grown += cellBytes
 		}
-		grown -= c.minutes.size()
+		grown -= c.minutes.size() // counted again below, as filled
 		touched = append(touched, c)
 		a, b := maxTime(f.Start, start), minTime(end, start.Add(planner.Span))
 		// Minutes asked for again are replaced, vanished ones included.
@@ -399,6 +415,7 @@ func (s *Store) apply(st *stream, f planner.Window, res *upstream.Result, points
 	for _, c := range touched {
 		grown += c.minutes.size()
 	}
+	st.bytes += grown
 }
 
 // read fills out with the range's minutes from memory, and its flux total:
@@ -459,8 +476,9 @@ func (s *Store) read(st *stream, from, to time.Time, job Job, out *Series) {
 func (s *Store) account(st *stream) {
 	st.mu.Lock()
 	oldest := s.now().Add(-s.limits.Retention - planner.Span).Unix()
-	for k := range st.cells {
+	for k, c := range st.cells {
 		if k < oldest {
+			st.bytes -= c.bytes()
 			delete(st.cells, k)
 		}
 	}
@@ -491,11 +509,7 @@ func (s *Store) account(st *stream) {
 func (st *stream) size() int64 {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	n := int64(len(st.cells)) * cellBytes
-	for _, c := range st.cells {
-		n += c.minutes.size()
-	}
-	return n
+	return st.bytes
 }
 
 // account returns the points of res that lie in w, one a minute, sorted,
