@@ -67,13 +67,16 @@ type harness struct {
 	logs   *pluginhost.Logs
 }
 
-func start(t *testing.T) *harness {
+// start launches the plugin against a new simulator, with env added to
+// its environment (as grafana.ini's [plugin.lvbstat-tencent-datasource]
+// section would pass settings).
+func start(t *testing.T, env ...string) *harness {
 	t.Helper()
 	sim := simulator.New(cmd, key, domain, "live_1", "live_2")
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	logs := &pluginhost.Logs{}
-	p, err := pluginhost.Start(binary, plugin.PluginID, logs, os.Environ()...)
+	p, err := pluginhost.Start(binary, plugin.PluginID, logs, append(os.Environ(), env...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

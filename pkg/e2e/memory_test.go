@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"math"
-	"net/http/httptest"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -13,10 +11,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
-	"github.com/lvbstat/lvbstat-tencent-datasource/internal/pluginhost"
-	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/memory"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/plugin"
 )
 
 var (
@@ -24,31 +19,13 @@ var (
 	memoryLimitRe = regexp.MustCompile(`memoryLimit="?([0-9.e+]+)`)
 )
 
-// startWith launches the plugin with one more variable in its environment,
-// as grafana.ini's [plugin.lvbstat-tencent-datasource] section would pass it.
-func startWith(t *testing.T, kv string) (*harness, *pluginhost.Logs) {
-	t.Helper()
-	sim := simulator.New(cmd, key, domain, "live_1", "live_2")
-	h := &harness{sim: sim}
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-	h.url = srv.URL + "/common_access"
-	logs := &pluginhost.Logs{}
-	p, err := pluginhost.Start(binary, plugin.PluginID, logs, append(os.Environ(), kv)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
-	h.plugin, h.logs = p, logs
-	return h, logs
-}
-
 // By default the process's soft memory limit is the allowance plus what
 // the store keeps, and it rises as the store fills. (The live heap of
 // this small process is far below the allowance, so the headroom above it
 // never decides the limit here.)
 func TestTheMemoryLimitFollowsTheStoreByDefault(t *testing.T) {
-	h, logs := startWith(t, memory.Env+"=")
+	h := start(t, memory.Env+"=")
+	logs := h.logs
 	now := time.Now()
 	for _, span := range []time.Duration{2 * time.Hour, 24 * time.Hour} {
 		r := h.query(t, h.settings(cmd, key, nil), q("A", now.Add(-span), now, `{"domain":"`+domain+`","streamId":"live_1,live_2"}`)).Responses["A"]
@@ -80,7 +57,8 @@ func TestTheMemoryLimitFollowsTheStoreByDefault(t *testing.T) {
 // A memory_limit the plugin cannot read is said at start and by Save &
 // test, which still passes: the limit stays automatic.
 func TestAnUnreadableMemoryLimitIsSaid(t *testing.T) {
-	h, logs := startWith(t, memory.Env+"=lots")
+	h := start(t, memory.Env+"=lots")
+	logs := h.logs
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	res, err := h.plugin.CheckHealth(ctx, h.settings(cmd, key, nil))
