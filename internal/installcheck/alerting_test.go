@@ -58,15 +58,7 @@ func (r bandwidthRule) eval(values []float64, e, lately int) bool {
 
 func provisionedBandwidthRule(t *testing.T) bandwidthRule {
 	t.Helper()
-	var f struct {
-		Groups []struct {
-			Rules []struct {
-				UID  string       `yaml:"uid"`
-				For  string       `yaml:"for"`
-				Data []alertQuery `yaml:"data"`
-			} `yaml:"rules"`
-		} `yaml:"groups"`
-	}
+	var f provisionedRules
 	readYAML(t, "provisioning/alerting/lvbstat.yaml", &f)
 	for _, g := range f.Groups {
 		for _, r := range g.Rules {

@@ -77,23 +77,28 @@ type alertQuery struct {
 	Model             map[string]any `yaml:"model"`
 }
 
+// provisionedRules is provisioning/alerting/lvbstat.yaml, as far as the
+// tests read it.
+type provisionedRules struct {
+	Groups []struct {
+		Folder   string `yaml:"folder"`
+		Interval string `yaml:"interval"`
+		Rules    []struct {
+			UID       string       `yaml:"uid"`
+			Title     string       `yaml:"title"`
+			Condition string       `yaml:"condition"`
+			For       string       `yaml:"for"`
+			Data      []alertQuery `yaml:"data"`
+		} `yaml:"rules"`
+	} `yaml:"groups"`
+}
+
 // Each alert rule's data source query is one the plugin accepts, its
 // expressions refer to queries that exist, and its condition is one of them.
 func TestProvisionedAlertRules(t *testing.T) {
 	var ds provisionedDataSources
 	readYAML(t, "provisioning/datasources/lvbstat.yaml", &ds)
-	var f struct {
-		Groups []struct {
-			Folder   string `yaml:"folder"`
-			Interval string `yaml:"interval"`
-			Rules    []struct {
-				UID       string       `yaml:"uid"`
-				Title     string       `yaml:"title"`
-				Condition string       `yaml:"condition"`
-				Data      []alertQuery `yaml:"data"`
-			} `yaml:"rules"`
-		} `yaml:"groups"`
-	}
+	var f provisionedRules
 	readYAML(t, "provisioning/alerting/lvbstat.yaml", &f)
 	var types []string
 	for _, g := range f.Groups {
