@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -35,20 +34,7 @@ func startCloud(t *testing.T) *cloudHarness {
 	sim := simulator.NewCloudAPI(secretID, secretKey, domain, "live_1", "live_2")
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	logs := &pluginhost.Logs{}
-	p, err := pluginhost.Start(binary, plugin.PluginID, logs, os.Environ()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if p.Exited() {
-			t.Errorf("the plugin process died; its log:\n%s", logs.String())
-		}
-		p.Close()
-		if strings.Contains(logs.String(), secretKey) {
-			t.Errorf("the plugin logged the SecretKey:\n%s", logs.String())
-		}
-	})
+	p, _ := launch(t, []string{secretKey})
 	return &cloudHarness{sim: sim, url: srv.URL, plugin: p}
 }
 

@@ -75,25 +75,32 @@ func start(t *testing.T, env ...string) *harness {
 	sim := simulator.New(cmd, key, domain, "live_1", "live_2")
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
+	p, logs := launch(t, []string{key, "sign="}, env...)
+	return &harness{sim: sim, url: srv.URL + "/common_access", plugin: p, logs: logs}
+}
+
+// launch starts the built plugin with env added to its environment, and
+// at the test's end checks that it is still alive and, whatever happened,
+// that none of secrets is in what it logged.
+func launch(t *testing.T, secrets []string, env ...string) (*pluginhost.Plugin, *pluginhost.Logs) {
+	t.Helper()
 	logs := &pluginhost.Logs{}
 	p, err := pluginhost.Start(binary, plugin.PluginID, logs, append(os.Environ(), env...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{sim: sim, url: srv.URL + "/common_access", plugin: p, logs: logs}
 	t.Cleanup(func() {
 		if p.Exited() {
 			t.Errorf("the plugin process died; its log:\n%s", logs.String())
 		}
 		p.Close()
-		// Whatever happened, the key must not be in what the plugin logged.
-		for _, secret := range []string{key, "sign="} {
+		for _, secret := range secrets {
 			if strings.Contains(logs.String(), secret) {
 				t.Errorf("the plugin logged %q:\n%s", secret, logs.String())
 			}
 		}
 	})
-	return h
+	return p, logs
 }
 
 func (h *harness) settings(c, k string, extra map[string]any) backend.DataSourceInstanceSettings {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +15,6 @@ import (
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/redistest"
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/fleet"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/plugin"
 )
 
 const storePassword = "redis-password-never-shown-0042"
@@ -25,24 +23,7 @@ const storePassword = "redis-password-never-shown-0042"
 // password in its own variable (not in the URL), as an admin would.
 func replica(t *testing.T, srv *redistest.Server) (*pluginhost.Plugin, *pluginhost.Logs) {
 	t.Helper()
-	logs := &pluginhost.Logs{}
-	env := append(os.Environ(), fleet.EnvURL+"=redis://"+srv.Addr+"/0", fleet.EnvPassword+"="+srv.Password)
-	p, err := pluginhost.Start(binary, plugin.PluginID, logs, env...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if p.Exited() {
-			t.Errorf("a replica died; its log:\n%s", logs.String())
-		}
-		p.Close()
-		for _, secret := range []string{key, storePassword, "sign="} {
-			if strings.Contains(logs.String(), secret) {
-				t.Errorf("a replica logged %q", secret)
-			}
-		}
-	})
-	return p, logs
+	return launch(t, []string{key, storePassword, "sign="}, fleet.EnvURL+"=redis://"+srv.Addr+"/0", fleet.EnvPassword+"="+srv.Password)
 }
 
 func noneOf(t *testing.T, v any, secrets ...string) {
