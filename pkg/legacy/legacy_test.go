@@ -1,6 +1,7 @@
 package legacy_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -206,10 +207,7 @@ func TestErrorsAreTypedAndCarryNoSecret(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			sim.Reset()
 			sim.SetFaults(tc.faults)
-			key := testKey
-			if tc.key != "" {
-				key = tc.key
-			}
+			key := cmp.Or(tc.key, testKey)
 			c := newClient(t, ep, key)
 			if tc.cmd != "" {
 				var err error
@@ -379,10 +377,7 @@ func TestTransientFaultsAreRetriedPermanentOnesAreNot(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			sim.Reset()
 			sim.SetFaults(tc.faults)
-			key := testKey
-			if tc.key != "" {
-				key = tc.key
-			}
+			key := cmp.Or(tc.key, testKey)
 			res, err := newClient(t, ep, key).PlayStatHistory(context.Background(), q)
 			if tc.ok != (err == nil) || sim.Calls() != tc.calls {
 				t.Fatalf("err=%v after %d calls; want ok=%v after %d", err, sim.Calls(), tc.ok, tc.calls)
