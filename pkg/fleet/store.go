@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -75,7 +76,7 @@ func Open(cfg Config) (*Store, error) {
 // password.
 func withoutURL(err error) string {
 	msg := err.Error()
-	if i := bytes.IndexByte([]byte(msg), ':'); i > 0 && bytes.Contains([]byte(msg), []byte("://")) {
+	if i := strings.IndexByte(msg, ':'); i > 0 && strings.Contains(msg, "://") {
 		return msg[:i]
 	}
 	return msg
