@@ -5,6 +5,7 @@
 package redistest
 
 import (
+	"crypto/tls"
 	"bufio"
 	"fmt"
 	"io"
@@ -31,13 +32,28 @@ type T interface {
 type Server struct {
 	Addr     string
 	Password string
+	// TLS, when set, has the server speak only TLS on Addr, with the
+	// certificates of a test CA (see NewCA).
+	TLS      *TLSFiles
+	args     []string
 	bin, dir string
 	cmd      *exec.Cmd
 	t        T
 }
 
 // Start starts a redis-server requiring password (none when empty).
-func Start(t T, password string) *Server {
+func Start(t T, password string) *Server { return StartWith(t, Options{Password: password}) }
+
+// Options are a test server's settings.
+type Options struct {
+	Password string
+	TLS      *TLSFiles // serve TLS only, with these files
+	Args     []string  // more of redis-server's arguments
+}
+
+// StartWith starts a redis-server with o.
+func StartWith(t T, o Options) *Server {
+	password := o.Password
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -52,7 +68,7 @@ func Start(t T, password string) *Server {
 	}
 	addr := l.Addr().String()
 	_ = l.Close()
-	s := &Server{Addr: addr, Password: password, bin: bin, dir: t.TempDir(), t: t}
+	s := &Server{Addr: addr, Password: password, TLS: o.TLS, args: o.Args, bin: bin, dir: t.TempDir(), t: t}
 	s.start()
 	t.Cleanup(s.Stop)
 	return s
@@ -60,10 +76,14 @@ func Start(t T, password string) *Server {
 
 // URL is the store URL for the plugin, password included.
 func (s *Server) URL() string {
-	if s.Password == "" {
-		return "redis://" + s.Addr + "/0"
+	scheme := "redis://"
+	if s.TLS != nil {
+		scheme = "rediss://"
 	}
-	return "redis://:" + s.Password + "@" + s.Addr + "/0"
+	if s.Password == "" {
+		return scheme + s.Addr + "/0"
+	}
+	return scheme + ":" + s.Password + "@" + s.Addr + "/0"
 }
 
 func (s *Server) start() {
@@ -73,6 +93,12 @@ func (s *Server) start() {
 	if s.Password != "" {
 		args = append(args, "--requirepass", s.Password)
 	}
+	if s.TLS != nil {
+		args[1] = "0"
+		args = append(args, "--tls-port", port, "--tls-cert-file", s.TLS.ServerCert, "--tls-key-file", s.TLS.ServerKey,
+			"--tls-ca-cert-file", s.TLS.CA, "--tls-auth-clients", s.TLS.AuthClients)
+	}
+	args = append(args, s.args...)
 	s.cmd = exec.Command(s.bin, args...) // #nosec G204 -- the test's own server
 	out, err := s.cmd.StdoutPipe()
 	if err != nil {
@@ -110,7 +136,7 @@ func (s *Server) start() {
 }
 
 func (s *Server) ping() bool {
-	c, err := net.DialTimeout("tcp", s.Addr, time.Second)
+	c, err := s.dial()
 	if err != nil {
 		return false
 	}
@@ -144,7 +170,7 @@ func (s *Server) Restart() {
 // of the answer: for tests that write into Redis behind the plugin's back.
 func (s *Server) Do(args ...string) string {
 	s.t.Helper()
-	c, err := net.DialTimeout("tcp", s.Addr, time.Second)
+	c, err := s.dial()
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -172,4 +198,12 @@ func (s *Server) Do(args ...string) string {
 		send([]string{"AUTH", s.Password})
 	}
 	return send(args)
+}
+
+// dial connects as a trusted client, over TLS when the server speaks it.
+func (s *Server) dial() (net.Conn, error) {
+	if s.TLS == nil {
+		return net.DialTimeout("tcp", s.Addr, time.Second)
+	}
+	return tls.DialWithDialer(&net.Dialer{Timeout: time.Second}, "tcp", s.Addr, s.TLS.clientConfig())
 }

@@ -38,6 +38,34 @@ type Budget struct {
 	cutSeq   int        // sentSeq at the last decrease
 
 	peak, sent, cuts atomic.Int64
+
+	// shared, when set, is the fleet's bound of the request's kind, taken
+	// after this instance's own (see Share).
+	shared func(*http.Request) Shared
+	pacers []Pacer
+}
+
+// Shared is a bound that a request also takes, beyond its instance's
+// own: the fleet's, when several replicas call the same upstream account.
+type Shared interface {
+	// Acquire waits for the bound to allow one more request; release is
+	// never nil. It fails only when ctx ends: a bound that cannot be
+	// reached lets the request go under the instance's own.
+	Acquire(ctx context.Context) (release func(), err error)
+	Pacer
+}
+
+// Pacer hears how the upstream answered.
+type Pacer interface {
+	Throttled()
+	Succeeded()
+}
+
+// Share makes every request also take the shared bound that for(request)
+// names (nil: none), and tells each of pacers how the upstream answers.
+// Call it before the budget is used.
+func (b *Budget) Share(bound func(*http.Request) Shared, pacers ...Pacer) {
+	b.shared, b.pacers = bound, pacers
 }
 
 // New allows concurrency requests in flight and, when perSecond > 0, at
@@ -73,6 +101,9 @@ func (b *Budget) Stats() Stats {
 // requests as the bound allows were sent since it last did, a refusal is
 // an echo of the same burst, not news.
 func (b *Budget) Throttled() {
+	for _, p := range b.pacers {
+		p.Throttled()
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.cuts.Load() > 0 && b.sentSeq-b.cutSeq < b.allowed() {
@@ -86,6 +117,9 @@ func (b *Budget) Throttled() {
 // Succeeded tells the budget that the upstream answered a request: the
 // bound grows by 1/bound, about one request per round of answers.
 func (b *Budget) Succeeded() {
+	for _, p := range b.pacers {
+		p.Succeeded()
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.limit >= float64(b.max) {
@@ -159,11 +193,19 @@ func (b *Budget) release() {
 // closes a body (a library's error path) cannot keep a slot for ever.
 func (b *Budget) Transport(next http.RoundTripper) http.RoundTripper {
 	return roundTripper(func(req *http.Request) (*http.Response, error) {
-		wait, stop := waitContext(req.Context())
+		wait, stop := WaitContext(req.Context())
 		err := b.acquire(wait)
 		if err == nil && b.rate != nil {
 			if err = b.rate.Wait(wait); err != nil {
 				b.release()
+			}
+		}
+		freeShared := func() {}
+		if err == nil && b.shared != nil {
+			if bound := b.shared(req); bound != nil {
+				if freeShared, err = bound.Acquire(wait); err != nil {
+					b.release()
+				}
 			}
 		}
 		stop()
@@ -175,6 +217,7 @@ func (b *Budget) Transport(next http.RoundTripper) http.RoundTripper {
 		release := func() {
 			once.Do(func() {
 				close(done)
+				freeShared()
 				b.release()
 			})
 		}
@@ -234,9 +277,10 @@ func WithWaitAbort(ctx context.Context, abort <-chan struct{}) context.Context {
 	return context.WithValue(context.WithoutCancel(ctx), abortKey{}, abort)
 }
 
-// waitContext is what a request waits for its slot under: its own context,
-// also cancelled when a WithWaitAbort channel closes. stop ends the watch.
-func waitContext(ctx context.Context) (context.Context, context.CancelFunc) {
+// WaitContext is what a request, or anything else that only waits on
+// behalf of its callers, waits under: its own context, also cancelled when
+// a WithWaitAbort channel closes. stop ends the watch.
+func WaitContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	abort, ok := ctx.Value(abortKey{}).(<-chan struct{})
 	if !ok {
 		return ctx, func() {}

@@ -38,6 +38,16 @@ const (
 	timeLayoutLocal = "2006-01-02 15:04:05"
 )
 
+// DefaultRates are the actions' default request-rate limits per account,
+// a second, as Tencent documents them (the Chinese site's, the lower).
+var DefaultRates = map[string]float64{
+	ActionPlayInfo: 30,
+	ActionAllPlay:  20,
+}
+
+// ActionOf is the action a request made by the SDK calls.
+func ActionOf(r *http.Request) string { return r.Header.Get("X-TC-Action") }
+
 // Beijing is the zone of the API's times without an offset.
 var Beijing = planner.Beijing
 

@@ -15,22 +15,25 @@ import (
 )
 
 // Fleet is the store a fleet of replicas shares (fleet.Space), as the
-// store uses it: cells of minutes by stream, and the right to fetch. Every
-// method copes with an absent or failing Redis by itself: Load finds
-// nothing, Save does nothing, Claim wins.
+// store uses it: cells of minutes by stream, and requests fetched once for
+// the fleet. Every method copes with an absent or failing Redis by itself:
+// Load finds nothing, Share fetches.
 type Fleet interface {
 	Load(ctx context.Context, stream string, cells []int64) map[int64][]byte
-	Save(ctx context.Context, stream string, payloads map[int64][]byte, ttl func(cell int64) time.Duration)
-	Claim(ctx context.Context, stream, request string, hold time.Duration) (done func(), won bool)
-	Wait(ctx context.Context, stream, request string)
+	// Share runs fetch when this replica should fetch request, and shares
+	// the cells it returns; otherwise it waits (while ctx lasts, at most
+	// maxWait) for another replica's answer, which have looks for.
+	Share(ctx context.Context, stream, request string, maxWait time.Duration,
+		have func(context.Context) bool, fetch func() (map[int64][]byte, error), ttl func(cell int64) time.Duration) (waited bool, err error)
 }
 
 // ShareWith makes the store share its minutes and its requests with a
-// fleet. hold bounds how long one replica may keep the right to fetch a
-// request (longer than any fetch takes with its retries); the others wait
-// that long at most. Call it once, before the store is used.
-func (s *Store) ShareWith(f Fleet, hold time.Duration) {
-	s.fleet, s.hold = f, hold
+// fleet. maxWait bounds how long a replica waits for another's fetch of a
+// request that it keeps renewing (longer than any fetch takes with its
+// retries); a replica that dies stops renewing, and is taken over sooner.
+// Call it once, before the store is used.
+func (s *Store) ShareWith(f Fleet, maxWait time.Duration) {
+	s.fleet, s.hold = f, maxWait
 }
 
 // FleetStats count what the fleet saved this store.
@@ -82,20 +85,25 @@ func (s *Store) pull(ctx context.Context, st *stream, name string, from, to, now
 	}
 }
 
-// push gives the fleet the cells an answer for f filled.
-func (s *Store) push(ctx context.Context, st *stream, name string, f planner.Window, now time.Time) {
+// payloads are the cells an answer for f filled, as the fleet keeps them.
+func (s *Store) payloads(st *stream, f planner.Window) map[int64][]byte {
 	st.mu.Lock()
+	defer st.mu.Unlock()
 	payloads := map[int64][]byte{}
 	for start := f.Start.Truncate(planner.Span); !start.After(f.End); start = start.Add(planner.Span) {
 		if c := st.cells[start.Unix()]; c != nil {
 			payloads[start.Unix()] = encodeCell(c)
 		}
 	}
-	st.mu.Unlock()
-	s.fleet.Save(ctx, name, payloads, func(cell int64) time.Duration {
-		// Kept while the upstream keeps the cell's minutes.
+	return payloads
+}
+
+// cellTTL is how long the fleet keeps a cell: while the upstream keeps its
+// minutes.
+func (s *Store) cellTTL(now time.Time) func(cell int64) time.Duration {
+	return func(cell int64) time.Duration {
 		return time.Unix(cell, 0).Add(s.limits.Retention + planner.Span).Sub(now)
-	})
+	}
 }
 
 // A cell's payload: version, start (Unix s), coverage as seconds from the

@@ -10,6 +10,7 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/budget"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/downsample"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
@@ -219,44 +220,35 @@ func (s *Store) Range(ctx context.Context, job Job, streamID string) Series {
 				if st.known(f, now) {
 					return fetched{}, nil
 				}
-				if s.fleet != nil {
-					// One replica of the fleet fetches; the others wait
-					// for its answer and read it from the fleet's store.
-					done, won := s.fleet.Claim(ctx, name, requestKey(f), s.hold)
-					defer done()
-					if !won {
-						s.fleet.Wait(ctx, name, requestKey(f))
-					}
-					s.pull(ctx, st, name, f.Start, f.End.Add(time.Second), now)
-					if st.known(f, now) {
-						if !won {
-							s.waited.Add(1)
-						}
-						return fetched{}, nil
-					}
+				if s.fleet == nil {
+					return s.fetch(ctx, st, f, q, now)
 				}
-				s.fetches.Add(1)
-				res, err := s.src.PlayStatHistory(ctx, q)
-				if err != nil {
-					return fetched{}, err
-				}
-				// Into memory before the request counts as done, so that a
-				// query planning now finds the minutes either in flight or
-				// in memory, never in neither.
+				// One replica of the fleet fetches; the others wait for its
+				// answer and read it from the fleet's store. They wait only
+				// while somebody here still wants it.
+				wait, stop := budget.WaitContext(ctx)
+				defer stop()
 				var got fetched
-				points := account(f, res, &got.dropped)
-				s.apply(st, f, res, points, now)
-				if s.fleet != nil {
-					s.push(ctx, st, name, f, now)
+				have := func(ctx context.Context) bool {
+					s.pull(ctx, st, name, f.Start, f.End.Add(time.Second), now)
+					return st.known(f, now)
 				}
-				got.res = res
-				if got.dropped.Outside == 0 {
-					// Only stray points need the answer kept, for the
-					// zone check; the rest is in memory now, and the
-					// answer can go.
-					got.res, got.inside = nil, len(points)
+				waited, err := s.fleet.Share(wait, name, requestKey(f), s.hold, have, func() (map[int64][]byte, error) {
+					// The answer may have come while this replica won the
+					// right to fetch it.
+					if have(wait) {
+						return nil, nil
+					}
+					var err error
+					if got, err = s.fetch(ctx, st, f, q, now); err != nil {
+						return nil, err
+					}
+					return s.payloads(st, f), nil
+				}, s.cellTTL(now))
+				if waited {
+					s.waited.Add(1)
 				}
-				return got, nil
+				return got, err
 			})
 			if shared {
 				s.shared.Add(1)
@@ -287,6 +279,27 @@ func (s *Store) Range(ctx context.Context, job Job, streamID string) Series {
 	s.read(st, from, to, job, &out)
 	s.account(st)
 	return out
+}
+
+// fetch asks the upstream for f, and puts the answer into memory before
+// the request counts as done, so that a query planning now finds the
+// minutes either in flight or in memory, never in neither.
+func (s *Store) fetch(ctx context.Context, st *stream, f planner.Window, q upstream.Query, now time.Time) (fetched, error) {
+	s.fetches.Add(1)
+	res, err := s.src.PlayStatHistory(ctx, q)
+	if err != nil {
+		return fetched{}, err
+	}
+	var got fetched
+	points := account(f, res, &got.dropped)
+	s.apply(st, f, res, points, now)
+	got.res = res
+	if got.dropped.Outside == 0 {
+		// Only stray points need the answer kept, for the zone check; the
+		// rest is in memory now, and the answer can go.
+		got.res, got.inside = nil, len(points)
+	}
+	return got, nil
 }
 
 // fetched is one answer, already in memory, with what it could not show.

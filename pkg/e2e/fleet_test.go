@@ -123,7 +123,7 @@ func TestAWrongStorePasswordOverThePluginProtocol(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	res, err := p.CheckHealth(ctx, settings)
-	if err != nil || res.Status != backend.HealthStatusOk || !strings.Contains(res.Message, "unreachable") {
+	if err != nil || res.Status != backend.HealthStatusOk || !strings.Contains(res.Message, "refused AUTH") || !strings.Contains(res.Message, "works alone") {
 		t.Fatalf("%v %+v", err, res)
 	}
 	noneOf(t, res, storePassword, key)

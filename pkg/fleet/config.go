@@ -8,6 +8,8 @@
 package fleet
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/url"
@@ -24,6 +26,13 @@ const (
 	EnvPassword     = "GF_PLUGIN_STORE_PASSWORD"      // #nosec G101 -- a variable's name, not a password
 	EnvPasswordFile = "GF_PLUGIN_STORE_PASSWORD_FILE" // #nosec G101 -- a variable's name, not a password
 	EnvTimeout      = "GF_PLUGIN_STORE_TIMEOUT"
+	// For rediss://: a CA to trust besides the system's (a private CA),
+	// and a client certificate and its key for a server that asks for one.
+	// Files, since Grafana passes a plugin none of its own environment
+	// (SSL_CERT_FILE included) unless told to.
+	EnvCAFile   = "GF_PLUGIN_STORE_CA_FILE"
+	EnvCertFile = "GF_PLUGIN_STORE_CERT_FILE"
+	EnvKeyFile  = "GF_PLUGIN_STORE_KEY_FILE"
 )
 
 // DefaultTimeout bounds every Redis call: a shared store that answers
@@ -35,6 +44,10 @@ type Config struct {
 	URL      *url.URL      // redis:// or rediss://; nil: no shared store
 	Password string        // from the URL, or EnvPassword / EnvPasswordFile
 	Timeout  time.Duration // of every call
+	// TLS of rediss://: extra roots and the client's certificate, if any.
+	RootCAs     *x509.CertPool
+	Certificate *tls.Certificate
+	Log         Logger // nil: nothing is logged
 	// breakerOpen is how long a failing store is left alone (tests
 	// shorten it).
 	breakerOpen time.Duration
@@ -78,6 +91,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	case pass != "":
 		cfg.Password = pass
 	}
+	if u.Query().Has("skip_verify") {
+		return cfg, fmt.Errorf("%s (store_url) has skip_verify, which turns off checking who the server is: anyone on the way could then read and change what the fleet shares. Give the server's CA in store_ca_file instead", EnvURL)
+	}
+	if err := cfg.readTLS(getenv, u.Scheme == "rediss"); err != nil {
+		return cfg, err
+	}
 	if t := strings.TrimSpace(getenv(EnvTimeout)); t != "" {
 		d, err := time.ParseDuration(t)
 		if err != nil || d <= 0 || d > 10*time.Second {
@@ -89,9 +108,74 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	return cfg, nil
 }
 
+// readTLS reads the CA and the client certificate the settings name.
+func (c *Config) readTLS(getenv func(string) string, tlsURL bool) error {
+	ca, cert, key := strings.TrimSpace(getenv(EnvCAFile)), strings.TrimSpace(getenv(EnvCertFile)), strings.TrimSpace(getenv(EnvKeyFile))
+	if !tlsURL && ca+cert+key != "" {
+		return fmt.Errorf("store_ca_file, store_cert_file and store_key_file are for TLS: store_url must then start with rediss://")
+	}
+	if ca != "" {
+		pem, err := os.ReadFile(ca) // #nosec G304 -- the admin names the file
+		if err != nil {
+			return fmt.Errorf("%s (store_ca_file): %w", EnvCAFile, errors.Unwrap(err))
+		}
+		c.RootCAs, err = x509.SystemCertPool()
+		if err != nil {
+			c.RootCAs = x509.NewCertPool()
+		}
+		if !c.RootCAs.AppendCertsFromPEM(pem) {
+			return fmt.Errorf("%s (store_ca_file) %s holds no PEM certificate", EnvCAFile, clip(ca))
+		}
+	}
+	if (cert == "") != (key == "") {
+		return fmt.Errorf("store_cert_file and store_key_file go together: a client certificate needs its key")
+	}
+	if cert != "" {
+		pair, err := tls.LoadX509KeyPair(cert, key)
+		if err != nil {
+			return fmt.Errorf("store_cert_file / store_key_file: %s", withoutPEM(err))
+		}
+		c.Certificate = &pair
+	}
+	return nil
+}
+
+// withoutPEM keeps key material out of a message.
+func withoutPEM(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, "-----"); i >= 0 {
+		return msg[:i]
+	}
+	return msg
+}
+
+// tlsConfig is base (the URL's, for rediss://) with the settings' roots and
+// certificate.
+func (c Config) tlsConfig(base *tls.Config) (*tls.Config, error) {
+	if base == nil {
+		return nil, nil
+	}
+	base = base.Clone()
+	base.MinVersion = tls.VersionTLS12
+	if c.RootCAs != nil {
+		base.RootCAs = c.RootCAs
+	}
+	if c.Certificate != nil {
+		base.Certificates = []tls.Certificate{*c.Certificate}
+	}
+	return base, nil
+}
+
 func clip(s string) string {
 	if len(s) > 40 {
 		return s[:40] + "…"
 	}
 	return s
 }
+
+// ACL is the least a Redis user needs for the fleet (rules of ACL SETUSER):
+// its keys and channels, and the commands the fleet sends or its scripts
+// run. Scripts are needed: a lease is given back, and a slot taken, only
+// while a condition holds, in one step.
+const ACL = "resetkeys ~lvbstat:* resetchannels &lvbstat:* -@all +ping +hello +auth +get +set +mget +del +pexpire +evalsha +eval " +
+	"+subscribe +unsubscribe +publish +time +zadd +zrem +zremrangebyscore +zcard +hget +hset +hincrby"

@@ -1,17 +1,13 @@
 package fleet
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/crc32"
+	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -19,22 +15,54 @@ import (
 	"github.com/sony/gobreaker/v2"
 )
 
+// Logger is what the store logs through: the SDK's logger has these.
+type Logger interface {
+	Debug(msg string, args ...any)
+	Warn(msg string, args ...any)
+	Error(msg string, args ...any)
+}
+
+type nopLogger struct{}
+
+func (nopLogger) Debug(string, ...any) {}
+func (nopLogger) Warn(string, ...any)  {}
+func (nopLogger) Error(string, ...any) {}
+
 // Store is one plugin process's connection to the fleet's Redis.
 type Store struct {
-	cfg Config
-	rdb *redis.Client
-	cb  *gobreaker.CircuitBreaker[any]
+	cfg    Config
+	rdb    *redis.Client
+	cb     *gobreaker.CircuitBreaker[any]
+	log    Logger
+	holder string // this process, as the logs of replicas waiting on it name it
 
 	lastErr atomic.Pointer[string]
+	refused atomic.Pointer[refusal]
 	stats   Stats
+
+	// Leases held and waited on, kept by one loop (see lease.go), and the
+	// subscription that wakes waiters when a lease is given back.
+	mu       sync.Mutex
+	held     map[*lease]struct{}
+	waiting  map[*waiter]struct{}
+	limiters map[*Limiter]int // slots held and requests waiting, by limiter
+	looping  bool
+	stop     chan struct{} // closed by Close: the loop ends
+	sub      *subscription
+	closed   bool
 }
 
 // Stats count what the store did, for tests and logs.
 type Stats struct {
 	Loaded, Saved    atomic.Int64 // values read and written
-	Ignored          atomic.Int64 // values found corrupt or foreign, and not used
-	Won, Lost        atomic.Int64 // claims to fetch won, and left to another replica
-	Failed, Rejected atomic.Int64 // calls that failed, and calls the open breaker refused
+	Ignored          atomic.Int64 // values that did not open (forged, moved, corrupt or of another format), and were not used
+	Won, Lost        atomic.Int64 // leases to fetch won, and found held by another replica
+	Fenced           atomic.Int64 // answers not shared because the lease had passed to another replica meanwhile
+	Planted          atomic.Int64 // leases found that no replica of the space wrote, and were not waited for
+	Lapsed           atomic.Int64 // leases whose holder stopped renewing them, taken over
+	Failed, Rejected atomic.Int64 // calls that failed, and calls not made (breaker open, or Redis refusing)
+	Refused          atomic.Int64 // calls Redis refused (ACL, out of memory, read-only)
+	Commands         atomic.Int64 // Redis commands sent
 }
 
 // Breaker: after breakerTrips failures in a row, no call is made for
@@ -43,6 +71,18 @@ const (
 	breakerTrips = 3
 	breakerOpen  = 10 * time.Second
 )
+
+// refusalPause is how long a replica works alone after Redis refused a
+// command (a missing ACL permission, no memory for writes, a read-only
+// replica): asking again sooner would only be refused again.
+const refusalPause = 30 * time.Second
+
+type refusal struct {
+	until   time.Time
+	command string
+	reason  string
+	advice  string
+}
 
 // Open connects lazily: Redis may come up after Grafana, and a call that
 // fails only costs its timeout.
@@ -55,11 +95,25 @@ func Open(cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("%s (store_url): %s", EnvURL, withoutURL(err))
 	}
 	opts.Password = cfg.Password
+	if opts.TLSConfig, err = cfg.tlsConfig(opts.TLSConfig); err != nil {
+		return nil, err
+	}
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout = cfg.Timeout, cfg.Timeout, cfg.Timeout, cfg.Timeout
 	opts.ContextTimeoutEnabled = true
 	opts.MaxRetries = -1 // one try: the caller has its own memory to fall back on
+	// One dial a call: the client's own dial retries would use up the
+	// timeout and hide why the dial failed (a certificate, a refusal)
+	// behind "context deadline exceeded".
+	opts.DialerRetries = 1
 	opts.DisableIdentity = true
-	s := &Store{cfg: cfg, rdb: redis.NewClient(opts)}
+	log := cfg.Log
+	if log == nil {
+		log = nopLogger{}
+	}
+	host, _ := os.Hostname()
+	s := &Store{cfg: cfg, rdb: redis.NewClient(opts), log: log, holder: host + "/" + strconv.Itoa(os.Getpid()),
+		held: map[*lease]struct{}{}, waiting: map[*waiter]struct{}{}, limiters: map[*Limiter]int{}, stop: make(chan struct{})}
+	s.rdb.AddHook(countingHook{&s.stats.Commands})
 	if cfg.breakerOpen <= 0 {
 		cfg.breakerOpen = breakerOpen
 	}
@@ -82,14 +136,36 @@ func withoutURL(err error) string {
 	return msg
 }
 
-// Close closes the connections.
-func (s *Store) Close() error { return s.rdb.Close() }
+// Close ends the store's loop and subscription, and closes the connections.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if !s.closed {
+		close(s.stop)
+	}
+	s.closed = true
+	sub := s.sub
+	s.sub = nil
+	s.mu.Unlock()
+	if sub != nil {
+		sub.close()
+	}
+	return s.rdb.Close()
+}
 
 // Stats returns the counters.
 func (s *Store) Stats() *Stats { return &s.stats }
 
-// do runs one call under the timeout and the breaker. A miss is no failure.
-func (s *Store) do(ctx context.Context, call func(ctx context.Context) error) error {
+// errAlone is what a call returns while the store works alone after a
+// refusal: the caller falls back as for a Redis that does not answer.
+var errAlone = errors.New("the shared store refused a command recently; working alone")
+
+// do runs one call, named command for the logs, under the timeout and the
+// breaker. A miss is no failure.
+func (s *Store) do(ctx context.Context, command string, call func(ctx context.Context) error) error {
+	if r := s.refused.Load(); r != nil && time.Now().Before(r.until) {
+		s.stats.Rejected.Add(1)
+		return errAlone
+	}
 	_, err := s.cb.Execute(func() (any, error) {
 		ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 		defer cancel()
@@ -100,9 +176,13 @@ func (s *Store) do(ctx context.Context, call func(ctx context.Context) error) er
 		return nil, err
 	})
 	switch {
+	case err == nil:
 	case errors.Is(err, gobreaker.ErrOpenState), errors.Is(err, gobreaker.ErrTooManyRequests):
 		s.stats.Rejected.Add(1)
-	case err != nil:
+	case refused(err):
+		s.stats.Refused.Add(1)
+		s.refuse(command, err)
+	default:
 		s.stats.Failed.Add(1)
 		msg := err.Error()
 		s.lastErr.Store(&msg)
@@ -110,86 +190,94 @@ func (s *Store) do(ctx context.Context, call func(ctx context.Context) error) er
 	return err
 }
 
-// Health says whether the store answers, in words for Save & test.
-func (s *Store) Health(ctx context.Context) (ok bool, message string) {
-	err := s.do(ctx, func(ctx context.Context) error { return s.rdb.Ping(ctx).Err() })
-	if err == nil {
-		return true, fmt.Sprintf("Shared store %s: reachable; the fleet shares fetched minutes and the right to fetch.", s.cfg.Redacted())
-	}
-	why := err.Error()
-	if errors.Is(err, gobreaker.ErrOpenState) {
-		why = "it failed several times in a row and is left alone for a few seconds"
-		if last := s.lastErr.Load(); last != nil {
-			why += " (last: " + *last + ")"
+// refused tells an answer of Redis that asking again will not change:
+// the ACL lacks a permission, writes are refused for want of memory or on
+// a read-only replica.
+func refused(err error) bool {
+	for _, p := range []string{"NOPERM", "OOM", "READONLY", "MISCONF", "NOAUTH", "WRONGPASS"} {
+		if redis.HasErrorPrefix(err, p) {
+			return true
 		}
 	}
-	return false, fmt.Sprintf("Shared store %s is unreachable: %s. This replica uses its own memory meanwhile, and goes back to the shared store when it answers.",
-		s.cfg.Redacted(), why)
+	return false
+}
+
+// refuse has the replica work alone for refusalPause, and says why once.
+func (s *Store) refuse(command string, err error) {
+	if redis.HasErrorPrefix(err, "NOAUTH") || redis.HasErrorPrefix(err, "WRONGPASS") {
+		command = "AUTH" // whatever was asked, the connection's login failed
+	}
+	r := &refusal{until: time.Now().Add(refusalPause), command: command, reason: err.Error(), advice: refusalAdvice(err)}
+	old := s.refused.Swap(r)
+	if old == nil || time.Now().After(old.until) || old.command != command {
+		s.log.Error("The shared store refused a command; this replica works alone for a while", "command", command, "error", r.reason, "pause", refusalPause, "advice", r.advice)
+	}
+}
+
+// refusalAdvice says what to change for an answer that refused.
+func refusalAdvice(err error) string {
+	switch {
+	case redis.HasErrorPrefix(err, "NOPERM"):
+		return "the Redis user lacks a command or key pattern the fleet needs: see README, High availability, for the ACL"
+	case redis.HasErrorPrefix(err, "OOM"):
+		return "Redis is out of memory and refuses writes: raise maxmemory, or set maxmemory-policy to volatile-lru (every key the fleet writes expires)"
+	case redis.HasErrorPrefix(err, "READONLY"):
+		return "store_url names a read-only replica: point it at the primary"
+	case redis.HasErrorPrefix(err, "MISCONF"):
+		return "Redis refuses writes because it cannot save its snapshot: see Redis's log"
+	default:
+		return "check the user in store_url and the password (store_password or store_password_file)"
+	}
+}
+
+type countingHook struct{ n *atomic.Int64 }
+
+func (h countingHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h countingHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+func (h countingHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		h.n.Add(int64(len(cmds)))
+		return next(ctx, cmds)
+	}
 }
 
 // Space is the part of the store of one upstream identity: one account and
 // key. Two data sources of different accounts, or one whose key changed,
 // never read each other's values.
 type Space struct {
-	s  *Store
-	ns string
+	s    *Store
+	ns   string
+	keys keys
 }
 
-// Space returns the part of the store for identity, which should name the
-// upstream, the account and a digest of the credential; only its hash is
-// used.
+// Space returns the part of the store for identity, which names the
+// upstream, the account and a digest of the credential: values are sealed
+// and names digested with keys derived from it, so only replicas that
+// hold the same credential can read or write them.
 func (s *Store) Space(identity string) *Space {
-	sum := sha256.Sum256([]byte("lvbstat/fleet/v1\x00" + identity))
-	return &Space{s: s, ns: hex.EncodeToString(sum[:12])}
-}
-
-func digest(parts ...string) string {
-	h := sha256.New()
-	for _, p := range parts {
-		h.Write([]byte(p))
-		h.Write([]byte{0})
+	k, err := deriveKeys(identity)
+	if err != nil {
+		panic(err) // fixed sizes: cannot happen
 	}
-	return hex.EncodeToString(h.Sum(nil)[:12])
+	return &Space{s: s, ns: k.digest("space"), keys: k}
 }
 
 // cellKey is where one cell of one stream lives.
 func (sp *Space) cellKey(stream string, cell int64) string {
-	return "lvbstat:" + sp.ns + ":cell:" + digest(stream) + ":" + strconv.FormatInt(cell, 10)
+	return "lvbstat:" + sp.ns + ":cell:" + sp.keys.digest("stream", stream) + ":" + strconv.FormatInt(cell, 10)
 }
 
-func (sp *Space) lockKey(stream, request string) string {
-	return "lvbstat:" + sp.ns + ":lock:" + digest(stream, request)
-}
-
-// A value is magic, the first 8 bytes of the key's hash (so that a value
-// copied under another key is foreign), a CRC of the payload, the payload.
-var magic = []byte("LVB1")
-
-const headerLen = 4 + 8 + 4
-
-func seal(key string, payload []byte) []byte {
-	sum := sha256.Sum256([]byte(key))
-	out := make([]byte, 0, headerLen+len(payload))
-	out = append(out, magic...)
-	out = append(out, sum[:8]...)
-	out = binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(payload))
-	return append(out, payload...)
-}
-
-func open(key string, value []byte) ([]byte, bool) {
-	if len(value) < headerLen || !bytes.Equal(value[:4], magic) {
-		return nil, false
-	}
-	sum := sha256.Sum256([]byte(key))
-	payload := value[headerLen:]
-	if !bytes.Equal(value[4:12], sum[:8]) || binary.BigEndian.Uint32(value[12:16]) != crc32.ChecksumIEEE(payload) {
-		return nil, false
-	}
-	return payload, true
+func (sp *Space) leaseKey(stream, request string) string {
+	return "lvbstat:" + sp.ns + ":lease:" + sp.keys.digest("request", stream, request)
 }
 
 // Load returns the payloads of the cells of stream the fleet holds, by
-// cell; a cell missing, corrupt or foreign is left out, and so is every
+// cell; a cell missing, or that does not open, is left out, and so is every
 // cell when Redis does not answer.
 func (sp *Space) Load(ctx context.Context, stream string, cells []int64) map[int64][]byte {
 	if len(cells) == 0 {
@@ -200,7 +288,7 @@ func (sp *Space) Load(ctx context.Context, stream string, cells []int64) map[int
 		keys[i] = sp.cellKey(stream, c)
 	}
 	var vals []any
-	if err := sp.s.do(ctx, func(ctx context.Context) (err error) {
+	if err := sp.s.do(ctx, "MGET", func(ctx context.Context) (err error) {
 		vals, err = sp.s.rdb.MGet(ctx, keys...).Result()
 		return err
 	}); err != nil {
@@ -212,7 +300,7 @@ func (sp *Space) Load(ctx context.Context, stream string, cells []int64) map[int
 		if !ok {
 			continue
 		}
-		payload, ok := open(keys[i], []byte(str))
+		payload, ok := sp.keys.open(keys[i], []byte(str))
 		if !ok {
 			sp.s.stats.Ignored.Add(1)
 			continue
@@ -228,73 +316,16 @@ func (sp *Space) Save(ctx context.Context, stream string, payloads map[int64][]b
 	if len(payloads) == 0 {
 		return
 	}
-	if sp.s.do(ctx, func(ctx context.Context) error {
+	if sp.s.do(ctx, "SET", func(ctx context.Context) error {
 		_, err := sp.s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for c, payload := range payloads {
 				key := sp.cellKey(stream, c)
-				p.Set(ctx, key, seal(key, payload), max(ttl(c), time.Minute))
+				p.Set(ctx, key, sp.keys.seal(key, payload), max(ttl(c), time.Minute))
 			}
 			return nil
 		})
 		return err
 	}) == nil {
 		sp.s.stats.Saved.Add(int64(len(payloads)))
-	}
-}
-
-// release deletes a lock only while it is still the holder's.
-var release = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
-
-// Claim asks for the right to make request of stream for at most hold. It
-// returns won = true when this replica should fetch: it holds the claim,
-// or Redis did not answer (then nobody can coordinate, and each replica
-// fetches for itself). done gives the claim back; it is always safe to call.
-// A holder that dies leaves a claim that expires after hold.
-func (sp *Space) Claim(ctx context.Context, stream, request string, hold time.Duration) (done func(), won bool) {
-	key := sp.lockKey(stream, request)
-	token := rand.Text()
-	var got bool
-	if err := sp.s.do(ctx, func(ctx context.Context) (err error) {
-		got, err = sp.s.rdb.SetNX(ctx, key, token, hold).Result()
-		return err
-	}); err != nil {
-		return func() {}, true
-	}
-	if !got {
-		sp.s.stats.Lost.Add(1)
-		return func() {}, false
-	}
-	sp.s.stats.Won.Add(1)
-	return func() {
-		// Not the caller's context: the claim goes back even when the
-		// caller has left.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sp.s.cfg.Timeout)
-		defer cancel()
-		_ = sp.s.do(ctx, func(ctx context.Context) error { return release.Run(ctx, sp.s.rdb, []string{key}, token).Err() })
-	}, true
-}
-
-// Wait returns when another replica's claim on request is given back or
-// has expired, when ctx ends, or when Redis stops answering, whichever is
-// first. It asks Redis at growing intervals, a few times a second at most.
-func (sp *Space) Wait(ctx context.Context, stream, request string) {
-	key := sp.lockKey(stream, request)
-	pause := 20 * time.Millisecond
-	for {
-		var n int64
-		if err := sp.s.do(ctx, func(ctx context.Context) (err error) {
-			n, err = sp.s.rdb.Exists(ctx, key).Result()
-			return err
-		}); err != nil || n == 0 {
-			return
-		}
-		t := time.NewTimer(pause)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		pause = min(2*pause, 250*time.Millisecond)
 	}
 }

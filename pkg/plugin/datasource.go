@@ -151,7 +151,10 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 	ds.live = collect.NewLive(up, ds.now)
 	ds.store = collect.NewStore(up, ds.limits, ds.settings.MaxConcurrency, ds.settings.Settle, ds.settings.CacheBytes, ds.now)
 	if ds.fleet != nil {
-		ds.store.ShareWith(ds.fleet.Space(ds.settings.identity()), claimHold(ds.settings.Timeout, retry.Attempts))
+		space := ds.fleet.Space(ds.settings.identity())
+		ds.store.ShareWith(space, claimHold(ds.settings.Timeout, retry.Attempts))
+		bound, pacers := fleetBounds(space, ds.settings)
+		ds.budget.Share(bound, pacers...)
 	}
 	if ds.memory != nil {
 		st := ds.store

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/budget"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/fleet"
 )
 
@@ -25,6 +28,7 @@ var (
 func processFleet() (*fleet.Store, error) {
 	fleetOnce.Do(func() {
 		cfg, err := fleet.FromEnv(os.Getenv)
+		cfg.Log = log.DefaultLogger
 		if err == nil && cfg.Enabled() {
 			fleetStore, err = fleet.Open(cfg)
 		}
@@ -59,6 +63,31 @@ func (s Settings) identity() string {
 // request: longer than the request can take with its retries.
 func claimHold(timeout time.Duration, attempts int) time.Duration {
 	return time.Duration(max(attempts, 1))*(timeout+10*time.Second) + 10*time.Second
+}
+
+// fleetBounds are the fleet's bounds of a data source's requests: at most
+// maxConcurrency in flight across the fleet, and maxRequestsPerSecond a
+// second, or when that is not set, for Cloud API 3.0, each action's
+// documented default rate.
+func fleetBounds(sp *fleet.Space, s Settings) (func(*http.Request) budget.Shared, []budget.Pacer) {
+	rate := func(action string) float64 {
+		if s.MaxRequestsPerSecond > 0 {
+			return float64(s.MaxRequestsPerSecond)
+		}
+		return cloudapi.DefaultRates[action]
+	}
+	if s.Upstream != UpstreamCloudAPI {
+		l := sp.Limiter(UpstreamLegacy, s.MaxConcurrency, float64(s.MaxRequestsPerSecond))
+		return func(*http.Request) budget.Shared { return l }, []budget.Pacer{l}
+	}
+	play := sp.Limiter(cloudapi.ActionPlayInfo, s.MaxConcurrency, rate(cloudapi.ActionPlayInfo))
+	all := sp.Limiter(cloudapi.ActionAllPlay, s.MaxConcurrency, rate(cloudapi.ActionAllPlay))
+	return func(r *http.Request) budget.Shared {
+		if cloudapi.ActionOf(r) == cloudapi.ActionAllPlay {
+			return all
+		}
+		return play
+	}, []budget.Pacer{play, all}
 }
 
 // fleetHealth is what Save & test adds about the shared store; it never

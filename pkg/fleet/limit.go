@@ -1,0 +1,245 @@
+package fleet
+
+import (
+	"context"
+	"crypto/rand"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// A Limiter bounds the requests a whole fleet sends for one upstream
+// action: how many are in flight at once, across every replica, and how
+// many start a second. The in-flight bound adapts as each replica's own
+// does (halved, once a round, when the upstream throttles; raised by about
+// one a round of answers), but in Redis, so that one replica's throttled
+// answer slows the fleet, not only itself. Each request in flight holds a
+// slot with a short lease, renewed while it runs: a replica that dies
+// frees its slots within a lease. When Redis does not answer, a request
+// goes ahead under its replica's own bound, as without a fleet.
+type Limiter struct {
+	sp              *Space
+	max             int
+	perSecond       float64
+	burst           int
+	slots, bound, r string // keys
+
+	head chan struct{} // one request of this replica asks Redis for a slot at a time
+	wake chan struct{} // a slot was freed somewhere in the fleet
+
+	mu            sync.Mutex
+	held          map[string]struct{} // tokens of the slots this replica holds
+	ok, throttled int                 // outcomes not yet told to the fleet
+	limit         float64             // the fleet's bound, as last seen
+}
+
+// slotsChannel is where a freed slot is announced; the message is the key
+// of the slots.
+const slotsChannel = "lvbstat:slots"
+
+// acquireScript takes a slot when the fleet's bound and rate allow, after
+// folding in the outcomes a replica reports. KEYS: slots, bound, rate.
+// ARGV: token ("" only reports), lease ms, max, per second (0: none),
+// burst, answers, throttled answers. It returns {got, wait ms (-1: until
+// a slot is freed), bound}.
+var acquireScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local max = tonumber(ARGV[3])
+local limit = math.min(tonumber(redis.call('HGET', KEYS[2], 'limit') or ARGV[3]), max)
+local sent = tonumber(redis.call('HGET', KEYS[2], 'sent') or '0')
+if tonumber(ARGV[7]) > 0 then
+  local cut = tonumber(redis.call('HGET', KEYS[2], 'cut') or '-1')
+  if cut < 0 or sent - cut >= math.floor(limit) then
+    limit = math.max(1, limit / 2)
+    redis.call('HSET', KEYS[2], 'cut', tostring(sent))
+  end
+end
+for i = 1, tonumber(ARGV[6]) do
+  if limit >= max then break end
+  limit = math.min(max, limit + 1 / limit)
+end
+redis.call('HSET', KEYS[2], 'limit', tostring(limit))
+redis.call('PEXPIRE', KEYS[2], 3600000)
+if ARGV[1] == '' then return {0, 0, tostring(limit)} end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= math.floor(limit) then return {0, -1, tostring(limit)} end
+local per = tonumber(ARGV[4])
+if per > 0 then
+  local interval = 1000 / per
+  local tat = math.max(tonumber(redis.call('GET', KEYS[3]) or '0'), now)
+  local allow = tat - interval * (tonumber(ARGV[5]) - 1)
+  if now < allow then return {0, math.ceil(allow - now), tostring(limit)} end
+  redis.call('SET', KEYS[3], tostring(tat + interval), 'PX', math.ceil(tat + interval - now) + 1000)
+end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 2)
+redis.call('HINCRBY', KEYS[2], 'sent', 1)
+return {1, 0, tostring(limit)}`)
+
+// freeScript gives a slot back and says so. KEYS: slots; ARGV: token, channel.
+var freeScript = redis.NewScript(`
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('PUBLISH', ARGV[2], KEYS[1])
+return 1`)
+
+// renewSlotsScript extends the lease of the slots still held. KEYS:
+// slots; ARGV: lease ms, then tokens.
+var renewSlotsScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 2, #ARGV do
+  redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[i])
+end
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]) * 2)
+return 1`)
+
+// Limiter returns the fleet's limiter of action: at most maxInFlight
+// requests at once across the fleet, and perSecond a second (0: no rate
+// bound) in bursts of up to maxInFlight.
+func (sp *Space) Limiter(action string, maxInFlight int, perSecond float64) *Limiter {
+	base := "lvbstat:" + sp.ns + ":limit:" + sp.keys.digest("action", action)
+	n := max(maxInFlight, 1)
+	return &Limiter{sp: sp, max: n, perSecond: perSecond, burst: n,
+		slots: base + ":slots", bound: base + ":bound", r: base + ":rate",
+		head: make(chan struct{}, 1), wake: make(chan struct{}, 1), held: map[string]struct{}{}, limit: float64(n)}
+}
+
+// Bound is the fleet's in-flight bound as this replica last saw it.
+func (l *Limiter) Bound() float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.limit
+}
+
+// Throttled and Succeeded tell the fleet how an answer went; they reach
+// Redis with this replica's next request.
+func (l *Limiter) Throttled() {
+	l.mu.Lock()
+	l.throttled++
+	l.mu.Unlock()
+}
+
+func (l *Limiter) Succeeded() {
+	l.mu.Lock()
+	l.ok++
+	l.mu.Unlock()
+}
+
+// fallbackPoll is how often a request waiting for a slot asks again when
+// no word of a freed slot comes (a lost message, a slot whose holder died).
+const fallbackPoll = 250 * time.Millisecond
+
+// Acquire waits for a slot of the fleet and a turn of its rate. release
+// gives the slot back; it is never nil. err is only ctx's end.
+func (l *Limiter) Acquire(ctx context.Context) (release func(), err error) {
+	select {
+	case l.head <- struct{}{}:
+	case <-ctx.Done():
+		return func() {}, ctx.Err()
+	}
+	defer func() { <-l.head }()
+	s := l.sp.s
+	s.activate(l, 1)
+	defer s.activate(l, -1)
+	token := rand.Text()
+	for {
+		l.mu.Lock()
+		ok, th := l.ok, l.throttled
+		l.ok, l.throttled = 0, 0
+		l.mu.Unlock()
+		var res []any
+		err := s.do(ctx, "EVALSHA", func(ctx context.Context) (err error) {
+			res, err = acquireScript.Run(ctx, s.rdb, []string{l.slots, l.bound, l.r},
+				token, LeaseTTL.Milliseconds(), l.max, strconv.FormatFloat(l.perSecond, 'f', -1, 64), l.burst, ok, th).Slice()
+			return err
+		})
+		if err != nil || len(res) != 3 {
+			// Redis cannot bound the fleet: this replica's own bound does.
+			if ctx.Err() != nil {
+				return func() {}, ctx.Err()
+			}
+			return func() {}, nil
+		}
+		got, _ := res[0].(int64)
+		wait, _ := res[1].(int64)
+		if str, isStr := res[2].(string); isStr {
+			if b, err := strconv.ParseFloat(str, 64); err == nil {
+				l.mu.Lock()
+				l.limit = b
+				l.mu.Unlock()
+			}
+		}
+		if got == 1 {
+			l.mu.Lock()
+			l.held[token] = struct{}{}
+			l.mu.Unlock()
+			s.activate(l, 1)
+			return l.freer(token), nil
+		}
+		pause := fallbackPoll
+		if wait > 0 {
+			pause = time.Duration(wait) * time.Millisecond
+		}
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return func() {}, ctx.Err()
+		case <-l.wake:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+func (l *Limiter) freer(token string) func() {
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			l.mu.Lock()
+			delete(l.held, token)
+			l.mu.Unlock()
+			s := l.sp.s
+			s.activate(l, -1)
+			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeout)
+			defer cancel()
+			_ = s.do(ctx, "EVALSHA", func(ctx context.Context) error {
+				return freeScript.Run(ctx, s.rdb, []string{l.slots}, token, slotsChannel).Err()
+			})
+		})
+	}
+}
+
+// renew extends the lease of the slots held; called by the store's beat.
+func (l *Limiter) renew() {
+	l.mu.Lock()
+	args := []any{LeaseTTL.Milliseconds()}
+	for t := range l.held {
+		args = append(args, t)
+	}
+	l.mu.Unlock()
+	if len(args) == 1 {
+		return
+	}
+	s := l.sp.s
+	_ = s.do(context.Background(), "EVALSHA", func(ctx context.Context) error {
+		return renewSlotsScript.Run(ctx, s.rdb, []string{l.slots}, args...).Err()
+	})
+}
+
+// activate counts l's slots held and requests waiting, so that the beat
+// renews them and a freed slot wakes them while there are any.
+func (s *Store) activate(l *Limiter, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.limiters[l] += n
+	if s.limiters[l] <= 0 {
+		delete(s.limiters, l)
+		return
+	}
+	s.subscribe()
+	s.loop()
+}
