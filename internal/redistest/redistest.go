@@ -5,8 +5,8 @@
 package redistest
 
 import (
-	"crypto/tls"
 	"bufio"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
