@@ -207,3 +207,36 @@ func (s *Server) dial() (net.Conn, error) {
 	}
 	return tls.DialWithDialer(&net.Dialer{Timeout: time.Second}, "tcp", s.Addr, s.TLS.clientConfig())
 }
+
+// Keys lists the keys that match pattern (KEYS: for tests only).
+func (s *Server) Keys(pattern string) []string {
+	s.t.Helper()
+	c, err := s.dial()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	if s.Password != "" {
+		fmt.Fprintf(c, "*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n", len(s.Password), s.Password)
+	}
+	fmt.Fprintf(c, "*2\r\n$4\r\nKEYS\r\n$%d\r\n%s\r\n", len(pattern), pattern)
+	r := bufio.NewReader(c)
+	if s.Password != "" {
+		_, _ = r.ReadString('\n')
+	}
+	head, _ := r.ReadString('\n')
+	n, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(head, "*")))
+	if err != nil {
+		s.t.Fatalf("KEYS answered %q", head)
+	}
+	keys := make([]string, 0, n)
+	for range n {
+		size, _ := r.ReadString('\n')
+		l, _ := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(size, "$")))
+		buf := make([]byte, l+2)
+		_, _ = io.ReadFull(r, buf)
+		keys = append(keys, string(buf[:l]))
+	}
+	return keys
+}

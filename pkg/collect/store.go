@@ -234,11 +234,6 @@ func (s *Store) Range(ctx context.Context, job Job, streamID string) Series {
 					return st.known(f, now)
 				}
 				waited, err := s.fleet.Share(wait, name, requestKey(f), s.hold, have, func() (map[int64][]byte, error) {
-					// The answer may have come while this replica won the
-					// right to fetch it.
-					if have(wait) {
-						return nil, nil
-					}
 					var err error
 					if got, err = s.fetch(ctx, st, f, q, now); err != nil {
 						return nil, err

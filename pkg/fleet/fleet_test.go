@@ -193,8 +193,15 @@ func TestOneReplicaFetchesTheOthersWaitForItsAnswer(t *testing.T) {
 	if r := <-doneB; r.err != nil || !r.waited || fb.calls.Load() != 0 {
 		t.Fatalf("waiter: %+v, %d fetches", r, fb.calls.Load())
 	}
-	if n := srv.Do("EXISTS", a.leaseKey("s", "r")); n != ":0" {
-		t.Fatalf("the lease is still there: %s", n)
+	// The lease says, for a few seconds, that the answer is shared: a
+	// replica asking now reads it instead of fetching.
+	if ttl := srv.Do("PTTL", a.leaseKey("s", "r")); ttl == ":-1" || ttl == ":-2" || len(ttl) > 5 {
+		t.Fatalf("the lease given back lives %s ms", ttl)
+	}
+	fc := newFetcher("never").open()
+	c := connect(t, srv, "").Space("acct")
+	if r := <-share(c, ctx, time.Hour, fc, "answer"); r.err != nil || !r.waited || fc.calls.Load() != 0 {
+		t.Fatalf("a replica asking just after: %+v, %d fetches", r, fc.calls.Load())
 	}
 }
 

@@ -46,12 +46,12 @@ func (s *Store) probe(ctx context.Context) error {
 	}))
 	cell := sp.cellKey("probe", 0)
 	step(s.do(ctx, "EVALSHA", func(ctx context.Context) error {
-		return releaseScript.Run(ctx, s.rdb, []string{l.key, cell}, l.prefix, releasedChannel, sp.keys.seal(cell, []byte("probe")), time.Minute.Milliseconds()).Err()
+		return releaseScript.Run(ctx, s.rdb, []string{l.key, cell}, l.prefix, releasedChannel, "", 0, sp.keys.seal(cell, []byte("probe")), time.Minute.Milliseconds()).Err()
 	}))
 	step(s.do(ctx, "MGET", func(ctx context.Context) error { return s.rdb.MGet(ctx, cell, l.key).Err() }))
 	lim := sp.Limiter("probe", 1, 1000)
 	step(s.do(ctx, "EVALSHA", func(ctx context.Context) error {
-		return acquireScript.Run(ctx, s.rdb, []string{lim.slots, lim.bound, lim.r}, "probe", LeaseTTL.Milliseconds(), 1, 1000, 1, 0, 0).Err()
+		return acquireScript.Run(ctx, s.rdb, []string{lim.slots, lim.bound, lim.r}, LeaseTTL.Milliseconds(), 1, 1000, 1, 0, 0, "probe").Err()
 	}))
 	step(s.do(ctx, "EVALSHA", func(ctx context.Context) error {
 		return renewSlotsScript.Run(ctx, s.rdb, []string{lim.slots}, LeaseTTL.Milliseconds(), "probe").Err()

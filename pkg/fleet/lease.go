@@ -44,16 +44,25 @@ return n`)
 
 // releaseScript shares an answer and gives the lease back, only while the
 // lease is the caller's: KEYS[1] the lease, then the cells; ARGV[1] the
-// holder's prefix, ARGV[2] the channel, then value and TTL (ms) per cell.
+// holder's prefix, ARGV[2] the channel, ARGV[3] the lease's value once
+// done ("" when nothing was shared: the lease goes), ARGV[4] how long that
+// stays (ms), then value and TTL (ms) per cell.
 var releaseScript = redis.NewScript(`
 local v = redis.call('GET', KEYS[1])
 if not v or string.sub(v, 1, string.len(ARGV[1])) ~= ARGV[1] then return 0 end
 for i = 2, #KEYS do
-  redis.call('SET', KEYS[i], ARGV[2*i-1], 'PX', ARGV[2*i])
+  redis.call('SET', KEYS[i], ARGV[2*i+1], 'PX', ARGV[2*i+2])
 end
-redis.call('DEL', KEYS[1])
+if ARGV[3] == '' then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+end
 redis.call('PUBLISH', ARGV[2], KEYS[1])
 return 1`)
+
+// DoneTTL is how long a lease given back with its answer says so.
+const DoneTTL = 5 * time.Second
 
 type lease struct {
 	sp            *Space
@@ -113,7 +122,15 @@ func (sp *Space) Share(ctx context.Context, stream, request string, maxWait time
 			}
 			return false, err
 		}
-		holder, ok := sp.keys.readLease(key, old)
+		holder, token, ok := sp.keys.readLease(key, old)
+		if ok && token == doneToken {
+			// Given back a moment ago, with the answer shared.
+			sp.s.unlisten(w)
+			if have(ctx) {
+				return true, nil
+			}
+			return false, sp.alone(ctx, nil, stream, fetch, ttl)
+		}
 		if !ok {
 			sp.s.unlisten(w)
 			sp.s.stats.Planted.Add(1)
@@ -167,7 +184,11 @@ func (sp *Space) alone(ctx context.Context, l *lease, stream string, fetch func(
 // while l is still held; it tells whether it did.
 func (sp *Space) release(ctx context.Context, l *lease, stream string, payloads map[int64][]byte, ttl func(int64) time.Duration) bool {
 	keys := []string{l.key}
-	args := []any{l.prefix, releasedChannel}
+	done := ""
+	if len(payloads) > 0 {
+		done = sp.keys.leaseValue(l.key, l.holder, doneToken, 0)
+	}
+	args := []any{l.prefix, releasedChannel, done, DoneTTL.Milliseconds()}
 	for c, payload := range payloads {
 		k := sp.cellKey(stream, c)
 		keys = append(keys, k)
@@ -375,8 +396,11 @@ func (s *Store) look(waiting []*waiter) {
 			w.end(waitReleased)
 		case v != w.last:
 			w.last, w.changed = v, now
-			if _, ok := w.sp.keys.readLease(w.key, v); !ok {
+			switch _, token, ok := w.sp.keys.readLease(w.key, v); {
+			case !ok:
 				w.end(waitPlanted)
+			case token == doneToken:
+				w.end(waitReleased)
 			}
 		case now.Sub(w.changed) > LeaseTTL:
 			w.end(waitLapsed)

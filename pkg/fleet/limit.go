@@ -31,6 +31,8 @@ type Limiter struct {
 
 	mu            sync.Mutex
 	held          map[string]struct{} // tokens of the slots this replica holds
+	spare         []string            // held, taken for requests that wait here, not yet handed out
+	waiting       int                 // requests waiting here for a slot
 	ok, throttled int                 // outcomes not yet told to the fleet
 	limit         float64             // the fleet's bound, as last seen
 }
@@ -39,45 +41,57 @@ type Limiter struct {
 // of the slots.
 const slotsChannel = "lvbstat:slots"
 
-// acquireScript takes a slot when the fleet's bound and rate allow, after
+// acquireScript takes slots when the fleet's bound and rate allow, after
 // folding in the outcomes a replica reports. KEYS: slots, bound, rate.
-// ARGV: token ("" only reports), lease ms, max, per second (0: none),
-// burst, answers, throttled answers. It returns {got, wait ms (-1: until
-// a slot is freed), bound}.
+// ARGV: lease ms, max, per second (0: none), burst, answers, throttled
+// answers, then a token per slot wanted (none: only report). It returns
+// {slots taken (the first tokens), wait ms (-1: until a slot is freed),
+// bound}.
 var acquireScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local max = tonumber(ARGV[3])
-local limit = math.min(tonumber(redis.call('HGET', KEYS[2], 'limit') or ARGV[3]), max)
+local max = tonumber(ARGV[2])
+local limit = math.min(tonumber(redis.call('HGET', KEYS[2], 'limit') or ARGV[2]), max)
 local sent = tonumber(redis.call('HGET', KEYS[2], 'sent') or '0')
-if tonumber(ARGV[7]) > 0 then
+if tonumber(ARGV[6]) > 0 then
   local cut = tonumber(redis.call('HGET', KEYS[2], 'cut') or '-1')
   if cut < 0 or sent - cut >= math.floor(limit) then
     limit = math.max(1, limit / 2)
     redis.call('HSET', KEYS[2], 'cut', tostring(sent))
   end
 end
-for i = 1, tonumber(ARGV[6]) do
+for i = 1, tonumber(ARGV[5]) do
   if limit >= max then break end
   limit = math.min(max, limit + 1 / limit)
 end
 redis.call('HSET', KEYS[2], 'limit', tostring(limit))
 redis.call('PEXPIRE', KEYS[2], 3600000)
-if ARGV[1] == '' then return {0, 0, tostring(limit)} end
+local want = #ARGV - 6
+if want < 1 then return {0, 0, tostring(limit)} end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) >= math.floor(limit) then return {0, -1, tostring(limit)} end
-local per = tonumber(ARGV[4])
+local free = math.floor(limit) - redis.call('ZCARD', KEYS[1])
+if free <= 0 then return {0, -1, tostring(limit)} end
+want = math.min(want, free)
+local got = want
+local per = tonumber(ARGV[3])
 if per > 0 then
   local interval = 1000 / per
+  local tau = interval * (tonumber(ARGV[4]) - 1)
   local tat = math.max(tonumber(redis.call('GET', KEYS[3]) or '0'), now)
-  local allow = tat - interval * (tonumber(ARGV[5]) - 1)
-  if now < allow then return {0, math.ceil(allow - now), tostring(limit)} end
-  redis.call('SET', KEYS[3], tostring(tat + interval), 'PX', math.ceil(tat + interval - now) + 1000)
+  got = 0
+  while got < want and now >= tat - tau do
+    tat = tat + interval
+    got = got + 1
+  end
+  if got == 0 then return {0, math.ceil(tat - tau - now), tostring(limit)} end
+  redis.call('SET', KEYS[3], tostring(tat), 'PX', math.ceil(tat - now) + 1000)
 end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 2)
-redis.call('HINCRBY', KEYS[2], 'sent', 1)
-return {1, 0, tostring(limit)}`)
+for i = 1, got do
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[6 + i])
+end
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]) * 2)
+redis.call('HINCRBY', KEYS[2], 'sent', got)
+return {got, 0, tostring(limit)}`)
 
 // freeScript gives a slot back and says so. KEYS: slots; ARGV: token, channel.
 var freeScript = redis.NewScript(`
@@ -134,54 +148,47 @@ const fallbackPoll = 250 * time.Millisecond
 
 // Acquire waits for a slot of the fleet and a turn of its rate. release
 // gives the slot back; it is never nil. err is only ctx's end.
+//
+// One request of this replica at a time asks Redis, for as many slots as
+// requests wait here; the others take the spares it got, so that a
+// replica with many requests waiting costs Redis one call, not one each.
 func (l *Limiter) Acquire(ctx context.Context) (release func(), err error) {
-	select {
-	case l.head <- struct{}{}:
-	case <-ctx.Done():
-		return func() {}, ctx.Err()
-	}
-	defer func() { <-l.head }()
 	s := l.sp.s
+	l.mu.Lock()
+	l.waiting++
+	l.mu.Unlock()
 	s.activate(l, 1)
-	defer s.activate(l, -1)
-	token := rand.Text()
-	for {
+	defer func() {
 		l.mu.Lock()
-		ok, th := l.ok, l.throttled
-		l.ok, l.throttled = 0, 0
+		l.waiting--
+		var idle []string
+		if l.waiting == 0 {
+			idle, l.spare = l.spare, nil
+		}
 		l.mu.Unlock()
-		var res []any
-		err := s.do(ctx, "EVALSHA", func(ctx context.Context) (err error) {
-			res, err = acquireScript.Run(ctx, s.rdb, []string{l.slots, l.bound, l.r},
-				token, LeaseTTL.Milliseconds(), l.max, strconv.FormatFloat(l.perSecond, 'f', -1, 64), l.burst, ok, th).Slice()
-			return err
-		})
-		if err != nil || len(res) != 3 {
-			// Redis cannot bound the fleet: this replica's own bound does.
-			if ctx.Err() != nil {
-				return func() {}, ctx.Err()
-			}
-			return func() {}, nil
+		for _, token := range idle {
+			l.freer(token)() // nobody here wants them any more
 		}
-		got, _ := res[0].(int64)
-		wait, _ := res[1].(int64)
-		if str, isStr := res[2].(string); isStr {
-			if b, err := strconv.ParseFloat(str, 64); err == nil {
-				l.mu.Lock()
-				l.limit = b
-				l.mu.Unlock()
-			}
+		s.activate(l, -1)
+	}()
+	for {
+		select {
+		case l.head <- struct{}{}:
+		case <-ctx.Done():
+			return func() {}, ctx.Err()
 		}
-		if got == 1 {
-			l.mu.Lock()
-			l.held[token] = struct{}{}
-			l.mu.Unlock()
-			s.activate(l, 1)
+		token, wait, reached := l.take(ctx)
+		<-l.head
+		switch {
+		case token != "":
 			return l.freer(token), nil
+		case !reached:
+			// Redis cannot bound the fleet: this replica's own bound does.
+			return func() {}, ctx.Err()
 		}
 		pause := fallbackPoll
 		if wait > 0 {
-			pause = time.Duration(wait) * time.Millisecond
+			pause = wait
 		}
 		t := time.NewTimer(pause)
 		select {
@@ -193,6 +200,57 @@ func (l *Limiter) Acquire(ctx context.Context) (release func(), err error) {
 		case <-t.C:
 		}
 	}
+}
+
+// take returns a spare slot, or asks the fleet for slots, one for each
+// request waiting here. token is "" when none was had: then wait is how
+// long the rate asks to wait (0: until a slot is freed), and reached is
+// false when Redis did not answer. l.head is held.
+func (l *Limiter) take(ctx context.Context) (token string, wait time.Duration, reached bool) {
+	s := l.sp.s
+	l.mu.Lock()
+	if n := len(l.spare); n > 0 {
+		token = l.spare[n-1]
+		l.spare = l.spare[:n-1]
+		l.mu.Unlock()
+		return token, 0, true
+	}
+	ok, th, want := l.ok, l.throttled, max(l.waiting, 1)
+	l.ok, l.throttled = 0, 0
+	l.mu.Unlock()
+	args := []any{LeaseTTL.Milliseconds(), l.max, strconv.FormatFloat(l.perSecond, 'f', -1, 64), l.burst, ok, th}
+	tokens := make([]string, want)
+	for i := range tokens {
+		tokens[i] = rand.Text()
+		args = append(args, tokens[i])
+	}
+	var res []any
+	if err := s.do(ctx, "EVALSHA", func(ctx context.Context) (err error) {
+		res, err = acquireScript.Run(ctx, s.rdb, []string{l.slots, l.bound, l.r}, args...).Slice()
+		return err
+	}); err != nil || len(res) != 3 {
+		return "", 0, false
+	}
+	got, _ := res[0].(int64)
+	ms, _ := res[1].(int64)
+	if got > 0 {
+		s.activate(l, int(got)) // renewed by the beat until freed
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if str, isStr := res[2].(string); isStr {
+		if b, err := strconv.ParseFloat(str, 64); err == nil {
+			l.limit = b
+		}
+	}
+	if got <= 0 {
+		return "", time.Duration(max(ms, 0)) * time.Millisecond, true
+	}
+	for _, t := range tokens[:got] {
+		l.held[t] = struct{}{}
+	}
+	l.spare = append(l.spare, tokens[1:got]...)
+	return tokens[0], 0, true
 }
 
 func (l *Limiter) freer(token string) func() {

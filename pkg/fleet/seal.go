@@ -92,13 +92,21 @@ func (k keys) tag(name, body string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
 }
 
-// readLease returns the holder of a lease value written by this space for
-// name, or ok = false for a value that this space did not write.
-func (k keys) readLease(name, value string) (holder string, ok bool) {
+// readLease returns the holder and token of a lease value written by this
+// space for name, or ok = false for a value that this space did not write.
+func (k keys) readLease(name, value string) (holder, token string, ok bool) {
 	i := strings.LastIndexByte(value, ' ')
 	if i < 0 || !hmac.Equal([]byte(value[i+1:]), []byte(k.tag(name, value[:i]))) {
-		return "", false
+		return "", "", false
 	}
-	holder, _, _ = strings.Cut(value[:i], " ")
-	return holder, true
+	f := strings.Fields(value[:i])
+	if len(f) != 3 {
+		return "", "", false
+	}
+	return f[0], f[1], true
 }
+
+// doneToken marks a lease given back with its answer shared: kept a few
+// seconds, so that a replica asking just after is sent to the answer
+// instead of fetching again. A real token is never this word.
+const doneToken = "done"

@@ -110,6 +110,9 @@ func Open(cfg Config) (*Store, error) {
 	if log == nil {
 		log = nopLogger{}
 	}
+	// go-redis's own messages (a dial that failed, a pool that waited) go
+	// to the plugin's log at debug level, not to standard error.
+	redisLogOnce.Do(func() { redis.SetLogger(redisLogger{log}) })
 	host, _ := os.Hostname()
 	s := &Store{cfg: cfg, rdb: redis.NewClient(opts), log: log, holder: host + "/" + strconv.Itoa(os.Getpid()),
 		held: map[*lease]struct{}{}, waiting: map[*waiter]struct{}{}, limiters: map[*Limiter]int{}, stop: make(chan struct{})}
@@ -228,6 +231,14 @@ func refusalAdvice(err error) string {
 	default:
 		return "check the user in store_url and the password (store_password or store_password_file)"
 	}
+}
+
+var redisLogOnce sync.Once
+
+type redisLogger struct{ log Logger }
+
+func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
+	l.log.Debug("Redis client: " + fmt.Sprintf(format, v...))
 }
 
 type countingHook struct{ n *atomic.Int64 }
