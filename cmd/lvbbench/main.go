@@ -363,37 +363,55 @@ func (b *bench) run() []row {
 func (b *bench) fullResolution() []row {
 	var rows []row
 	defer func(all []string) { b.sim.Streams = all }(b.sim.Streams)
-	for _, n := range []int{20, 60} {
-		ids := make([]string, n)
+	// 20 and 60 streams in one data source, then 20 streams in each of four
+	// data sources at once: what each needs is its own allowance.
+	for _, c := range []struct{ streams, sources int }{{20, 1}, {60, 1}, {20, 4}} {
+		ids := make([]string, c.streams)
 		for i := range ids {
 			ids[i] = "live_" + strconv.Itoa(i+1)
 		}
 		b.sim.Streams = ids
 		for _, limit := range []string{"auto", "off"} {
-			name := fmt.Sprintf("15 days × %d streams at every minute (maxDataPoints 100 000), memory_limit %s: peak RSS; plugin CPU; wall; Arrow sent", n, limit)
+			name := fmt.Sprintf("15 days × %d streams at every minute (maxDataPoints 100 000), memory_limit %s: peak RSS; plugin CPU; wall; Arrow sent", c.streams, limit)
+			if c.sources > 1 {
+				name = fmt.Sprintf("%d data sources at once, each 15 days × %d streams at every minute, memory_limit %s: peak RSS; plugin CPU; wall; Arrow sent", c.sources, c.streams, limit)
+			}
 			target := "—"
-			if n == 20 && limit == "auto" {
+			if c.streams == 20 && c.sources == 1 && limit == "auto" {
 				target = "≤ 100 MB"
+			}
+			if c.sources > 1 && limit == "auto" {
+				target = "CPU ≤ 2 × off's"
 			}
 			p, err := pluginhost.Start(b.bin, pluginID, io.Discard, append(os.Environ(), memory.Env+"="+limit)...)
 			if err != nil {
 				log.Fatal(err)
 			}
 			start := time.Now()
-			resp, err := p.QueryDataWire(context.Background(), b.fresh(map[string]any{"maxStreams": n}), query("F", strings.Join(ids, ","), 15*24*time.Hour-time.Hour, 100_000, ""))
-			if err != nil {
-				log.Fatal(err)
-			}
-			wall := time.Since(start)
+			var mu sync.Mutex
+			var wg sync.WaitGroup
 			sent := 0
-			for _, r := range resp.Responses {
-				if r.Error != "" {
-					log.Fatalf("full resolution: %s", r.Error)
-				}
-				for _, f := range r.Frames {
-					sent += len(f)
-				}
+			for range c.sources {
+				settings := b.fresh(map[string]any{"maxStreams": c.streams})
+				wg.Go(func() {
+					resp, err := p.QueryDataWire(context.Background(), settings, query("F", strings.Join(ids, ","), 15*24*time.Hour-time.Hour, 100_000, ""))
+					if err != nil {
+						log.Fatal(err)
+					}
+					mu.Lock()
+					defer mu.Unlock()
+					for _, r := range resp.Responses {
+						if r.Error != "" {
+							log.Fatalf("full resolution: %s", r.Error)
+						}
+						for _, f := range r.Frames {
+							sent += len(f)
+						}
+					}
+				})
 			}
+			wg.Wait()
+			wall := time.Since(start)
 			rows = append(rows, row{scenario: name, target: target,
 				cells: []string{fmt.Sprintf("%s; %s; %v; %d MB", rss(p.Pid()), cpu(p.Pid()), wall.Round(time.Millisecond), sent>>20)}})
 			p.Close()

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/fleet"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/memory"
 )
@@ -15,7 +16,8 @@ import (
 // variables Grafana passes them as (GF_PLUGIN_<KEY>).
 func processSettings() []string {
 	var keys []string
-	for _, env := range []string{fleet.EnvURL, fleet.EnvPassword, fleet.EnvPasswordFile, fleet.EnvTimeout, memory.Env} {
+	for _, env := range []string{fleet.EnvURL, fleet.EnvPassword, fleet.EnvPasswordFile, fleet.EnvTimeout,
+		fleet.EnvCAFile, fleet.EnvCertFile, fleet.EnvKeyFile, memory.Env} {
 		keys = append(keys, strings.ToLower(strings.TrimPrefix(env, "GF_PLUGIN_")))
 	}
 	return keys
@@ -52,9 +54,29 @@ func TestTheGrafanaIniSettingsAreTheOnesRead(t *testing.T) {
 	}
 	mem := section(t, "### Memory")
 	for _, want := range []string{fmt.Sprintf("%d MiB for the work in flight", memory.Allowance>>20), fmt.Sprintf("%d MiB above what was live", memory.Headroom>>20),
-		fmt.Sprintf("at least %d MiB", memory.MinLimit>>20), "memory_limit = auto", "memory_limit = off", "GOMEMLIMIT"} {
+		fmt.Sprintf("at least %d MiB", memory.MinLimit>>20), "memory_limit = auto", "memory_limit = off", "GOMEMLIMIT",
+		fmt.Sprintf("%d bytes for each stream-minute", memory.PerRow)} {
 		if !strings.Contains(strings.Join(strings.Fields(mem), " "), want) {
 			t.Errorf("the Memory section does not say %q", want)
+		}
+	}
+}
+
+// The README gives the ACL the fleet's tests prove enough, and the rates
+// the code keeps to by default.
+func TestTheHighAvailabilitySectionSaysWhatTheCodeDoes(t *testing.T) {
+	ha := strings.Join(strings.Fields(section(t, "## High availability: several Grafana replicas")), " ")
+	if !strings.Contains(ha, fleet.ACL) {
+		t.Errorf("the High availability section does not give the ACL the code needs:\n%s", fleet.ACL)
+	}
+	for action, rate := range cloudapi.DefaultRates {
+		if want := fmt.Sprintf("%g a second for `%s`", rate, action); !strings.Contains(ha, want) && !strings.Contains(ha, fmt.Sprintf("%g for `%s`", rate, action)) {
+			t.Errorf("the High availability section does not say %q", want)
+		}
+	}
+	for _, want := range []string{"skip_verify", "maxConcurrency", "maxRequestsPerSecond", "forward_host_env_vars", "$__file{", "$__env{"} {
+		if !strings.Contains(ha, want) {
+			t.Errorf("the High availability section does not mention %s", want)
 		}
 	}
 }

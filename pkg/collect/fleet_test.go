@@ -128,3 +128,49 @@ func TestAccountsNeverShareMinutes(t *testing.T) {
 		t.Fatalf("account B made %d calls (A %d) and pulled %d cells", b.calls.Load(), a.calls.Load(), sb.Stats().Fleet.Pulled)
 	}
 }
+
+// gatedCounting answers once the test opens it, and says when a request arrived.
+type gatedCounting struct {
+	counting
+	arrived chan struct{}
+	open    chan struct{}
+}
+
+func (g *gatedCounting) PlayStatHistory(ctx context.Context, q upstream.Query) (*upstream.Result, error) {
+	g.arrived <- struct{}{}
+	<-g.open
+	return g.counting.PlayStatHistory(ctx, q)
+}
+
+// A replica waiting on another's fetch stops waiting as soon as its viewer
+// leaves: its query returns at once, and no wait goes on behind it (the
+// package's leak check would find it), however long the other's fetch.
+func TestAWaitNobodyNeedsEndsWithItsViewer(t *testing.T) {
+	srv := redistest.Start(t, "")
+	var clock atomic.Pointer[time.Time]
+	t0 := now
+	clock.Store(&t0)
+	tick := func() time.Time { return *clock.Load() }
+	slow := &gatedCounting{counting: counting{clock: &clock}, arrived: make(chan struct{}, 10), open: make(chan struct{})}
+	holder := NewStore(slow, planner.Legacy, 8, 0, 0, tick)
+	holder.ShareWith(fleetStore(t, srv).Space("account"), time.Hour)
+	other := &counting{clock: &clock}
+	waiter := NewStore(other, planner.Legacy, 8, 0, 0, tick)
+	waiter.ShareWith(fleetStore(t, srv).Space("account"), time.Hour)
+	plan, _ := planner.Build(now.Add(-90*time.Minute), now, now)
+	job := Job{Streams: []string{"live_1"}, From: plan.From, To: plan.To, Windows: plan.Windows}
+	held := make(chan []Series, 1)
+	go func() { held <- Run(context.Background(), holder, job) }()
+	<-slow.arrived
+	ctx, cancel := context.WithCancel(context.Background())
+	left := make(chan []Series, 1)
+	go func() { left <- Run(ctx, waiter, job) }()
+	cancel()
+	if r := <-left; r[0].Complete() || other.calls.Load() != 0 {
+		t.Fatalf("the viewer left, yet the waiter answered whole or fetched (%d calls)", other.calls.Load())
+	}
+	close(slow.open)
+	if r := <-held; !r[0].Complete() {
+		t.Fatal("the holder's own query was not whole")
+	}
+}

@@ -40,6 +40,12 @@ const Allowance = 48 << 20
 // every few allocations, for as long as that memory is held.
 const Headroom = Allowance / 2
 
+// PerRow is what an answer needs in flight for each stream-minute (row)
+// it holds: its frames, their Arrow encoding and gRPC's copy of it. A
+// 15-day, 20-stream answer at every minute (432 000 rows) needs about
+// Allowance.
+const PerRow = 112
+
 // MinLimit is the smallest limit an operator may set.
 const MinLimit = 16 << 20
 
@@ -61,10 +67,11 @@ type Policy struct {
 	set       func(int64) int64
 	live      func() int64 // heap live at the last collection
 
-	mu    sync.Mutex
-	kept  map[any]int64
-	total int64
-	limit int64 // the last limit set, 0 before the first
+	mu       sync.Mutex
+	kept     map[any]int64
+	total    int64
+	reserved int64 // for the answers in flight (Reserve)
+	limit    int64 // the last limit set, 0 before the first
 }
 
 // Parse reads the setting: empty or "auto", "off", or a size such as
@@ -131,6 +138,30 @@ func (p *Policy) Forget(holder any) {
 	p.apply()
 }
 
+// Reserve counts n bytes for an answer in flight until done is called, so
+// that answers built at once each have room: one allowance for the whole
+// process had four data sources' exports share what one needs, and the
+// collector spend three times the CPU of no limit. The allowance stays
+// the least kept free, however small the answers in flight.
+func (p *Policy) Reserve(n int64) (done func()) {
+	if p == nil || n <= 0 {
+		return func() {}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.reserved += n
+	p.apply()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			p.reserved -= n
+			p.apply()
+		})
+	}
+}
+
 // apply sets the limit the mode says, when it changed. p.mu is held.
 func (p *Policy) apply() {
 	var want int64
@@ -138,7 +169,7 @@ func (p *Policy) apply() {
 	case Fixed:
 		want = p.fixed
 	case Auto:
-		want = max(p.allowance+max(p.total, 0), p.live()+Headroom)
+		want = max(max(p.allowance, p.reserved)+max(p.total, 0), p.live()+Headroom)
 	default:
 		return
 	}
@@ -169,8 +200,8 @@ func (p *Policy) String() string {
 	case Fixed:
 		return fmt.Sprintf("soft memory limit %d MiB (memory_limit)", p.limit>>20)
 	case Auto:
-		return fmt.Sprintf("soft memory limit %d MiB: %d MiB kept by the stores + %d MiB for queries in flight, and at least %d MiB above the live heap (memory_limit = auto)",
-			p.limit>>20, max(p.total, 0)>>20, p.allowance>>20, Headroom>>20)
+		return fmt.Sprintf("soft memory limit %d MiB: %d MiB kept by the stores + %d MiB for answers in flight (at least %d MiB), and at least %d MiB above the live heap (memory_limit = auto)",
+			p.limit>>20, max(p.total, 0)>>20, max(p.allowance, p.reserved)>>20, p.allowance>>20, Headroom>>20)
 	}
 	return "no soft memory limit (memory_limit = off, or GOMEMLIMIT set)"
 }

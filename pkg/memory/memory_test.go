@@ -56,8 +56,36 @@ func TestTheAutomaticLimitFollowsWhatIsKept(t *testing.T) {
 			t.Fatalf("limits set %v, want %v", set, want)
 		}
 	}
-	if p.Limit() != Allowance || !strings.Contains(p.String(), "48 MiB for queries in flight") {
+	if p.Limit() != Allowance || !strings.Contains(p.String(), "48 MiB for answers in flight") {
 		t.Errorf("%d: %s", p.Limit(), p)
+	}
+}
+
+// Answers in flight each have room: below the allowance together they
+// change nothing; above it, the limit grows by what they need, and comes
+// back when they are done.
+func TestAnswersInFlightEachHaveRoom(t *testing.T) {
+	var limit int64
+	p := New(Auto, 0, func(n int64) int64 { limit = n; return 0 }, func() int64 { return 0 })
+	p.Keep(new(int), 10<<20)
+	small := p.Reserve(Allowance / 4)
+	if limit != Allowance+10<<20 {
+		t.Fatalf("a small answer moved the limit to %d MiB", limit>>20)
+	}
+	var done []func()
+	for range 4 {
+		done = append(done, p.Reserve(Allowance))
+	}
+	if want := int64(4*Allowance+Allowance/4) + 10<<20; limit != want {
+		t.Fatalf("four big answers and a small one: limit %d MiB, want %d MiB", limit>>20, want>>20)
+	}
+	for _, d := range done {
+		d()
+		d() // twice is once
+	}
+	small()
+	if limit != Allowance+10<<20 {
+		t.Fatalf("after the answers: %d MiB", limit>>20)
 	}
 }
 

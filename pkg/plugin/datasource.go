@@ -272,10 +272,21 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery, fromAlert 
 	return resp
 }
 
+// answerBytes is what q's answer may hold in flight: a row a stream and
+// minute, or bucket.
+func answerBytes(q Query, plan planner.Plan, width time.Duration) int64 {
+	rows := int64(plan.To.Sub(plan.From) / time.Minute)
+	if width > time.Minute {
+		rows = int64(plan.To.Sub(plan.From)/width) + 1
+	}
+	return int64(len(q.Streams)) * rows * memory.PerRow
+}
+
 // answer fetches what q needs and builds its frames, with notices for what
 // was partial, and an error for what failed.
 func (d *Datasource) answer(ctx context.Context, q Query, plan planner.Plan, width time.Duration, maxPoints int64) backend.DataResponse {
 	logger := log.DefaultLogger.FromContext(ctx)
+	defer d.memory.Reserve(answerBytes(q, plan, width))()
 	framer := newFramer(q, width)
 	series := collect.Run(ctx, d.store, collect.Job{
 		Domain: q.Domain, Streams: q.Streams, From: plan.From, To: plan.To, Windows: plan.Windows,
