@@ -267,3 +267,44 @@ func TestAFleetsRedisTrafficIsModest(t *testing.T) {
 		t.Errorf("the fleet sent Redis %d commands for one panel", commands)
 	}
 }
+
+// A Redis user without scripting, and Redis over TLS with a private CA and
+// client certificates, as an operator sets them in grafana.ini: Save &
+// test says what is true, and queries answer whole either way.
+func TestStoreRefusalsAndTLSOverThePluginProtocol(t *testing.T) {
+	sim := simulator.New(cmd, key, domain, "live_1")
+	up := httptest.NewServer(sim)
+	t.Cleanup(up.Close)
+	settings := (&harness{url: up.URL + "/common_access"}).settings(cmd, key, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	to := time.Now()
+	check := func(p *pluginhost.Plugin, want string) {
+		t.Helper()
+		res, err := p.CheckHealth(ctx, settings)
+		if err != nil || res.Status != backend.HealthStatusOk || !strings.Contains(res.Message, want) {
+			t.Fatalf("Save & test: %v %+v; want %q", err, res, want)
+		}
+		noneOf(t, res, storePassword, key)
+		resp, err := p.QueryData(ctx, settings, q("A", to.Add(-2*time.Hour), to, `{"streamId":"live_1"}`))
+		if err != nil || resp.Responses["A"].Error != nil || resp.Responses["A"].Frames[0].Rows() < 110 {
+			t.Fatalf("%v %v", err, resp.Responses["A"].Error)
+		}
+	}
+
+	plain := redistest.Start(t, "")
+	plain.Do("ACL", "SETUSER", "grafana", "on", ">"+storePassword, "~*", "&*", "+@all", "-@scripting")
+	p, logs := launch(t, []string{key, storePassword}, fleet.EnvURL+"=redis://grafana@"+plain.Addr+"/0", fleet.EnvPassword+"="+storePassword)
+	check(p, "refused EVALSHA")
+	if !strings.Contains(logs.String(), "refused a command") {
+		t.Errorf("the refusal was not logged:\n%s", logs.String())
+	}
+
+	files := redistest.NewCA(t, true)
+	tlsSrv := redistest.StartWith(t, redistest.Options{Password: storePassword, TLS: files})
+	tlsEnv := []string{fleet.EnvURL + "=rediss://" + tlsSrv.Addr + "/0", fleet.EnvPassword + "=" + storePassword, fleet.EnvCAFile + "=" + files.CA}
+	p, _ = launch(t, []string{key, storePassword}, append(tlsEnv, fleet.EnvCertFile+"="+files.ClientCert, fleet.EnvKeyFile+"="+files.ClientKey)...)
+	check(p, "every command the fleet uses works")
+	p, _ = launch(t, []string{key, storePassword}, tlsEnv...)
+	check(p, "certificate")
+}
