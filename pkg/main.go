@@ -14,6 +14,7 @@ import (
 )
 
 func main() {
+	plugin.LogProcessSettings(os.Environ())
 	if msg, err := plugin.ApplyMemoryLimit(os.Getenv); err != nil {
 		log.DefaultLogger.Error("Memory limit not set", "error", err)
 	} else if msg != "" {

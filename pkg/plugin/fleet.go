@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -38,10 +39,29 @@ func processFleet() (*fleet.Store, error) {
 			return
 		}
 		if fleetStore != nil {
-			log.DefaultLogger.Info("Sharing fetched minutes with the fleet", "store", cfg.Redacted(), "timeout", cfg.Timeout)
+			log.DefaultLogger.Info("Shared store: this replica shares fetched minutes, the right to fetch and the upstream's limits with the fleet", "store", cfg.Redacted(), "timeout", cfg.Timeout)
+		} else {
+			log.DefaultLogger.Info("Shared store: none (store_url is not set in grafana.ini's [plugin." + PluginID + "] section): this replica fetches for itself")
 		}
 	})
 	return fleetStore, fleetErr
+}
+
+// LogProcessSettings logs, at start, which settings of grafana.ini's
+// plugin section reached the process (GF_PLUGIN_<KEY>: names, never
+// values) and what the shared store is, so that a setting Grafana did not
+// pass shows in the log, not as a fleet that quietly does not share.
+func LogProcessSettings(environ []string) {
+	var names []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "GF_PLUGIN_") {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	log.DefaultLogger.Info("Plugin settings received from grafana.ini", "names", strings.Join(names, ","), "count", len(names))
+	_, _ = processFleet()
 }
 
 // identity names what a data source's minutes depend on: the upstream, its
