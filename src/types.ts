@@ -169,6 +169,9 @@ export const MIN_SETTLE_MINUTES: Record<Upstream, number> = limits.minSettleMinu
 /** Where an account finds its keys, per API: the wording every message and page uses. */
 export const WHERE_KEYS: Record<Upstream, string> = limits.whereKeys;
 
+/** What the config page and Save & test say of an http:// statistics API URL. */
+export const PLAIN_HTTP_WARNING: string = limits.plainHttpWarning;
+
 /** How the backend reads a count and an APPID: digits only (no 1e1, 10.0, 0x10 or +10). */
 export const COUNT_PATTERN = new RegExp(limits.countPattern);
 export const CMD_PATTERN = new RegExp(limits.cmdPattern);

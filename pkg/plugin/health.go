@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -54,7 +55,16 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	if n := droppedNotice(&s, d.settings.Location); n != nil {
 		msg += " But: " + n.Text
 	}
-	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: msg + d.settleNote() + d.processHealth(ctx)}, nil
+	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: msg + d.settleNote() + d.plainHTTPNote() + d.processHealth(ctx)}, nil
+}
+
+// plainHTTPNote warns of a statistics API URL that sends signatures in
+// the clear.
+func (d *Datasource) plainHTTPNote() string {
+	if strings.HasPrefix(strings.ToLower(d.settings.APIURL), "http://") {
+		return " " + legacy.PlainHTTPWarning
+	}
+	return ""
 }
 
 // settleNote says when the saved settle time is shorter than the

@@ -39,8 +39,10 @@ type Limits struct {
 	// the least: a minute past the upstream's delay.
 	MinSettleMinutes map[string]int `json:"minSettleMinutes"`
 	// WhereKeys is, per upstream, where an account finds its keys.
-	WhereKeys    map[string]string `json:"whereKeys"`
-	CountPattern string            `json:"countPattern"`
+	WhereKeys map[string]string `json:"whereKeys"`
+	// PlainHTTPWarning is said of an http:// statistics API URL.
+	PlainHTTPWarning string `json:"plainHttpWarning"`
+	CountPattern     string `json:"countPattern"`
 	// CmdPattern is a positive whole number below 2^63.
 	CmdPattern        string `json:"cmdPattern"`
 	MaxDomainLength   int    `json:"maxDomainLength"`
@@ -77,6 +79,7 @@ func SettingsLimits() Limits {
 			UpstreamCloudAPI: int(collect.MinSettle(planner.CloudAPI) / time.Minute),
 		},
 		WhereKeys:         map[string]string{UpstreamLegacy: legacy.WhereKeys, UpstreamCloudAPI: cloudapi.WhereKeys},
+		PlainHTTPWarning:  legacy.PlainHTTPWarning,
 		CountPattern:      countPattern,
 		CmdPattern:        legacy.CmdPattern,
 		MaxDomainLength:   MaxDomainLength,

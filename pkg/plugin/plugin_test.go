@@ -342,8 +342,9 @@ func TestHealth(t *testing.T) {
 		}
 		return res
 	}
-	if res := check(e.ds); res.Status != backend.HealthStatusOk || !strings.Contains(res.Message, "10 minutes of playback") {
-		t.Fatalf("healthy: %+v", res)
+	if res := check(e.ds); res.Status != backend.HealthStatusOk || !strings.Contains(res.Message, "10 minutes of playback") ||
+		!strings.Contains(res.Message, legacy.PlainHTTPWarning) {
+		t.Fatalf("healthy, on a plain http URL: %+v", res)
 	}
 	if e.sim.Calls() != 1 {
 		t.Fatalf("health check made %d calls", e.sim.Calls())

@@ -2,7 +2,7 @@ import React, { useState } from 'react';
 import { render, screen } from '@testing-library/react';
 import { userEvent as userEventLib } from '@testing-library/user-event';
 
-import { WHERE_KEYS } from '../types';
+import { PLAIN_HTTP_WARNING, WHERE_KEYS } from '../types';
 import { ConfigEditor } from './ConfigEditor';
 import { dataSourceSettings as settings, Settings } from '../testing/fixtures';
 
@@ -69,6 +69,14 @@ describe('ConfigEditor', () => {
     await userEvent.type(screen.getByLabelText(/Time zone/), 'Mars/Olympus');
     expect(screen.getByText('Not an IANA time zone such as Asia/Shanghai')).toBeInTheDocument();
     expect(screen.getAllByRole('alert')).toHaveLength(3);
+  });
+
+  it('warns of a plain http API URL, and only of one', async () => {
+    renderEditor(settings());
+    expect(screen.getByText(PLAIN_HTTP_WARNING)).toBeInTheDocument();
+    await userEvent.clear(screen.getByLabelText(/API URL/));
+    await userEvent.type(screen.getByLabelText(/API URL/), 'https://proxy.example.com/common_access');
+    expect(screen.queryByText(PLAIN_HTTP_WARNING)).not.toBeInTheDocument();
   });
 
   it('flags an empty required APPID once the field is left', async () => {

@@ -1,6 +1,6 @@
 import React, { ChangeEvent, useEffect, useState } from 'react';
 import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
-import { Collapse, Field, FieldSet, Input, RadioButtonGroup, SecretInput, Stack, TextLink } from '@grafana/ui';
+import { Alert, Collapse, Field, FieldSet, Input, RadioButtonGroup, SecretInput, Stack, TextLink } from '@grafana/ui';
 
 import {
   COUNT_PATTERN,
@@ -10,6 +10,7 @@ import {
   LvbSecureOptions,
   MIN_SETTLE_MINUTES,
   Upstream,
+  PLAIN_HTTP_WARNING,
   WHERE_KEYS,
 } from '../types';
 import {
@@ -113,6 +114,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     });
 
   const apiUrlError = validateApiUrl(jsonData.apiUrl);
+  const plainHttp = !apiUrlError && (jsonData.apiUrl || DEFAULTS.apiUrl).toLowerCase().startsWith('http://');
   const cmdValue = jsonData.cmd === undefined ? '' : String(jsonData.cmd);
   const cmdError = cmdValue !== '' || cmdTouched ? validateCmd(cmdValue) : undefined;
   const timezoneError = validateTimezone(jsonData.timezone);
@@ -177,6 +179,11 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
               'API URL',
               `The common_access endpoint of the statistics API. Keep the default unless Tencent gave you another address or you go through a proxy. Default: ${DEFAULTS.apiUrl}`,
               apiUrlError
+            )}
+            {plainHttp && (
+              <Alert severity="warning" title="Signatures travel readable" role="status">
+                {PLAIN_HTTP_WARNING}
+              </Alert>
             )}
             <Field
               label="APPID"
