@@ -66,7 +66,7 @@ func ParseEndpoint(raw string) (*url.URL, error) {
 // PlainHTTPWarning is what the config page and Save & test say of an
 // http:// API URL: the signature rides in the query string and is good for
 // any query of the account until it expires.
-const PlainHTTPWarning = "The API URL is plain http: every request's signature travels readable in its URL, and anyone on the way can replay it for any query of this APPID until it expires (five minutes). Tencent documents only http for this interface; use https if your network path allows it (a proxy of your own), or Cloud API 3.0, which is always https."
+const PlainHTTPWarning = "The API URL is plain http: every request's signature travels readable in its URL, and anyone on the way can replay it for any query of this APPID until it expires (five minutes). Tencent documents only http for this interface; use https if your network path allows it (a proxy of your own), or Cloud API 3.0, which is always https." // #nosec G101 -- a warning about signatures, not a credential
 
 // WhereKeys is where an account finds its APPID and the API key (API鉴权Key)
 // of this interface: one wording for every message, page and example, which
