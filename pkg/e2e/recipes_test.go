@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"gopkg.in/yaml.v3"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/grafanaenv"
@@ -165,12 +167,11 @@ func TestEveryDocumentedRecipeMakesReplicasShare(t *testing.T) {
 				}
 				t.Cleanup(p.Close)
 				logs = append(logs, l)
+				storeIs(t, p, settings, "shared")
+				sim.Reset()
 				resp, err := p.QueryData(ctx, settings, day)
 				if err != nil || resp.Responses["A"].Error != nil {
 					t.Fatalf("replica %d: %v %v", i+1, err, resp.Responses["A"].Error)
-				}
-				if i == 0 {
-					sim.Reset()
 				}
 			}
 			if sim.Calls() != 0 {
@@ -207,5 +208,28 @@ func TestEveryDocumentedRecipeMakesReplicasShare(t *testing.T) {
 		if !l.Wait(ctx, func(s string) bool { return strings.Contains(s, "Shared store: none") }) {
 			t.Fatalf("the plugin does not say it has no shared store:\n%s", l.String())
 		}
+		sim := simulator.New(cmd, key, domain, "live_1")
+		up := httptest.NewServer(sim)
+		t.Cleanup(up.Close)
+		storeIs(t, p, (&harness{url: up.URL + "/common_access"}).settings(cmd, key, nil), "none")
 	})
+}
+
+// storeIs fails unless Save & test's details give the shared store's
+// state as want.
+func storeIs(t *testing.T, p *pluginhost.Plugin, settings backend.DataSourceInstanceSettings, want string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := p.CheckHealth(ctx, settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var details struct {
+		Store   struct{ State, Message string } `json:"store"`
+		Verbose string                          `json:"verboseMessage"`
+	}
+	if err := json.Unmarshal(res.JSONDetails, &details); err != nil || details.Store.State != want || !strings.Contains(details.Verbose, "Shared store") {
+		t.Fatalf("Save & test's details: %s (%v); want the store %s", res.JSONDetails, err, want)
+	}
 }

@@ -110,15 +110,22 @@ func fleetBounds(sp *fleet.Space, s Settings) (func(*http.Request) budget.Shared
 	}, []budget.Pacer{play, all}
 }
 
-// fleetHealth is what Save & test adds about the shared store; it never
-// fails the data source.
-func (d *Datasource) fleetHealth(ctx context.Context) string {
+// storeState is the shared store as Save & test's details give it.
+type storeState struct {
+	State   string `json:"state"` // none, misconfigured, shared, or failing
+	Message string `json:"message"`
+}
+
+func (d *Datasource) storeState(ctx context.Context) storeState {
 	switch {
 	case d.fleetErr != nil:
-		return " Shared store: " + d.fleetErr.Error() + "; this replica uses its own memory."
+		return storeState{"misconfigured", "Shared store: " + d.fleetErr.Error() + "; this replica uses its own memory."}
 	case d.fleet == nil:
-		return ""
+		return storeState{"none", "Shared store: none. store_url is not set in grafana.ini's [plugin." + PluginID + "] section, so this replica fetches for itself (README, High availability)."}
 	}
-	_, msg := d.fleet.Health(ctx)
-	return " " + msg
+	ok, msg := d.fleet.Health(ctx)
+	if !ok {
+		return storeState{"failing", msg}
+	}
+	return storeState{"shared", msg}
 }

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -21,14 +22,30 @@ import (
 // one cheap call.
 const healthWindow = 10 * time.Minute
 
-// CheckHealth makes one real call over a recent short window.
-func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
+// CheckHealth makes one real call over a recent short window. Its details
+// always carry the process's shared store and memory limit, whatever the
+// upstream answered, since those are what grafana.ini set.
+func (d *Datasource) CheckHealth(ctx context.Context, req *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
+	store := d.storeState(ctx)
+	res, err := d.checkHealth(ctx, store)
+	if res != nil {
+		details := map[string]any{
+			"store":          store,
+			"memoryLimit":    d.memory.String(),
+			"verboseMessage": store.Message + " Memory: " + d.memory.String() + ".",
+		}
+		res.JSONDetails, _ = json.Marshal(details)
+	}
+	return res, err
+}
+
+func (d *Datasource) checkHealth(ctx context.Context, store storeState) (*backend.CheckHealthResult, error) {
 	if d.settingsErr != nil {
 		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: d.settingsErr.Error()}, nil
 	}
 	if d.cloud != nil {
 		res := d.checkCloudAPI(ctx)
-		res.Message += d.processHealth(ctx)
+		res.Message += d.processHealth(store)
 		return res, nil
 	}
 	now := d.now()
@@ -55,7 +72,7 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	if n := droppedNotice(&s, d.settings.Location); n != nil {
 		msg += " But: " + n.Text
 	}
-	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: msg + d.settleNote() + d.plainHTTPNote() + d.processHealth(ctx)}, nil
+	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: msg + d.settleNote() + d.plainHTTPNote() + d.processHealth(store)}, nil
 }
 
 // plainHTTPNote warns of a statistics API URL that sends signatures in

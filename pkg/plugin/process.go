@@ -1,7 +1,6 @@
 package plugin
 
 import (
-	"context"
 	"sync"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/memory"
@@ -45,6 +44,9 @@ func memoryHealth() string {
 
 // processHealth is what Save & test adds about the process's settings in
 // grafana.ini, which every data source shares.
-func (d *Datasource) processHealth(ctx context.Context) string {
-	return d.fleetHealth(ctx) + memoryHealth()
+func (d *Datasource) processHealth(store storeState) string {
+	if store.State == "none" {
+		return memoryHealth()
+	}
+	return " " + store.Message + memoryHealth()
 }
