@@ -38,7 +38,7 @@ from_file = $__file{` + secret + `}
 overridden = in the file
 `
 	env := envOf(t, Grafana{Inis: []string{ini}, Env: map[string]string{
-		"PW":                            "from-env",
+		"PW":                             "from-env",
 		"GF_PLUGIN_MY_PLUGIN_OVERRIDDEN": "by Grafana's environment",
 		"GF_PLUGIN_MY_PLUGIN_ABSENT":     "never: no such key",
 		"GF_PLUGIN_HASH":                 "plugin variable wins",
