@@ -178,4 +178,4 @@ func clip(s string) string {
 // run. Scripts are needed: a lease is given back, and a slot taken, only
 // while a condition holds, in one step.
 const ACL = "resetkeys ~lvbstat:* resetchannels &lvbstat:* -@all +ping +hello +auth +get +set +mget +del +pexpire +evalsha +eval " +
-	"+subscribe +unsubscribe +publish +time +zadd +zrem +zremrangebyscore +zcard +hget +hset +hincrby"
+	"+subscribe +unsubscribe +publish +time +zadd +zrem +zremrangebyscore +zcard +hget +hset +hincrby +rpush +lpop +lpos +lrem"

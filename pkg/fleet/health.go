@@ -51,13 +51,13 @@ func (s *Store) probe(ctx context.Context) error {
 	step(s.do(ctx, "MGET", func(ctx context.Context) error { return s.rdb.MGet(ctx, cell, l.key).Err() }))
 	lim := sp.Limiter("probe", 1, 1000)
 	step(s.do(ctx, "EVALSHA", func(ctx context.Context) error {
-		return acquireScript.Run(ctx, s.rdb, []string{lim.slots, lim.bound, lim.r}, LeaseTTL.Milliseconds(), 1, 1000, 1, 0, 0, "probe").Err()
+		return acquireScript.Run(ctx, s.rdb, []string{lim.slots, lim.bound, lim.r, lim.queue}, LeaseTTL.Milliseconds(), 1, 1000, 1, 0, 0, lim.tag, "probe").Err()
 	}))
 	step(s.do(ctx, "EVALSHA", func(ctx context.Context) error {
 		return renewSlotsScript.Run(ctx, s.rdb, []string{lim.slots}, LeaseTTL.Milliseconds(), "probe").Err()
 	}))
 	step(s.do(ctx, "EVALSHA", func(ctx context.Context) error {
-		return freeScript.Run(ctx, s.rdb, []string{lim.slots}, "probe", slotsChannel).Err()
+		return freeScript.Run(ctx, s.rdb, []string{lim.slots, lim.queue}, "probe", slotsChannel).Err()
 	}))
 	if failed != nil {
 		return failed

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -446,8 +447,9 @@ func (s *Store) subscribe() {
 		for m := range ch {
 			s.mu.Lock()
 			if m.Channel == slotsChannel {
+				key, tag, _ := strings.Cut(m.Payload, " ")
 				for l := range s.limiters {
-					if l.slots == m.Payload {
+					if l.slots == key && l.tag == tag {
 						select {
 						case l.wake <- struct{}{}:
 						default:

@@ -25,6 +25,8 @@ type Limiter struct {
 	perSecond       float64
 	burst           int
 	slots, bound, r string // keys
+	queue           string // key of the replicas waiting for a slot, first come first served
+	tag             string // this limiter in the queue
 
 	head chan struct{} // one request of this replica asks Redis for a slot at a time
 	wake chan struct{} // a slot was freed somewhere in the fleet
@@ -37,16 +39,18 @@ type Limiter struct {
 	limit         float64             // the fleet's bound, as last seen
 }
 
-// slotsChannel is where a freed slot is announced; the message is the key
-// of the slots.
+// slotsChannel is where a freed slot is handed to the replica that waited
+// longest: the message is the key of the slots and that replica's tag, so
+// that one replica asks again, not every replica that waits.
 const slotsChannel = "lvbstat:slots"
 
 // acquireScript takes slots when the fleet's bound and rate allow, after
 // folding in the outcomes a replica reports. KEYS: slots, bound, rate.
-// ARGV: lease ms, max, per second (0: none), burst, answers, throttled
-// answers, then a token per slot wanted (none: only report). It returns
-// {slots taken (the first tokens), wait ms (-1: until a slot is freed),
-// bound}.
+// KEYS: slots, bound, rate, queue. ARGV: lease ms, max, per second (0:
+// none), burst, answers, throttled answers, the asker's tag, then a token
+// per slot wanted (none: only report). It returns {slots taken (the first
+// tokens), wait ms (-1: until a slot is handed to the asker), bound}. An
+// asker that finds no slot free joins the queue, once.
 var acquireScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -66,11 +70,15 @@ for i = 1, tonumber(ARGV[5]) do
 end
 redis.call('HSET', KEYS[2], 'limit', tostring(limit))
 redis.call('PEXPIRE', KEYS[2], 3600000)
-local want = #ARGV - 6
+local want = #ARGV - 7
 if want < 1 then return {0, 0, tostring(limit)} end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local free = math.floor(limit) - redis.call('ZCARD', KEYS[1])
-if free <= 0 then return {0, -1, tostring(limit)} end
+if free <= 0 then
+  if not redis.call('LPOS', KEYS[4], ARGV[7]) then redis.call('RPUSH', KEYS[4], ARGV[7]) end
+  redis.call('PEXPIRE', KEYS[4], 60000)
+  return {0, -1, tostring(limit)}
+end
 want = math.min(want, free)
 local got = want
 local per = tonumber(ARGV[3])
@@ -87,16 +95,19 @@ if per > 0 then
   redis.call('SET', KEYS[3], tostring(tat), 'PX', math.ceil(tat - now) + 1000)
 end
 for i = 1, got do
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[6 + i])
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[7 + i])
 end
+redis.call('LREM', KEYS[4], 0, ARGV[7])
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]) * 2)
 redis.call('HINCRBY', KEYS[2], 'sent', got)
 return {got, 0, tostring(limit)}`)
 
-// freeScript gives a slot back and says so. KEYS: slots; ARGV: token, channel.
+// freeScript gives a slot back and hands it to the replica that waited
+// longest. KEYS: slots, queue; ARGV: token, channel.
 var freeScript = redis.NewScript(`
 redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('PUBLISH', ARGV[2], KEYS[1])
+local next = redis.call('LPOP', KEYS[2])
+if next then redis.call('PUBLISH', ARGV[2], KEYS[1] .. ' ' .. next) end
 return 1`)
 
 // renewSlotsScript extends the lease of the slots still held. KEYS:
@@ -117,7 +128,7 @@ func (sp *Space) Limiter(action string, maxInFlight int, perSecond float64) *Lim
 	base := "lvbstat:" + sp.ns + ":limit:" + sp.keys.digest("action", action)
 	n := max(maxInFlight, 1)
 	return &Limiter{sp: sp, max: n, perSecond: perSecond, burst: n,
-		slots: base + ":slots", bound: base + ":bound", r: base + ":rate",
+		slots: base + ":slots", bound: base + ":bound", r: base + ":rate", queue: base + ":queue", tag: rand.Text()[:16],
 		head: make(chan struct{}, 1), wake: make(chan struct{}, 1), held: map[string]struct{}{}, limit: float64(n)}
 }
 
@@ -218,7 +229,7 @@ func (l *Limiter) take(ctx context.Context) (token string, wait time.Duration, r
 	ok, th, want := l.ok, l.throttled, max(l.waiting, 1)
 	l.ok, l.throttled = 0, 0
 	l.mu.Unlock()
-	args := []any{LeaseTTL.Milliseconds(), l.max, strconv.FormatFloat(l.perSecond, 'f', -1, 64), l.burst, ok, th}
+	args := []any{LeaseTTL.Milliseconds(), l.max, strconv.FormatFloat(l.perSecond, 'f', -1, 64), l.burst, ok, th, l.tag}
 	tokens := make([]string, want)
 	for i := range tokens {
 		tokens[i] = rand.Text()
@@ -226,7 +237,7 @@ func (l *Limiter) take(ctx context.Context) (token string, wait time.Duration, r
 	}
 	var res []any
 	if err := s.do(ctx, "EVALSHA", func(ctx context.Context) (err error) {
-		res, err = acquireScript.Run(ctx, s.rdb, []string{l.slots, l.bound, l.r}, args...).Slice()
+		res, err = acquireScript.Run(ctx, s.rdb, []string{l.slots, l.bound, l.r, l.queue}, args...).Slice()
 		return err
 	}); err != nil || len(res) != 3 {
 		return "", 0, false
@@ -265,7 +276,7 @@ func (l *Limiter) freer(token string) func() {
 			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeout)
 			defer cancel()
 			_ = s.do(ctx, "EVALSHA", func(ctx context.Context) error {
-				return freeScript.Run(ctx, s.rdb, []string{l.slots}, token, slotsChannel).Err()
+				return freeScript.Run(ctx, s.rdb, []string{l.slots, l.queue}, token, slotsChannel).Err()
 			})
 		})
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
 	"github.com/sony/gobreaker/v2"
 )
 
@@ -106,6 +107,10 @@ func Open(cfg Config) (*Store, error) {
 	// behind "context deadline exceeded".
 	opts.DialerRetries = 1
 	opts.DisableIdentity = true
+	// No CLIENT MAINT_NOTIFICATIONS handshake on each new connection: a
+	// command the ACL would have to allow, for a feature of managed
+	// clusters the fleet does not use.
+	opts.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 	log := cfg.Log
 	if log == nil {
 		log = nopLogger{}
