@@ -170,34 +170,43 @@ func (s *Server) Restart() {
 // of the answer: for tests that write into Redis behind the plugin's back.
 func (s *Server) Do(args ...string) string {
 	s.t.Helper()
+	r, done := s.command(args...)
+	defer done()
+	line, _ := r.ReadString('\n')
+	if strings.HasPrefix(line, "$") {
+		if n, _ := strconv.Atoi(strings.TrimSpace(line[1:])); n >= 0 {
+			buf := make([]byte, n+2)
+			_, _ = io.ReadFull(r, buf)
+			return string(buf[:n])
+		}
+	}
+	return strings.TrimSpace(line)
+}
+
+// command connects as a trusted client, logs in, sends args, and returns
+// where the answer is to be read; done closes the connection.
+func (s *Server) command(args ...string) (answer *bufio.Reader, done func()) {
+	s.t.Helper()
 	c, err := s.dial()
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
 	w := bufio.NewWriter(c)
 	r := bufio.NewReader(c)
-	send := func(args []string) string {
+	send := func(args ...string) {
 		fmt.Fprintf(w, "*%d\r\n", len(args))
 		for _, a := range args {
 			fmt.Fprintf(w, "$%d\r\n%s\r\n", len(a), a)
 		}
 		_ = w.Flush()
-		line, _ := r.ReadString('\n')
-		if strings.HasPrefix(line, "$") {
-			if n, _ := strconv.Atoi(strings.TrimSpace(line[1:])); n >= 0 {
-				buf := make([]byte, n+2)
-				_, _ = io.ReadFull(r, buf)
-				return string(buf[:n])
-			}
-		}
-		return strings.TrimSpace(line)
 	}
 	if s.Password != "" {
-		send([]string{"AUTH", s.Password})
+		send("AUTH", s.Password)
+		_, _ = r.ReadString('\n')
 	}
-	return send(args)
+	send(args...)
+	return r, func() { _ = c.Close() }
 }
 
 // dial connects as a trusted client, over TLS when the server speaks it.
@@ -211,20 +220,8 @@ func (s *Server) dial() (net.Conn, error) {
 // Keys lists the keys that match pattern (KEYS: for tests only).
 func (s *Server) Keys(pattern string) []string {
 	s.t.Helper()
-	c, err := s.dial()
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-	if s.Password != "" {
-		fmt.Fprintf(c, "*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n", len(s.Password), s.Password)
-	}
-	fmt.Fprintf(c, "*2\r\n$4\r\nKEYS\r\n$%d\r\n%s\r\n", len(pattern), pattern)
-	r := bufio.NewReader(c)
-	if s.Password != "" {
-		_, _ = r.ReadString('\n')
-	}
+	r, done := s.command("KEYS", pattern)
+	defer done()
 	head, _ := r.ReadString('\n')
 	n, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(head, "*")))
 	if err != nil {
