@@ -36,6 +36,8 @@ export interface LvbQuery extends DataQuery {
   aggregation?: string;
   /** A summary narrowed to one statistic (for alerting in Grafana versions that take one number per row). */
   statistic?: string;
+  /** A summary over each stream's newest N minutes that have arrived, whatever the API's delay (alert rules). */
+  newest?: number;
   /** Stream lists (live, streams): an RE2 regular expression the stream IDs must match. */
   filter?: string;
   /** A stream list's order: 'name' (default) or 'viewers', the most watched first. */
@@ -81,7 +83,11 @@ export const STATISTICS: Array<{ value: string; label: string; description: stri
   { value: 'p95_bandwidth', label: 'P95 bandwidth', description: '95th percentile of 5-minute peaks, Mbps' },
   { value: 'peak_online', label: 'Peak viewers', description: 'The most viewers in a minute' },
   { value: 'avg_online', label: 'Average viewers', description: 'Mean viewers over the minutes with data' },
+  { value: 'min_bandwidth', label: 'Lowest bandwidth', description: 'The lowest minute, Mbps: "every minute above"' },
 ];
+
+/** The most minutes a summary over the newest minutes takes. */
+export const MAX_NEWEST: number = limits.maxNewest;
 
 export const ORDERS: Array<{ value: string; label: string; description: string }> = [
   { value: 'name', label: 'By name', description: 'Alphabetical' },

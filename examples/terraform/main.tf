@@ -12,7 +12,7 @@ terraform {
   required_providers {
     grafana = {
       source  = "grafana/grafana"
-      version = ">= 3.0.0"
+      version = "~> 4.0"
     }
   }
 }
@@ -62,28 +62,29 @@ resource "grafana_rule_group" "live" {
   interval_seconds = 60
 
   rule {
-    # Every minute of the last five that have arrived above the threshold:
-    # minutes 7 to 2 minutes ago (on Cloud API 3.0, whose newest minutes come
-    # about five minutes late: from 660 to 360), reduced to their minimum.
+    # Every minute of the newest five that have arrived above the threshold:
+    # the lowest bandwidth over the newest 5 minutes the API has in the last
+    # 15, whatever its delay; No Data when fewer than five have arrived.
     name           = "Playback bandwidth above ${var.bandwidth_threshold_mbps} Mbps for 5 minutes"
-    condition      = "C"
+    condition      = "B"
     for            = "0s"
-    no_data_state  = "OK"
+    no_data_state  = "NoData"
     exec_err_state = "Error"
 
     data {
       ref_id         = "A"
       datasource_uid = grafana_data_source.lvb.uid
       relative_time_range {
-        from = 420
-        to   = 120
+        from = 900
+        to   = 0
       }
       model = jsonencode({
         refId     = "A"
-        queryType = "timeseries"
+        queryType = "summary"
         domain    = var.lvb_domain
         streamId  = ""
-        metrics   = ["bandwidth"]
+        statistic = "min_bandwidth"
+        newest    = 5
       })
     }
 
@@ -96,24 +97,8 @@ resource "grafana_rule_group" "live" {
       }
       model = jsonencode({
         refId      = "B"
-        type       = "reduce"
-        expression = "A"
-        reducer    = "min"
-        settings   = { mode = "dropNN" }
-      })
-    }
-
-    data {
-      ref_id         = "C"
-      datasource_uid = "__expr__"
-      relative_time_range {
-        from = 0
-        to   = 0
-      }
-      model = jsonencode({
-        refId      = "C"
         type       = "threshold"
-        expression = "B"
+        expression = "A"
         conditions = [{ evaluator = { type = "gt", params = [var.bandwidth_threshold_mbps] } }]
       })
     }

@@ -1,69 +1,56 @@
 package installcheck
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/plugin"
 )
 
-// bandwidthRule is the shape of the bandwidth alert rule, as Grafana
-// evaluates it: the query's relative range, the reducer and its mode, the
-// threshold, the pending period.
+// bandwidthRule is the bandwidth alert rule as Grafana evaluates it: the
+// query (its model and relative range) and the threshold on its value.
 type bandwidthRule struct {
 	From, To  int // seconds before the evaluation
-	Reducer   string
-	Mode      string
+	Model     map[string]any
 	Op        string
 	Threshold float64
 	For       string
-}
-
-// eval is the rule's verdict at minute e on per-minute values (minute i
-// holds values[i]), of which the newest arrived lately minutes late.
-func (r bandwidthRule) eval(values []float64, e, lately int) bool {
-	var got []float64
-	for m := e - r.From/60; m < e-r.To/60; m++ {
-		if m >= 0 && m < len(values) && m <= e-lately {
-			got = append(got, values[m])
-		}
-	}
-	if len(got) == 0 {
-		return false // no data: the rules say OK
-	}
-	v := got[0]
-	for _, x := range got {
-		switch r.Reducer {
-		case "min":
-			v = min(v, x)
-		case "max":
-			v = max(v, x)
-		default:
-			panic("reducer " + r.Reducer)
-		}
-	}
-	switch r.Op {
-	case "gt":
-		return v > r.Threshold
-	case "lt":
-		return v < r.Threshold
-	}
-	panic("op " + r.Op)
+	NoData    string
 }
 
 func provisionedBandwidthRule(t *testing.T) bandwidthRule {
 	t.Helper()
-	var f provisionedRules
+	var f struct {
+		Groups []struct {
+			Rules []struct {
+				UID         string       `yaml:"uid"`
+				For         string       `yaml:"for"`
+				NoDataState string       `yaml:"noDataState"`
+				Data        []alertQuery `yaml:"data"`
+			} `yaml:"rules"`
+		} `yaml:"groups"`
+	}
 	readYAML(t, "provisioning/alerting/lvbstat.yaml", &f)
 	for _, g := range f.Groups {
 		for _, r := range g.Rules {
 			if r.UID == "lvbstat-bandwidth-high" {
-				return ruleOf(t, r.For, func(ref string) (map[string]any, map[string]int) {
+				return ruleOf(t, r.For, r.NoDataState, func(ref string) (map[string]any, map[string]int) {
 					for _, d := range r.Data {
 						if d.RefID == ref {
 							return d.Model, d.RelativeTimeRange
@@ -79,13 +66,14 @@ func provisionedBandwidthRule(t *testing.T) bandwidthRule {
 	return bandwidthRule{}
 }
 
-// ruleOf reads the rule from its data A (query), B (reduce), C (threshold).
-func ruleOf(t *testing.T, pending string, data func(ref string) (map[string]any, map[string]int)) bandwidthRule {
+// ruleOf reads the rule from its data A (the query) and B (the threshold).
+func ruleOf(t *testing.T, pending, noData string, data func(ref string) (map[string]any, map[string]int)) bandwidthRule {
 	t.Helper()
-	_, rng := data("A")
-	b, _ := data("B")
-	c, _ := data("C")
-	settings, _ := b["settings"].(map[string]any)
+	a, rng := data("A")
+	c, _ := data("B")
+	if c["type"] != "threshold" || c["expression"] != "A" {
+		t.Fatalf("B is not a threshold on A: %v", c)
+	}
 	conds, _ := c["conditions"].([]any)
 	if len(conds) != 1 {
 		t.Fatalf("threshold conditions %v", c["conditions"])
@@ -96,8 +84,12 @@ func ruleOf(t *testing.T, pending string, data func(ref string) (map[string]any,
 	if _, err := fmt.Sscan(fmt.Sprint(params[0]), &threshold); err != nil {
 		t.Fatalf("threshold %v: %v", params[0], err)
 	}
-	return bandwidthRule{From: rng["from"], To: rng["to"], Reducer: fmt.Sprint(b["reducer"]), Mode: fmt.Sprint(settings["mode"]),
-		Op: fmt.Sprint(ev["type"]), Threshold: threshold, For: pending}
+	// As JSON, whatever file it came from: 5 is 5 in YAML and in HCL.
+	model := map[string]any{}
+	raw, _ := json.Marshal(a)
+	_ = json.Unmarshal(raw, &model)
+	delete(model, "refId")
+	return bandwidthRule{From: rng["from"], To: rng["to"], Model: model, Op: fmt.Sprint(ev["type"]), Threshold: threshold, For: pending, NoData: noData}
 }
 
 func terraformBandwidthRule(t *testing.T) bandwidthRule {
@@ -114,7 +106,7 @@ func terraformBandwidthRule(t *testing.T) bandwidthRule {
 		rg, _, _ := res.Body.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "rule"}}})
 		for _, rule := range rg.Blocks {
 			rc, _, diags := rule.Body.PartialContent(&hcl.BodySchema{
-				Attributes: []hcl.AttributeSchema{{Name: "for"}},
+				Attributes: []hcl.AttributeSchema{{Name: "for"}, {Name: "no_data_state"}},
 				Blocks:     []hcl.BlockHeaderSchema{{Type: "data"}},
 			})
 			if diags.HasErrors() {
@@ -140,74 +132,193 @@ func terraformBandwidthRule(t *testing.T) bandwidthRule {
 					}
 				}
 			}
-			var pending string
+			var pending, noData string
 			if a, ok := rc.Attributes["for"]; ok {
 				_ = gohcl.DecodeExpression(a.Expr, ctx, &pending)
 			}
-			return ruleOf(t, pending, func(ref string) (map[string]any, map[string]int) { return models[ref], ranges[ref] })
+			if a, ok := rc.Attributes["no_data_state"]; ok {
+				_ = gohcl.DecodeExpression(a.Expr, ctx, &noData)
+			}
+			return ruleOf(t, pending, noData, func(ref string) (map[string]any, map[string]int) { return models[ref], ranges[ref] })
 		}
 	}
 	t.Fatal("no rule in the Terraform example")
 	return bandwidthRule{}
 }
 
+// upstreamUnderTest is one of Tencent's interfaces, simulated, whose
+// per-minute bandwidth a test shapes, and a data source of it.
+type upstreamUnderTest struct {
+	name     string
+	settings func(uid string) backend.DataSourceInstanceSettings
+	shape    func(f func(time.Time, simulator.Value) (simulator.Value, bool))
+}
+
+func upstreamsUnderTest(t *testing.T, clock *time.Time) []upstreamUnderTest {
+	t.Helper()
+	now := func() time.Time { return *clock }
+	const cmd, key, id, secret = "1250000000", "c4ca4238a0b923820dcc509a6f75849b", "AKIDalertrule", "alert-rule-secret"
+	legacy := simulator.New(cmd, key, "play.example.com", "live_1")
+	legacy.Now = now
+	lsrv := httptest.NewServer(legacy)
+	t.Cleanup(lsrv.Close)
+	cloud := simulator.NewCloudAPI(id, secret, "play.example.com", "live_1")
+	cloud.Now = now
+	csrv := httptest.NewServer(cloud)
+	t.Cleanup(csrv.Close)
+	settings := func(jd map[string]any, secure map[string]string) func(string) backend.DataSourceInstanceSettings {
+		raw, _ := json.Marshal(jd)
+		return func(uid string) backend.DataSourceInstanceSettings {
+			return backend.DataSourceInstanceSettings{UID: uid, Type: pluginID, JSONData: raw, DecryptedSecureJSONData: secure, Updated: time.Now()}
+		}
+	}
+	return []upstreamUnderTest{
+		{
+			name:     "the statistics interface",
+			settings: settings(map[string]any{"apiUrl": lsrv.URL + "/common_access", "cmd": cmd}, map[string]string{"apiKey": key}),
+			shape: func(f func(time.Time, simulator.Value) (simulator.Value, bool)) {
+				// Its newest minute comes about a minute late.
+				legacy.Shape = func(m time.Time, v simulator.Value) (simulator.Value, bool) {
+					if !m.Before(now().Truncate(time.Minute).Add(-time.Minute)) {
+						return v, false
+					}
+					return f(m, v)
+				}
+			},
+		},
+		{
+			name:     "Cloud API 3.0",
+			settings: settings(map[string]any{"upstream": "cloudapi", "cloudApiUrl": csrv.URL, "secretId": id}, map[string]string{"secretKey": secret}),
+			shape:    func(f func(time.Time, simulator.Value) (simulator.Value, bool)) { cloud.Shape = f },
+		},
+	}
+}
+
+// state is what the rule says at the moment *clock, as Grafana evaluates
+// it: Alerting, Normal, NoData or Error.
+func (r bandwidthRule) state(t *testing.T, ds *plugin.Datasource, at time.Time) string {
+	t.Helper()
+	raw, _ := json.Marshal(r.Model)
+	resp, err := ds.QueryData(context.Background(), &backend.QueryDataRequest{
+		Headers: map[string]string{"FromAlert": "true"},
+		Queries: []backend.DataQuery{{RefID: "A", JSON: raw, Interval: time.Minute, MaxDataPoints: 43200,
+			TimeRange: backend.TimeRange{From: at.Add(-time.Duration(r.From) * time.Second), To: at.Add(-time.Duration(r.To) * time.Second)}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := resp.Responses["A"]
+	if res.Error != nil {
+		return "Error: " + res.Error.Error()
+	}
+	statistic := fmt.Sprint(r.Model["statistic"])
+	var values []float64
+	for _, f := range res.Frames {
+		if f.Meta == nil || f.Meta.Type != data.FrameTypeNumericLong {
+			t.Fatalf("the rule's query answers a frame of type %v, not numbers", f.Meta)
+		}
+		field, _ := f.FieldByName(statistic)
+		for i := 0; field != nil && i < field.Len(); i++ {
+			if v, ok := field.ConcreteAt(i); ok {
+				values = append(values, v.(float64))
+			}
+		}
+	}
+	switch {
+	case len(values) == 0:
+		return "NoData"
+	case len(values) > 1:
+		t.Fatalf("the account's total answered %d values", len(values))
+	}
+	switch r.Op {
+	case "gt":
+		if values[0] > r.Threshold {
+			return "Alerting"
+		}
+	case "lt":
+		if values[0] < r.Threshold {
+			return "Alerting"
+		}
+	default:
+		t.Fatalf("op %s", r.Op)
+	}
+	return "Normal"
+}
+
 // The bandwidth rule means what it says, "above the threshold for 5
-// minutes", and says the same in provisioning, Terraform and the README:
-// evaluated every minute against a series with one spike it never fires;
-// against a sustained rise it fires once five minutes have arrived above
-// the threshold, and stops when they no longer are.
+// minutes", on both of Tencent's interfaces whatever their delay, and
+// says the same in provisioning, Terraform and the README. Evaluated every
+// minute by the plugin itself against each simulator: one spike, or four
+// minutes above, never fire it; a rise of twenty minutes fires it for the
+// sixteen evaluations whose newest five arrived minutes are all above;
+// when the API goes silent the rule says No Data, not OK.
 func TestBandwidthAlertRuleMeansWhatItSays(t *testing.T) {
 	prov, tf := provisionedBandwidthRule(t), terraformBandwidthRule(t)
-	if prov != tf {
+	if !reflect.DeepEqual(prov, tf) {
 		t.Fatalf("provisioning and Terraform differ:\n%+v\n%+v", prov, tf)
 	}
 	r := prov
-	const lately = 1 // minutes the statistics interface's newest minute is late
-	if r.To/60 < lately {
-		t.Fatalf("the range ends %d s before the evaluation, but the newest minute comes %d minute late", r.To, lately)
+	if r.For != "0s" || r.NoData != "NoData" {
+		t.Fatalf("pending period %q, no-data state %q", r.For, r.NoData)
 	}
+	t0 := time.Now().Truncate(time.Hour).Add(-6 * time.Hour)
+	clock := t0
 	above, below := r.Threshold+100, r.Threshold-300
-	series := func(high func(m int) bool) []float64 {
-		v := make([]float64, 120)
-		for m := range v {
-			v[m] = below
-			if high(m) {
-				v[m] = above
+	series := map[string]func(m int) (float64, bool){
+		"spike": func(m int) (float64, bool) { return pick(m == 40, above, below), true },
+		"four":  func(m int) (float64, bool) { return pick(m >= 40 && m < 44, above, below), true },
+		"rise":  func(m int) (float64, bool) { return pick(m >= 40 && m < 60, above, below), true },
+		"quiet": func(m int) (float64, bool) { return below, m < 80 },
+	}
+	uid := 0
+	for _, up := range upstreamsUnderTest(t, &clock) {
+		for name, values := range series {
+			up.shape(func(m time.Time, v simulator.Value) (simulator.Value, bool) {
+				b, ok := values(int(m.Sub(t0) / time.Minute))
+				v.Bandwidth = b
+				return v, ok
+			})
+			uid++
+			clock = t0
+			ds, err := plugin.New(context.Background(), up.settings(fmt.Sprintf("alert-%d", uid)), plugin.Options{Now: func() time.Time { return clock }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var firing []int
+			var states []string
+			for e := 10; e < 130; e++ {
+				clock = t0.Add(time.Duration(e)*time.Minute + 30*time.Second)
+				s := r.state(t, ds, clock)
+				states = append(states, s)
+				if strings.HasPrefix(s, "Error") {
+					t.Fatalf("%s, %s, minute %d: %s", up.name, name, e, s)
+				}
+				if s == "Alerting" {
+					firing = append(firing, e)
+				}
+			}
+			ds.Dispose()
+			switch name {
+			case "spike", "four":
+				if len(firing) > 0 {
+					t.Errorf("%s: %s fired the rule at minutes %v", up.name, name, firing)
+				}
+			case "rise":
+				// Minutes 44 to 59 are the newest of five above: sixteen
+				// evaluations in a row, as late as the API is.
+				if len(firing) != 16 || firing[15]-firing[0] != 15 || firing[0] < 44 || firing[0] > 44+6 {
+					t.Errorf("%s: a rise from minute 40 to 59 fired at %v", up.name, firing)
+				}
+			case "quiet":
+				// No minute after 79: once fewer than five arrived in the range,
+				// No Data, never OK.
+				if states[len(states)-1] != "NoData" || slices.Contains(states[80+r.From/60-10:], "Normal") {
+					t.Errorf("%s: an API silent from minute 80 gave %v", up.name, states[70:])
+				}
 			}
 		}
-		return v
 	}
-	spike := series(func(m int) bool { return m == 40 })
-	for e := range 120 {
-		if r.eval(spike, e, lately) {
-			t.Fatalf("one minute above the threshold fires the rule at minute %d", e)
-		}
-	}
-	// Above from minute 40 to 59.
-	rise := series(func(m int) bool { return m >= 40 && m < 60 })
-	first, last := -1, -1
-	for e := range 120 {
-		if r.eval(rise, e, lately) {
-			if first < 0 {
-				first = e
-			}
-			last = e
-		}
-	}
-	// It fires once minutes 40–44 are all in the range: five minutes above.
-	// (The range holds the minutes [e-From, e-To): its last is e-To-1.)
-	if first != 40+r.From/60 || last != 59+r.To/60+1 {
-		t.Fatalf("a rise from minute 40 to 59 fired from %d to %d", first, last)
-	}
-	four := series(func(m int) bool { return m >= 40 && m < 44 })
-	for e := range 120 {
-		if r.eval(four, e, lately) {
-			t.Fatalf("four minutes above fired at %d", e)
-		}
-	}
-	if r.For != "0s" || r.Mode != "dropNN" {
-		t.Fatalf("pending period %q, mode %q", r.For, r.Mode)
-	}
+
 	// The README says the same.
 	raw, err := os.ReadFile(filepath.Join(root, "README.md"))
 	if err != nil {
@@ -215,12 +326,21 @@ func TestBandwidthAlertRuleMeansWhatItSays(t *testing.T) {
 	}
 	words := strings.Join(strings.Fields(string(raw)), " ")
 	for _, want := range []string{
-		fmt.Sprintf("from %d minutes ago to %d minutes ago", r.From/60, r.To/60),
-		"*Reduce* A by **" + strings.ToUpper(r.Reducer[:1]) + r.Reducer[1:] + "**",
+		fmt.Sprintf("*Newest minutes* %v", r.Model["newest"]),
+		fmt.Sprintf("*Statistic* **%s**", r.Model["statistic"]),
 		fmt.Sprintf("*Is above* %g", r.Threshold),
+		fmt.Sprintf("the last %d minutes", r.From/60),
+		"No Data",
 	} {
 		if !strings.Contains(words, want) {
 			t.Errorf("README's Alerting does not say %q", want)
 		}
 	}
+}
+
+func pick(cond bool, a, b float64) float64 {
+	if cond {
+		return a
+	}
+	return b
 }

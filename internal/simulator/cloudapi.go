@@ -32,6 +32,8 @@ type CloudAPI struct {
 	// and leave the gateway's alone, since the SDK stamps requests with
 	// the real time.
 	Now, Clock func() time.Time
+	// Shape is as the statistics interface's simulator's.
+	Shape func(m time.Time, v Value) (Value, bool)
 
 	// Faults make the endpoint misbehave, for tests.
 	Faults CloudFaults
@@ -180,7 +182,9 @@ func (c *CloudAPI) minutes(domain, stream string, start, end time.Time) []Value 
 	}
 	var out []Value
 	for m := ceilTo(start, time.Minute); !m.After(end); m = m.Add(time.Minute) {
-		out = append(out, Total(streams, m))
+		if v, ok := shape(c.Shape, m, Total(streams, m)); ok {
+			out = append(out, v)
+		}
 	}
 	return out
 }

@@ -91,6 +91,10 @@ type Simulator struct {
 	Live []string
 	// Now is the simulator's clock; time.Now when nil.
 	Now func() time.Time
+	// Shape, when set, changes each minute answered for the total or a
+	// stream, or leaves it out (false: not arrived, or nothing played):
+	// the series an alert rule is tried on.
+	Shape func(m time.Time, v Value) (Value, bool)
 
 	mu       sync.Mutex
 	faults   Faults
@@ -364,9 +368,18 @@ func (s *Simulator) points(req Request) []Value {
 	}
 	var out []Value
 	for m := first; !m.After(last); m = m.Add(time.Minute) {
-		out = append(out, Total(streams, m))
+		if v, ok := shape(s.Shape, m, Total(streams, m)); ok {
+			out = append(out, v)
+		}
 	}
 	return out
+}
+
+func shape(f func(time.Time, Value) (Value, bool), m time.Time, v Value) (Value, bool) {
+	if f == nil {
+		return v, true
+	}
+	return f(m, v)
 }
 
 // Total is the minute at m of several streams together, as an upstream

@@ -13,7 +13,6 @@ import (
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/stats"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
@@ -94,11 +93,11 @@ func BenchmarkFrames(b *testing.B) {
 	b.Run("summary/15d/20streams", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			sums := make([]stats.Summary, len(series))
+			sums := make([]summary, len(series))
 			for i := range series {
-				sums[i] = stats.Summarize(series[i].Points)
+				sums[i] = summarize(series[i].Points, 0)
 			}
-			if f := summaryFrame(series, sums, "", &data.FrameMeta{}); f.Rows() != 20 {
+			if f := summaryFrame(series, sums, "", 0, &data.FrameMeta{}); f.Rows() != 20 {
 				b.Fatal(f.Rows())
 			}
 		}

@@ -320,7 +320,7 @@ func (d *Datasource) answer(ctx context.Context, q Query, plan planner.Plan, wid
 	var resp backend.DataResponse
 	switch q.Type {
 	case QueryTypeSummary:
-		resp.Frames = data.Frames{summaryFrame(series, framer.sums, q.Statistic, meta())}
+		resp.Frames = data.Frames{summaryFrame(series, framer.sums, q.Statistic, q.Newest, meta())}
 	default:
 		resp.Frames = framer.timeSeries(meta)
 	}
@@ -378,6 +378,9 @@ func (d *Datasource) describe(q Query, plan planner.Plan, width time.Duration, m
 		}
 		s += fmt.Sprintf("; shown in %s buckets (flux summed, bandwidth and online by %s) for the panel's %d points and its interval",
 			downsample.Name(width), by, maxPoints)
+	}
+	if q.Newest > 0 {
+		s += fmt.Sprintf("; summed up over each stream's newest %d minutes that have arrived (meta.custom.newestMinute says which)", q.Newest)
 	}
 	return s
 }

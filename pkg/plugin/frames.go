@@ -65,8 +65,8 @@ func streamTitle(s *collect.Series) string {
 type framer struct {
 	q      Query
 	width  time.Duration
-	frames []data.Frames   // time series, by stream
-	sums   []stats.Summary // summary, by stream
+	frames []data.Frames // time series, by stream
+	sums   []summary     // summary, by stream
 
 	mu    sync.Mutex  // streams are read concurrently
 	times *data.Field // the last time field built
@@ -74,13 +74,36 @@ type framer struct {
 }
 
 func newFramer(q Query, width time.Duration) *framer {
-	return &framer{q: q, width: width, frames: make([]data.Frames, len(q.Streams)), sums: make([]stats.Summary, len(q.Streams))}
+	return &framer{q: q, width: width, frames: make([]data.Frames, len(q.Streams)), sums: make([]summary, len(q.Streams))}
+}
+
+// summary is one stream's figures, and what a summary over the newest
+// minutes found of them.
+type summary struct {
+	stats.Summary
+	arrived int       // minutes of the range that arrived
+	newest  time.Time // the newest of them
+}
+
+// summarize sums up points, or only the newest n of them that arrived
+// (n > 0): an alert rule's "the last five minutes" then means the last
+// five the upstream has, whatever its delay.
+func summarize(points []upstream.Point, n int) summary {
+	out := summary{arrived: len(points)}
+	if len(points) > 0 {
+		out.newest = points[len(points)-1].Time
+	}
+	if n > 0 {
+		points = points[max(0, len(points)-n):]
+	}
+	out.Summary = stats.Summarize(points)
+	return out
 }
 
 // done is collect.Job.Done.
 func (f *framer) done(i int, s *collect.Series) {
 	if f.q.Type == QueryTypeSummary {
-		f.sums[i] = stats.Summarize(s.Points)
+		f.sums[i] = summarize(s.Points, f.q.Newest)
 	} else {
 		times := f.sharedTimes(s.Points)
 		if times == nil && len(s.Points) > 0 {
@@ -247,9 +270,29 @@ func valueField(metric string, points []upstream.Point) *data.Field {
 // which alerting reads as labels, so a rule such as "p95 bandwidth above
 // 800 Mbps" judges every stream on its own, without transformations.
 // statistic, when set, keeps one number column, for Grafana versions whose
-// alerting takes one number per row.
-func summaryFrame(series []collect.Series, sums []stats.Summary, statistic string, meta *data.FrameMeta) *data.Frame {
-	n := len(series)
+// alerting takes one number per row. A summary over the newest n minutes
+// has rows only for the streams that have n minutes in the range: one
+// that has not is no data, which an alert rule shows as No Data instead
+// of judging a stream that has gone quiet as fine.
+func summaryFrame(series []collect.Series, sums []summary, statistic string, newest int, meta *data.FrameMeta) *data.Frame {
+	var rows []int
+	newestTimes := map[string]string{}
+	for i := range series {
+		s := &series[i]
+		if newest > 0 && sums[i].arrived < newest {
+			meta.Notices = append(meta.Notices, data.Notice{
+				Severity: data.NoticeSeverityWarning,
+				Text: fmt.Sprintf("%s: %d minutes of the range have arrived, fewer than the newest %d asked for; no value (an alert rule sees No Data). Widen the range if the upstream is this late.",
+					streamTitle(s), sums[i].arrived, newest),
+			})
+			continue
+		}
+		rows = append(rows, i)
+		if newest > 0 {
+			newestTimes[streamTitle(s)] = sums[i].newest.UTC().Format(time.RFC3339)
+		}
+	}
+	n := len(rows)
 	domain := make([]string, n)
 	stream := make([]string, n)
 	values := map[string]any{
@@ -258,26 +301,31 @@ func summaryFrame(series []collect.Series, sums []stats.Summary, statistic strin
 		StatP95Bandwidth:  make([]*float64, n),
 		StatPeakOnline:    make([]*int64, n),
 		StatAvgOnline:     make([]*float64, n),
+		StatMinBandwidth:  make([]*float64, n),
 	}
 	units := map[string]string{
 		StatSumFlux: UnitFlux, StatPeakBandwidth: UnitBandwidth, StatP95Bandwidth: UnitBandwidth,
-		StatPeakOnline: UnitOnline, StatAvgOnline: UnitOnline,
+		StatPeakOnline: UnitOnline, StatAvgOnline: UnitOnline, StatMinBandwidth: UnitBandwidth,
 	}
-	for i := range series {
+	for row, i := range rows {
 		s := &series[i]
 		sum := sums[i]
-		domain[i], stream[i] = s.Domain, s.StreamID
-		if s.Answered() {
+		domain[row], stream[row] = s.Domain, s.StreamID
+		switch {
+		case newest > 0:
+			values[StatSumFlux].([]*float64)[row] = numPtr(sum.Flux)
+		case s.Answered():
 			// A stream no window answered for has no total, which is not 0 MB.
-			values[StatSumFlux].([]*float64)[i] = ptr(s.SumFlux)
+			values[StatSumFlux].([]*float64)[row] = ptr(s.SumFlux)
 		}
-		values[StatPeakBandwidth].([]*float64)[i] = numPtr(sum.PeakBandwidth)
-		values[StatP95Bandwidth].([]*float64)[i] = numPtr(sum.P95Bandwidth)
-		values[StatAvgOnline].([]*float64)[i] = numPtr(sum.AvgOnline)
+		values[StatPeakBandwidth].([]*float64)[row] = numPtr(sum.PeakBandwidth)
+		values[StatP95Bandwidth].([]*float64)[row] = numPtr(sum.P95Bandwidth)
+		values[StatAvgOnline].([]*float64)[row] = numPtr(sum.AvgOnline)
+		values[StatMinBandwidth].([]*float64)[row] = numPtr(sum.MinBandwidth)
 		if sum.PeakOnline.Valid {
-			values[StatPeakOnline].([]*int64)[i] = ptr(int64(math.Round(sum.PeakOnline.Value)))
+			values[StatPeakOnline].([]*int64)[row] = ptr(int64(math.Round(sum.PeakOnline.Value)))
 		}
-		if s.SumFluxEstimated > 0 && (statistic == "" || statistic == StatSumFlux) {
+		if newest == 0 && s.SumFluxEstimated > 0 && (statistic == "" || statistic == StatSumFlux) {
 			meta.Notices = append(meta.Notices, data.Notice{
 				Severity: data.NoticeSeverityInfo,
 				Text: fmt.Sprintf("%s: %d of %d windows came without sum_info; their sum_flux was added up from per-minute flux.",
@@ -298,6 +346,11 @@ func summaryFrame(series []collect.Series, sums []stats.Summary, statistic strin
 	frame.Meta = meta
 	frame.Meta.Type = data.FrameTypeNumericLong
 	frame.Meta.TypeVersion = data.FrameTypeVersion{0, 1}
+	if newest > 0 {
+		// The time of each stream's newest minute: what "the newest five"
+		// were, without a time field in a numeric frame.
+		frame.Meta.Custom = map[string]any{"newestMinute": newestTimes}
+	}
 	return frame
 }
 

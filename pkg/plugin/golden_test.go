@@ -33,6 +33,11 @@ func TestGoldenFrames(t *testing.T) {
 			map[string]any{"queryType": "summary", "domain": testDomain, "streamId": "live_1,live_2,nobody"}},
 		{"summary-statistic", simulator.Faults{}, 24 * time.Hour,
 			map[string]any{"queryType": "summary", "streamId": "live_1,live_3", "statistic": "p95_bandwidth"}},
+		// An alert rule's "every minute of the newest five above": the
+		// stream that played is judged, the one that has no minute is No
+		// Data, with a notice.
+		{"summary-newest", simulator.Faults{}, 30 * time.Minute,
+			map[string]any{"queryType": "summary", "streamId": "live_1,nobody", "statistic": "min_bandwidth", "newest": 5}},
 		{"live", simulator.Faults{}, time.Hour,
 			map[string]any{"queryType": "live", "domain": testDomain}},
 		{"streams", simulator.Faults{}, time.Hour,

@@ -50,7 +50,9 @@ type Limits struct {
 	// What the query's choices accept, for the editors.
 	QueryTypes []string `json:"queryTypes"`
 	Statistics []string `json:"statistics"`
-	OrderBy    []string `json:"orderBy"`
+	// MaxNewest is the most minutes a summary over the newest minutes takes.
+	MaxNewest int      `json:"maxNewest"`
+	OrderBy   []string `json:"orderBy"`
 }
 
 const countPattern = `^[0-9]{1,6}$`
@@ -86,6 +88,7 @@ func SettingsLimits() Limits {
 		MaxStreamIDLength: MaxStreamIDLength,
 		QueryTypes:        QueryTypes,
 		Statistics:        AllStatistics,
+		MaxNewest:         MaxNewest,
 		OrderBy:           []string{OrderByName, OrderByViewers},
 	}
 }

@@ -257,6 +257,10 @@ func TestBadQueriesFailAloneWithClearErrors(t *testing.T) {
 		dq("domain", h, testNow, map[string]any{"domain": "http://play.example.com/"}),
 		dq("old", testNow.Add(-40*24*time.Hour), testNow.Add(-30*24*time.Hour), map[string]any{}),
 		backend.DataQuery{RefID: "json", JSON: []byte(`{"streamId":`), TimeRange: backend.TimeRange{From: h, To: testNow}},
+		dq("newest0", h, testNow, map[string]any{"queryType": "summary", "newest": 0}),
+		dq("newest61", h, testNow, map[string]any{"queryType": "summary", "newest": "61"}),
+		dq("newestTS", h, testNow, map[string]any{"newest": 5}),
+		dq("newestText", h, testNow, map[string]any{"queryType": "summary", "newest": "five"}),
 	)
 	if r := resp.Responses["ok"]; r.Error != nil || len(r.Frames) != 3 {
 		t.Fatalf("good query failed: %v", r.Error)
@@ -264,6 +268,7 @@ func TestBadQueriesFailAloneWithClearErrors(t *testing.T) {
 	for ref, says := range map[string]string{
 		"streams": "Max streams", "metric": "bandwidth, online, flux", "type": "summary",
 		"domain": "host name", "old": "15 days", "json": "not valid JSON",
+		"newest0": "1 to 60", "newest61": "1 to 60", "newestTS": "summary queries only", "newestText": "newest: \"five\" is not a whole number",
 	} {
 		r := resp.Responses[ref]
 		if r.Error == nil || !strings.Contains(r.Error.Error(), says) {

@@ -48,10 +48,14 @@ const (
 	StatP95Bandwidth  = "p95_bandwidth"
 	StatPeakOnline    = "peak_online"
 	StatAvgOnline     = "avg_online"
+	StatMinBandwidth  = "min_bandwidth"
 )
 
 // AllStatistics is the order of the summary's number fields.
-var AllStatistics = []string{StatSumFlux, StatPeakBandwidth, StatP95Bandwidth, StatPeakOnline, StatAvgOnline}
+var AllStatistics = []string{StatSumFlux, StatPeakBandwidth, StatP95Bandwidth, StatPeakOnline, StatAvgOnline, StatMinBandwidth}
+
+// MaxNewest bounds a summary's newest minutes: an alert rule's window.
+const MaxNewest = 60
 
 // Orders of a stream list.
 const (
@@ -99,6 +103,10 @@ type queryModel struct {
 	// Statistic narrows a summary to one number field, for alerting in
 	// Grafana versions that take one number per row.
 	Statistic string `json:"statistic"`
+	// Newest narrows a summary to the newest N minutes of the range that
+	// have arrived, whatever the upstream's delay: what an alert rule
+	// means by "the last five minutes".
+	Newest flexCount `json:"newest"`
 	// Filter (a regular expression) and OrderBy shape a stream list.
 	Filter  string `json:"filter"`
 	OrderBy string `json:"orderBy"`
@@ -112,6 +120,7 @@ type Query struct {
 	Metrics     []string
 	Aggregation downsample.Aggregation
 	Statistic   string // summary only; "" for every statistic
+	Newest      int    // summary only: the newest minutes that arrived; 0 for the whole range
 	Filter      string // live and streams: a checked regular expression
 	OrderBy     string // streams: OrderByName or OrderByViewers
 }
@@ -331,6 +340,18 @@ func checkListOptions(m queryModel, out *Query) error {
 	if out.Statistic != "" && !slices.Contains(AllStatistics, out.Statistic) {
 		return fmt.Errorf("statistic %s is unknown: use one of %s, or leave it empty for all of them",
 			quoteClip(out.Statistic), strings.Join(AllStatistics, ", "))
+	}
+	if m.Newest.err != nil {
+		return fmt.Errorf("newest: %w", m.Newest.err)
+	}
+	if m.Newest.set {
+		if m.Newest.n < 1 || m.Newest.n > MaxNewest {
+			return fmt.Errorf("newest is %d: a summary over the newest minutes takes 1 to %d of them, or leave it empty for the whole range", m.Newest.n, MaxNewest)
+		}
+		if out.Type != QueryTypeSummary {
+			return fmt.Errorf("newest applies to summary queries only; this query is %s", out.Type)
+		}
+		out.Newest = m.Newest.n
 	}
 	out.Filter = strings.TrimSpace(m.Filter)
 	if len(out.Filter) > maxFilterLength {

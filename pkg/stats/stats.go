@@ -16,9 +16,11 @@ const BillingInterval = 5 * time.Minute
 // point carried the metric.
 type Summary struct {
 	PeakBandwidth upstream.Num // Mbps
+	MinBandwidth  upstream.Num // Mbps: the lowest minute
 	P95Bandwidth  upstream.Num // Mbps, 95th percentile of the 5-minute peaks
 	PeakOnline    upstream.Num
 	AvgOnline     upstream.Num
+	Flux          upstream.Num // MB: the minutes' flux added up
 }
 
 // Summarize computes the summary of points sorted by time.
@@ -31,12 +33,18 @@ func Summarize(points []upstream.Point) Summary {
 	for _, p := range points {
 		if b := p.Bandwidth; b.Valid {
 			s.PeakBandwidth = maxNum(s.PeakBandwidth, b.Value)
+			if !s.MinBandwidth.Valid || b.Value < s.MinBandwidth.Value {
+				s.MinBandwidth = upstream.Num{Value: b.Value, Valid: true}
+			}
 			if cell := p.Time.Truncate(BillingInterval); len(peaks) == 0 || !cell.Equal(bucket) {
 				bucket = cell
 				peaks = append(peaks, b.Value)
 			} else {
 				peaks[len(peaks)-1] = math.Max(peaks[len(peaks)-1], b.Value)
 			}
+		}
+		if f := p.Flux; f.Valid {
+			s.Flux = upstream.Num{Value: s.Flux.Value + f.Value, Valid: true}
 		}
 		if o := p.Online; o.Valid {
 			s.PeakOnline = maxNum(s.PeakOnline, o.Value)

@@ -84,6 +84,23 @@ describe('QueryEditor', () => {
     expect(last().streamId).toBe('live_1');
   });
 
+  it('sums up the newest minutes for alert rules, only when the number is one the backend takes', async () => {
+    const { last } = renderEditor({ refId: 'A', queryType: 'summary' });
+    const newest = screen.getByLabelText('Newest minutes');
+    await userEvent.type(newest, '0');
+    await userEvent.tab();
+    expect(screen.getByText(/A whole number from 1 to 60/)).toBeInTheDocument();
+    expect(last()).toBeUndefined();
+    await userEvent.clear(newest);
+    await userEvent.type(newest, '5');
+    await userEvent.tab();
+    expect(last().newest).toBe(5);
+    expect(screen.queryByText(/A whole number from 1 to/)).not.toBeInTheDocument();
+    await userEvent.clear(newest);
+    await userEvent.tab();
+    expect(last().newest).toBeUndefined();
+  });
+
   it('offers the live list and a summary statistic', async () => {
     const { last } = renderEditor({ refId: 'A', queryType: 'summary' });
     await userEvent.click(screen.getByLabelText('Statistic'));
