@@ -122,6 +122,21 @@ func TestComposeFile(t *testing.T) {
 	if a, s := defaultOf(t, g.Environment["LVBSTAT_API_KEY"]), defaultOf(t, sim.Environment["LVBSIM_KEY"]); a != s || a == "" {
 		t.Errorf("Grafana's key %q, the simulator's %q", a, s)
 	}
+	// Cloud API 3.0's simulator, where the second provisioned data source
+	// looks for it, with the same key pair.
+	cu, err := url.Parse(defaultOf(t, g.Environment["TENCENTCLOUD_API_URL"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cport, _ := strings.Cut(flags["cloud-addr"], ":")
+	if cu.Hostname() != "simulator" || cu.Port() != cport || cport == "" || !strings.Contains(strings.Join(sim.Ports, ","), cport+":") {
+		t.Errorf("Grafana looks for Cloud API 3.0 at %s; the simulator serves it on %q, published %v", cu, flags["cloud-addr"], sim.Ports)
+	}
+	for grafana, simulator := range map[string]string{"TENCENTCLOUD_SECRET_ID": "LVBSIM_SECRET_ID", "TENCENTCLOUD_SECRET_KEY": "LVBSIM_SECRET_KEY"} {
+		if a, s := defaultOf(t, g.Environment[grafana]), defaultOf(t, sim.Environment[simulator]); a != s || a == "" {
+			t.Errorf("Grafana's %s %q, the simulator's %q", grafana, a, s)
+		}
+	}
 	for _, dep := range g.DependsOn {
 		if _, ok := top.Services[dep]; !ok {
 			t.Errorf("grafana depends on %q, which is not a service", dep)

@@ -1,6 +1,7 @@
 package installcheck
 
 import (
+	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -17,36 +18,48 @@ type provisionedDataSources struct {
 		Type           string            `yaml:"type"`
 		UID            string            `yaml:"uid"`
 		Access         string            `yaml:"access"`
+		Editable       *bool             `yaml:"editable"`
 		JSONData       map[string]any    `yaml:"jsonData"`
 		SecureJSONData map[string]string `yaml:"secureJsonData"`
 	} `yaml:"datasources"`
 }
 
-// The data source takes the APPID and key from the environment and writes
-// only settings the plugin knows.
+// One data source for each interface, each taking its account and key
+// from the environment, writing only settings the plugin knows, not
+// editable in the UI (a change there would be lost at the next start).
 func TestProvisionedDataSource(t *testing.T) {
 	var f provisionedDataSources
 	readYAML(t, "provisioning/datasources/lvbstat.yaml", &f)
-	if f.APIVersion != 1 || len(f.Datasources) != 1 {
+	if f.APIVersion != 1 || len(f.Datasources) != 2 {
 		t.Fatalf("apiVersion %d, %d data sources", f.APIVersion, len(f.Datasources))
 	}
-	d := f.Datasources[0]
-	if d.Type != pluginID || d.UID == "" || d.Access != "proxy" {
-		t.Fatalf("type %q, uid %q, access %q", d.Type, d.UID, d.Access)
+	want := map[string]struct{ upstream, account, accountEnv, secret, secretEnv string }{
+		"lvbstat":          {"", "cmd", "${LVBSTAT_APPID}", "apiKey", "${LVBSTAT_API_KEY}"},
+		"lvbstat-cloudapi": {"cloudapi", "secretId", "${TENCENTCLOUD_SECRET_ID}", "secretKey", "${TENCENTCLOUD_SECRET_KEY}"},
 	}
-	var keys, secure []string
-	for k := range d.JSONData {
-		keys = append(keys, k)
-	}
-	for k, v := range d.SecureJSONData {
-		secure = append(secure, k)
-		if !strings.HasPrefix(v, "$") {
-			t.Errorf("secure %s is written in the file, not read from the environment", k)
+	for _, d := range f.Datasources {
+		w, ok := want[d.UID]
+		if !ok || d.Type != pluginID || d.Access != "proxy" || d.Editable == nil || *d.Editable {
+			t.Fatalf("type %q, uid %q, access %q, editable %v", d.Type, d.UID, d.Access, d.Editable)
 		}
-	}
-	checkSettings(t, "provisioning/datasources", keys, secure)
-	if d.JSONData["cmd"] != "${LVBSTAT_APPID}" || d.SecureJSONData["apiKey"] != "${LVBSTAT_API_KEY}" {
-		t.Fatalf("the APPID and key must come from LVBSTAT_APPID and LVBSTAT_API_KEY: %v %v", d.JSONData["cmd"], d.SecureJSONData)
+		delete(want, d.UID)
+		var keys, secure []string
+		for k := range d.JSONData {
+			keys = append(keys, k)
+		}
+		for k, v := range d.SecureJSONData {
+			secure = append(secure, k)
+			if !strings.HasPrefix(v, "$") {
+				t.Errorf("secure %s is written in the file, not read from the environment", k)
+			}
+		}
+		checkSettings(t, "provisioning/datasources", keys, secure)
+		if fmt.Sprint(d.JSONData["upstream"]) != w.upstream && !(w.upstream == "" && d.JSONData["upstream"] == nil) {
+			t.Errorf("%s: upstream %v", d.UID, d.JSONData["upstream"])
+		}
+		if d.JSONData[w.account] != w.accountEnv || d.SecureJSONData[w.secret] != w.secretEnv {
+			t.Errorf("%s: the account and key must come from %s and %s: %v %v", d.UID, w.accountEnv, w.secretEnv, d.JSONData, d.SecureJSONData)
+		}
 	}
 }
 
