@@ -1,11 +1,13 @@
 # The data source, the bundled dashboard and an alert rule, managed with the
 # Grafana provider (https://registry.terraform.io/providers/grafana/grafana).
 # The plugin itself must be installed on the Grafana server first (see the
-# README: the release zip, grafana cli, or GF_INSTALL_PLUGINS).
+# README: the release zip, grafana cli, or GF_INSTALL_PLUGINS), and the same
+# release unzipped next to this file: the dashboard is the one it ships.
 #
+#   unzip lvbstat-tencent-datasource-<version>.zip
 #   export TF_VAR_grafana_auth=<service account token>
-#   export TF_VAR_lvb_appid=<your Live APPID>
-#   export TF_VAR_lvb_api_key=<the statistics API key>
+#   export TF_VAR_tencentcloud_secret_id=<SecretId> TF_VAR_tencentcloud_secret_key=<SecretKey>
+#   (or TF_VAR_upstream=legacy TF_VAR_lvb_appid=<APPID> TF_VAR_lvb_api_key=<API key>)
 #   terraform init && terraform apply
 
 terraform {
@@ -24,25 +26,35 @@ provider "grafana" {
 
 resource "grafana_data_source" "lvb" {
   type = "lvbstat-tencent-datasource"
-  name = "Tencent Cloud Live"
-  uid  = "lvbstat"
+  name = var.upstream == "cloudapi" ? "Tencent Cloud Live (Cloud API 3.0)" : "Tencent Cloud Live"
+  # Not provisioning's uids (lvbstat, lvbstat-cloudapi): a server with both
+  # keeps two data sources, neither overwriting the other.
+  uid = var.data_source_uid
 
   # Every key is a setting the plugin reads (pkg/plugin/settings.go); a test
-  # checks that none is misspelt. For Tencent Cloud API 3.0 instead, write
-  # { upstream = "cloudapi", secretId = ... } here and { secretKey = ... } below (a key in the
-  # Tencent Cloud console → Cloud Access Management (CAM) → API keys).
-  json_data_encoded = jsonencode({
+  # checks that none is misspelt, for either interface. Cloud API 3.0 takes a
+  # key from the Tencent Cloud console → Cloud Access Management (CAM) → API keys. Numbers go as digits
+  # in strings, which the plugin reads as numbers.
+  json_data_encoded = jsonencode(var.upstream == "cloudapi" ? {
+    upstream       = "cloudapi"
+    secretId       = var.tencentcloud_secret_id
+    maxConcurrency = "8"
+    maxStreams     = "20"
+    timeoutSeconds = "30"
+    } : {
     apiUrl         = var.lvb_api_url
     cmd            = var.lvb_appid
     timezone       = "Asia/Shanghai"
-    maxConcurrency = 8
-    maxStreams     = 20
-    timeoutSeconds = 30
+    maxConcurrency = "8"
+    maxStreams     = "20"
+    timeoutSeconds = "30"
   })
 
   # The key stays in Grafana's encrypted secure settings; Terraform keeps it in
   # its state, so keep the state somewhere private.
-  secure_json_data_encoded = jsonencode({
+  secure_json_data_encoded = jsonencode(var.upstream == "cloudapi" ? {
+    secretKey = var.tencentcloud_secret_key
+    } : {
     apiKey = var.lvb_api_key
   })
 }

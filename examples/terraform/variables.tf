@@ -10,15 +10,46 @@ variable "grafana_auth" {
   sensitive   = true
 }
 
-variable "lvb_appid" {
-  description = "The LVB APPID (a number), shown in the Live console → Access management → Access configuration (接入配置)"
+variable "upstream" {
+  description = "Which of Tencent's interfaces: cloudapi (Cloud API 3.0, any Live account) or legacy (the statistics interface, enabled by Tencent on request)"
   type        = string
+  default     = "cloudapi"
+  validation {
+    condition     = contains(["cloudapi", "legacy"], var.upstream)
+    error_message = "upstream is cloudapi or legacy."
+  }
+}
+
+variable "data_source_uid" {
+  description = "The data source's uid; provisioning/ uses lvbstat and lvbstat-cloudapi, so this one differs"
+  type        = string
+  default     = "tencent-live"
+}
+
+variable "tencentcloud_secret_id" {
+  description = "Cloud API 3.0: the SecretId of a key in the Tencent Cloud console → Cloud Access Management (CAM) → API keys"
+  type        = string
+  default     = ""
+}
+
+variable "tencentcloud_secret_key" {
+  description = "Cloud API 3.0: that key's SecretKey"
+  type        = string
+  sensitive   = true
+  default     = ""
+}
+
+variable "lvb_appid" {
+  description = "The statistics interface: the LVB APPID (a number), shown in the Live console → Access management → Access configuration (接入配置)"
+  type        = string
+  default     = ""
 }
 
 variable "lvb_api_key" {
-  description = "The API key (API鉴权Key), shown in the Live console → Access management → Access configuration (接入配置)"
+  description = "The statistics interface: the API key (API鉴权Key), shown in the Live console → Access management → Access configuration (接入配置)"
   type        = string
   sensitive   = true
+  default     = ""
 }
 
 variable "lvb_api_url" {
@@ -40,7 +71,7 @@ variable "bandwidth_threshold_mbps" {
 }
 
 variable "dashboard_path" {
-  description = "The bundled dashboard: in this repository, or dashboards/overview.json of the installed plugin"
+  description = "The dashboard the plugin ships: dashboards/overview.json of the release zip, unzipped next to this file"
   type        = string
-  default     = "../../src/dashboards/overview.json"
+  default     = "lvbstat-tencent-datasource/dashboards/overview.json"
 }

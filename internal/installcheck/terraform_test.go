@@ -2,8 +2,10 @@ package installcheck
 
 import (
 	"encoding/json"
-	"os"
+	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
@@ -12,6 +14,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/internal/pluginzip"
 )
 
 const terraformDir = "examples/terraform"
@@ -109,34 +113,56 @@ func TestTerraformExample(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	ctx := evalContext(vars, nil)
 	var typ string
-	if diags := gohcl.DecodeExpression(attrs["type"].Expr, ctx, &typ); diags.HasErrors() || typ != pluginID {
+	if diags := gohcl.DecodeExpression(attrs["type"].Expr, evalContext(vars, nil), &typ); diags.HasErrors() || typ != pluginID {
 		t.Fatalf("data source type %q, want %q", typ, pluginID)
 	}
-	var keys, secure []string
-	for k := range decodeJSONAttr(t, attrs["json_data_encoded"], ctx) {
-		keys = append(keys, k)
+	// Either interface, as var.upstream chooses.
+	for _, upstream := range []string{"cloudapi", "legacy"} {
+		vars := maps.Clone(vars)
+		vars["upstream"] = cty.StringVal(upstream)
+		ctx := evalContext(vars, nil)
+		var keys, secure []string
+		jd := decodeJSONAttr(t, attrs["json_data_encoded"], ctx)
+		for k := range jd {
+			keys = append(keys, k)
+		}
+		for k := range decodeJSONAttr(t, attrs["secure_json_data_encoded"], ctx) {
+			secure = append(secure, k)
+		}
+		if len(keys) == 0 || len(secure) == 0 {
+			t.Fatalf("%s: the data source sets no settings or no key", upstream)
+		}
+		checkSettings(t, terraformDir, keys, secure)
+		if got := fmt.Sprint(jd["upstream"]); (upstream == "cloudapi") != (got == "cloudapi") {
+			t.Errorf("var.upstream %s gives a data source of upstream %s", upstream, got)
+		}
 	}
-	for k := range decodeJSONAttr(t, attrs["secure_json_data_encoded"], ctx) {
-		secure = append(secure, k)
-	}
-	if len(keys) == 0 || len(secure) == 0 {
-		t.Fatal("the data source sets no settings or no key")
-	}
-	checkSettings(t, terraformDir, keys, secure)
+	ctx := evalContext(vars, nil)
 	uid := cty.StringVal("lvbstat")
 	if a, ok := attrs["uid"]; ok {
 		uid, _ = a.Expr.Value(ctx)
 	}
-
-	// The dashboard file, as the default path gives it (relative to the example).
-	dash := vars["dashboard_path"].AsString()
-	if _, err := os.Stat(filepath.Join(root, terraformDir, dash)); err != nil {
-		t.Fatalf("dashboard_path %s does not exist: %v", dash, err)
+	if uid.AsString() == "lvbstat" || uid.AsString() == "lvbstat-cloudapi" {
+		t.Errorf("Terraform's data source uid %s is provisioning's", uid.AsString())
 	}
 
-	// The alert rule.
+	// The dashboard as the release ships it: the zip's folder, then the
+	// path plugin.json includes.
+	m, err := pluginzip.ReadManifest(filepath.Join(root, "src"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shipped []string
+	for _, inc := range m.Includes {
+		if inc.Type == "dashboard" {
+			shipped = append(shipped, pluginID+"/"+inc.Path)
+		}
+	}
+	if dash := vars["dashboard_path"].AsString(); !slices.Contains(shipped, dash) {
+		t.Fatalf("dashboard_path %s is not the dashboard the release ships (%v)", dash, shipped)
+	}
+
 	ctx = evalContext(vars, map[string]cty.Value{
 		"grafana_data_source": cty.ObjectVal(map[string]cty.Value{"lvb": cty.ObjectVal(map[string]cty.Value{"uid": uid})}),
 	})
