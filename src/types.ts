@@ -49,6 +49,8 @@ export interface StreamsVariableQuery extends DataQuery {
   domain?: string;
   filter?: string;
   orderBy?: string;
+  /** The first streams kept, after the order: with order by viewers, the busiest. */
+  limit?: number;
 }
 
 /** One entry of the backend's `streams` resource. */
@@ -85,6 +87,9 @@ export const STATISTICS: Array<{ value: string; label: string; description: stri
   { value: 'avg_online', label: 'Average viewers', description: 'Mean viewers over the minutes with data' },
   { value: 'min_bandwidth', label: 'Lowest bandwidth', description: 'The lowest minute, Mbps: "every minute above"' },
 ];
+
+/** The most streams a stream list's limit keeps. */
+export const MAX_LIVE_LIMIT: number = limits.maxLiveLimit;
 
 /** The most minutes a summary over the newest minutes takes. */
 export const MAX_NEWEST: number = limits.maxNewest;

@@ -43,6 +43,10 @@ type Query struct {
 	Aggregation string   `json:"aggregation,omitempty"`
 	Statistic   string   `json:"statistic,omitempty"`
 	OrderBy     string   `json:"orderBy,omitempty"`
+	Limit       int      `json:"limit,omitempty"`
+	// Total asks for the domain's (or account's) total rather than the
+	// selected streams; it is not part of the query model.
+	Total bool `json:"-"`
 }
 
 // ImplementsDataqueryVariant tells the SDK that Query is a panel target.
@@ -78,38 +82,46 @@ var ds = common.DataSourceRef{Type: ptr(PluginID), Uid: ptr("${datasource}")}
 
 func target(q Query) queryBuilder {
 	q.Domain = "$domain"
-	if q.QueryType != "live" {
+	if q.QueryType != "live" && !q.Total {
 		q.StreamID = "$streams"
 	}
 	return queryBuilder{q}
 }
 
-// Overview is the bundled dashboard: what the selected streams played over
-// the range, their totals and peaks, and the busiest streams now.
+// TopStreams is how many of the busiest streams the streams variable's
+// All selects.
+const TopStreams = 5
+
+// Overview is the bundled dashboard: it opens on the domain's (or the
+// account's) totals, what Tencent bills on, then the busiest streams one by
+// one, then what plays now.
 func Overview() (dashboard.Dashboard, error) {
 	total := func(title, statistic, unit, calc, help string) *stat.PanelBuilder {
 		return stat.NewPanelBuilder().Title(title).Description(help).Datasource(ds).
-			WithTarget(target(Query{RefID: "A", QueryType: "summary", Statistic: statistic})).
+			WithTarget(target(Query{RefID: "A", QueryType: "summary", Statistic: statistic, Total: true})).
 			Unit(unit).Height(4).Span(6).
 			ColorMode(common.BigValueColorModeNone).GraphMode(common.BigValueGraphModeNone).
 			ReduceOptions(common.NewReduceDataOptionsBuilder().Values(false).Calcs([]string{calc}).Fields("/^" + statistic + "$/")).
 			Orientation(common.VizOrientationAuto)
 	}
-	series := func(title, metric, unit string, style common.GraphDrawStyle, help string) *timeseries.PanelBuilder {
+	series := func(title, metric, unit string, style common.GraphDrawStyle, total bool, help string) *timeseries.PanelBuilder {
 		return timeseries.NewPanelBuilder().Title(title).Description(help).Datasource(ds).
-			WithTarget(target(Query{RefID: "A", QueryType: "timeseries", Metrics: []string{metric}, Aggregation: "max"})).
+			WithTarget(target(Query{RefID: "A", QueryType: "timeseries", Metrics: []string{metric}, Aggregation: "max", Total: total})).
 			Unit(unit).Min(0).DrawStyle(style).FillOpacity(10).Height(8)
 	}
+	all := "$__all"
 	streams := dashboard.NewQueryVariableBuilder("streams").Label("Streams").
-		Description("Streams playing now on the domain, the most watched first. Pick several for a series each.").
+		Description(fmt.Sprintf("The %d streams with the most viewers playing now on the domain (All), or the ones you pick: a series each in the per-stream row.", TopStreams)).
 		Datasource(ds).
-		Query(dashboard.StringOrMap{Map: map[string]any{"refId": "streams", "domain": "$domain", "orderBy": "viewers"}}).
+		Query(dashboard.StringOrMap{Map: map[string]any{"refId": "streams", "domain": "$domain", "orderBy": "viewers", "limit": TopStreams}}).
 		Refresh(dashboard.VariableRefreshOnTimeRangeChanged).
-		Multi(true).IncludeAll(false)
+		Multi(true).IncludeAll(true).
+		Current(dashboard.VariableOption{Selected: ptr(true), Text: dashboard.StringOrArrayOfString{ArrayOfString: []string{"All"}},
+			Value: dashboard.StringOrArrayOfString{ArrayOfString: []string{all}}})
 
 	return dashboard.NewDashboardBuilder("Tencent Cloud Live: playback").
 		Uid(OverviewUID).
-		Description("Playback bandwidth, viewers and flux of Tencent Cloud Live streams, their totals over the range, and the busiest streams now.").
+		Description("Playback bandwidth, viewers and flux of a Tencent Cloud Live domain or account: its totals and billing 95th percentile, its busiest streams, and what plays now.").
 		Tags([]string{"tencent", "live", "lvbstat"}).
 		Editable().
 		Time("now-24h", "now").
@@ -118,25 +130,31 @@ func Overview() (dashboard.Dashboard, error) {
 		Tooltip(dashboard.DashboardCursorSyncCrosshair).
 		WithVariable(dashboard.NewDatasourceVariableBuilder("datasource").Label("Data source").Type(PluginID)).
 		WithVariable(dashboard.NewTextBoxVariableBuilder("domain").Label("Domain").
-			Description("The playback domain (not its CNAME target). Empty: every domain of the APPID.").
+			Description("The playback domain (not its CNAME target). Empty: every domain of the account.").
 			DefaultValue(dashboard.StringOrMap{String: ptr("")})).
 		WithVariable(streams).
-		WithRow(dashboard.NewRowBuilder("Totals over the range")).
+		WithRow(dashboard.NewRowBuilder("Domain total over the range")).
 		WithPanel(total("Total flux", "sum_flux", "decmbytes", "sum",
-			"Traffic of the selected streams over the range, from Tencent's own window totals where a window is whole.")).
+			"Traffic of every stream of the domain (or account) over the range, from Tencent's own window totals where a window is whole.")).
+		WithPanel(total("P95 bandwidth (billing)", "p95_bandwidth", "Mbits", "max",
+			"The 95th percentile of the total's 5-minute peaks over the range, as 95th-percentile billing counts it (monitoring data: Tencent's bill is the reference).")).
 		WithPanel(total("Peak bandwidth", "peak_bandwidth", "Mbits", "max",
-			"The highest minute of any selected stream.")).
-		WithPanel(total("P95 bandwidth", "p95_bandwidth", "Mbits", "max",
-			"The 95th percentile of 5-minute peaks, the busiest selected stream's.")).
+			"The highest minute of the total.")).
 		WithPanel(total("Peak viewers", "peak_online", "none", "max",
-			"The most viewers in a minute, the busiest selected stream's.")).
-		WithRow(dashboard.NewRowBuilder("Over time")).
-		WithPanel(series("Bandwidth", "bandwidth", "Mbits", common.GraphDrawStyleLine,
-			"Playback bandwidth per stream. Long ranges show the peak of each bucket.").Span(24)).
-		WithPanel(series("Online viewers", "online", "none", common.GraphDrawStyleLine,
-			"Viewers per stream. Long ranges show the peak of each bucket.").Span(12)).
-		WithPanel(series("Flux", "flux", "decmbytes", common.GraphDrawStyleBars,
-			"Traffic per stream and minute (or bucket: summed).").Span(12)).
+			"The most viewers of the total in a minute.")).
+		WithPanel(series("Total bandwidth", "bandwidth", "Mbits", common.GraphDrawStyleLine, true,
+			"Playback bandwidth of every stream together. Long ranges show the peak of each bucket.").Span(24)).
+		WithPanel(series("Total viewers", "online", "none", common.GraphDrawStyleLine, true,
+			"Viewers of every stream together. Long ranges show the peak of each bucket.").Span(12)).
+		WithPanel(series("Total flux", "flux", "decmbytes", common.GraphDrawStyleBars, true,
+			"Traffic of every stream together, per minute (or bucket: summed).").Span(12)).
+		WithRow(dashboard.NewRowBuilder("Streams: ${streams}")).
+		WithPanel(series("Bandwidth by stream", "bandwidth", "Mbits", common.GraphDrawStyleLine, false,
+			"Playback bandwidth per selected stream. Long ranges show the peak of each bucket.").Span(24)).
+		WithPanel(series("Viewers by stream", "online", "none", common.GraphDrawStyleLine, false,
+			"Viewers per selected stream. Long ranges show the peak of each bucket.").Span(12)).
+		WithPanel(series("Flux by stream", "flux", "decmbytes", common.GraphDrawStyleBars, false,
+			"Traffic per selected stream and minute (or bucket: summed).").Span(12)).
 		WithRow(dashboard.NewRowBuilder("Now")).
 		WithPanel(bargauge.NewPanelBuilder().Title("Top streams now").
 			Description("Every stream playing on the domain at this minute, the busiest first, refreshed once a minute.").

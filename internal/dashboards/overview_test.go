@@ -146,3 +146,73 @@ func TestPluginJSONIncludesTheDashboard(t *testing.T) {
 	}
 	t.Fatalf("src/plugin.json does not include dashboards/%s: %+v", OverviewFile, p.Includes)
 }
+
+// The dashboard opens on the domain's total (every stream, what Tencent
+// bills on), its billing p95 among the first panels; the per-stream panels
+// below follow the streams variable, whose default, All, is the busiest
+// streams playing now.
+func TestTheDashboardOpensOnTheTotal(t *testing.T) {
+	raw, err := os.ReadFile(committed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Panels []struct {
+			Type    string `json:"type"`
+			Title   string `json:"title"`
+			Targets []struct {
+				QueryType string `json:"queryType"`
+				StreamID  string `json:"streamId"`
+				Statistic string `json:"statistic"`
+			} `json:"targets"`
+		} `json:"panels"`
+		Templating struct {
+			List []struct {
+				Name       string `json:"name"`
+				IncludeAll bool   `json:"includeAll"`
+				Current    struct {
+					Value []string `json:"value"`
+				} `json:"current"`
+				Query json.RawMessage `json:"query"`
+			} `json:"list"`
+		} `json:"templating"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	rows, totals, billing, perStream := 0, 0, false, 0
+	for _, p := range doc.Panels {
+		if p.Type == "row" {
+			rows++
+			continue
+		}
+		for _, tg := range p.Targets {
+			switch {
+			case tg.QueryType == "live":
+			case rows == 1 && tg.StreamID == "":
+				totals++
+				billing = billing || tg.Statistic == "p95_bandwidth"
+			case rows == 2 && tg.StreamID == "$streams":
+				perStream++
+			default:
+				t.Errorf("panel %q (row %d) asks for streams %q", p.Title, rows, tg.StreamID)
+			}
+		}
+	}
+	if totals < 5 || !billing || perStream < 3 {
+		t.Fatalf("%d panels of the total (billing p95: %v), %d per stream", totals, billing, perStream)
+	}
+	for _, v := range doc.Templating.List {
+		if v.Name != "streams" {
+			continue
+		}
+		var q struct {
+			OrderBy string `json:"orderBy"`
+			Limit   int    `json:"limit"`
+		}
+		_ = json.Unmarshal(v.Query, &q)
+		if !v.IncludeAll || !slices.Equal(v.Current.Value, []string{"$__all"}) || q.OrderBy != "viewers" || q.Limit != TopStreams {
+			t.Fatalf("the streams variable: %+v %s", v, v.Query)
+		}
+	}
+}

@@ -51,8 +51,10 @@ type Limits struct {
 	QueryTypes []string `json:"queryTypes"`
 	Statistics []string `json:"statistics"`
 	// MaxNewest is the most minutes a summary over the newest minutes takes.
-	MaxNewest int      `json:"maxNewest"`
-	OrderBy   []string `json:"orderBy"`
+	MaxNewest int `json:"maxNewest"`
+	// MaxLiveLimit is the most streams a stream list's limit keeps.
+	MaxLiveLimit int      `json:"maxLiveLimit"`
+	OrderBy      []string `json:"orderBy"`
 }
 
 const countPattern = `^[0-9]{1,6}$`
@@ -89,6 +91,7 @@ func SettingsLimits() Limits {
 		QueryTypes:        QueryTypes,
 		Statistics:        AllStatistics,
 		MaxNewest:         MaxNewest,
+		MaxLiveLimit:      MaxLiveLimit,
 		OrderBy:           []string{OrderByName, OrderByViewers},
 	}
 }

@@ -81,6 +81,9 @@ func pickStreams(snap *upstream.Snapshot, q Query) []upstream.LiveStream {
 	default:
 		slices.SortStableFunc(out, byName)
 	}
+	if q.Limit > 0 && len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
 	return out
 }
 

@@ -92,6 +92,16 @@ func TestStreamsVariable(t *testing.T) {
 	if len(got) != 3 || !slices.IsSortedFunc(got, func(a, b string) int { return int(online[b] - online[a]) }) {
 		t.Fatalf("live_ streams by viewers: %v (viewers %v)", got, online)
 	}
+	// The top two: what a variable's All means on the bundled dashboard.
+	if top := names(map[string]any{"filter": "^live_", "orderBy": "viewers", "limit": 2}); !slices.Equal(top, got[:2]) {
+		t.Fatalf("the top two: %v, of %v", top, got)
+	}
+	for _, bad := range []any{0, 201, "x"} {
+		r := e.query(t, dq("V", testNow, testNow, map[string]any{"queryType": "streams", "limit": bad})).Responses["V"]
+		if r.Error == nil || r.Status != backend.StatusBadRequest || !strings.Contains(r.Error.Error(), "limit") {
+			t.Fatalf("limit %v: %v (%d)", bad, r.Error, r.Status)
+		}
+	}
 	r := e.query(t, dq("V", testNow, testNow, map[string]any{"queryType": "streams", "filter": "live_(["})).Responses["V"]
 	if r.Error == nil || r.Status != backend.StatusBadRequest || !strings.Contains(r.Error.Error(), "regular expression") {
 		t.Fatalf("a broken filter: %v (%d)", r.Error, r.Status)

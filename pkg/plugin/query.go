@@ -54,6 +54,10 @@ const (
 // AllStatistics is the order of the summary's number fields.
 var AllStatistics = []string{StatSumFlux, StatPeakBandwidth, StatP95Bandwidth, StatPeakOnline, StatAvgOnline, StatMinBandwidth}
 
+// MaxLiveLimit bounds a stream list's limit: the most streams a data
+// source lets a query name.
+const MaxLiveLimit = MaxMaxStreams
+
 // MaxNewest bounds a summary's newest minutes: an alert rule's window.
 const MaxNewest = 60
 
@@ -110,6 +114,9 @@ type queryModel struct {
 	// Filter (a regular expression) and OrderBy shape a stream list.
 	Filter  string `json:"filter"`
 	OrderBy string `json:"orderBy"`
+	// Limit keeps the first streams of a list (after its order): "the top
+	// five" for a dashboard variable whose All means the busiest.
+	Limit flexCount `json:"limit"`
 }
 
 // Query is a checked query.
@@ -123,6 +130,7 @@ type Query struct {
 	Newest      int    // summary only: the newest minutes that arrived; 0 for the whole range
 	Filter      string // live and streams: a checked regular expression
 	OrderBy     string // streams: OrderByName or OrderByViewers
+	Limit       int    // live and streams: the first streams kept; 0 for all
 }
 
 // ParseQuery reads and checks one query of a request to the legacy upstream.
@@ -361,6 +369,15 @@ func checkListOptions(m queryModel, out *Query) error {
 		if _, err := regexp.Compile(out.Filter); err != nil {
 			return fmt.Errorf("the stream filter %s is not a valid regular expression (%v): write it in RE2 syntax, such as ^live_", quoteClip(out.Filter), err)
 		}
+	}
+	if m.Limit.err != nil {
+		return fmt.Errorf("limit: %w", m.Limit.err)
+	}
+	if m.Limit.set {
+		if m.Limit.n < 1 || m.Limit.n > MaxLiveLimit {
+			return fmt.Errorf("limit is %d: a list keeps 1 to %d streams, or leave it empty for all of them", m.Limit.n, MaxLiveLimit)
+		}
+		out.Limit = m.Limit.n
 	}
 	out.OrderBy = strings.ToLower(strings.TrimSpace(m.OrderBy))
 	switch out.OrderBy {

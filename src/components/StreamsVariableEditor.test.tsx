@@ -45,6 +45,18 @@ describe('StreamsVariableEditor', () => {
     expect(last()).toMatchObject({ domain: 'play.example.com', filter: '^live_', orderBy: 'viewers' });
   });
 
+  it('keeps the top streams, only as many as the backend takes', async () => {
+    const { seen, last } = renderEditor({ refId: 'V', orderBy: 'viewers' });
+    await userEvent.type(screen.getByLabelText('Keep'), '0');
+    await userEvent.tab();
+    expect(seen).toHaveLength(0);
+    expect(screen.getByText(/A whole number from 1 to 200/)).toBeInTheDocument();
+    await userEvent.clear(screen.getByLabelText('Keep'));
+    await userEvent.type(screen.getByLabelText('Keep'), '5');
+    await userEvent.tab();
+    expect(last()).toMatchObject({ orderBy: 'viewers', limit: 5 });
+  });
+
   it('refuses a filter that is not a regular expression, and says why', async () => {
     const { seen } = renderEditor({ refId: 'V' });
     await userEvent.type(screen.getByLabelText('Filter'), 'live_([[');
