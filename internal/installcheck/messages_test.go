@@ -64,18 +64,26 @@ func frontendSources(t *testing.T) []string {
 	return out
 }
 
-// section is the text of a README section, from its heading to the next
-// of the same level.
+// section is the text of a section of the README, or of a page of docs/
+// when the README has no such heading, from its heading to the next of the
+// same level.
 func section(t *testing.T, heading string) string {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(root, "README.md"))
-	if err != nil {
-		t.Fatal(err)
+	files, _ := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	var s string
+	i := -1
+	for _, f := range append([]string{filepath.Join(root, "README.md")}, files...) {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i = strings.Index(string(raw), "\n"+heading+"\n"); i >= 0 {
+			s = string(raw)
+			break
+		}
 	}
-	s := string(raw)
-	i := strings.Index(s, "\n"+heading+"\n")
 	if i < 0 {
-		t.Fatalf("README has no %q", heading)
+		t.Fatalf("neither README nor docs/ has %q", heading)
 	}
 	level := heading[:strings.Index(heading, " ")+1]
 	rest := s[i+len(heading)+2:]

@@ -52,7 +52,7 @@ func TestTheGrafanaIniSettingsAreTheOnesRead(t *testing.T) {
 			t.Errorf("the ini block shows %s, which the plugin does not read", k)
 		}
 	}
-	mem := section(t, "### Memory")
+	mem := section(t, "## Memory")
 	for _, want := range []string{fmt.Sprintf("%d MiB for the work in flight", memory.Allowance>>20), fmt.Sprintf("%d MiB above what was live", memory.Headroom>>20),
 		fmt.Sprintf("at least %d MiB", memory.MinLimit>>20), "memory_limit = auto", "memory_limit = off", "GOMEMLIMIT",
 		fmt.Sprintf("%d bytes for each stream-minute", memory.PerRow)} {
