@@ -34,36 +34,47 @@ type bandwidthRule struct {
 	NoData    string
 }
 
-func provisionedBandwidthRule(t *testing.T) bandwidthRule {
+// provisionedRule is one rule of provisioning/alerting/lvbstat.yaml.
+type provisionedRule struct {
+	UID         string       `yaml:"uid"`
+	For         string       `yaml:"for"`
+	NoDataState string       `yaml:"noDataState"`
+	Data        []alertQuery `yaml:"data"`
+}
+
+// provisionedAlertRules reads every rule, as Grafana evaluates it.
+func provisionedAlertRules(t *testing.T) map[string]bandwidthRule {
 	t.Helper()
 	var f struct {
 		Groups []struct {
-			Rules []struct {
-				UID         string       `yaml:"uid"`
-				For         string       `yaml:"for"`
-				NoDataState string       `yaml:"noDataState"`
-				Data        []alertQuery `yaml:"data"`
-			} `yaml:"rules"`
+			Rules []provisionedRule `yaml:"rules"`
 		} `yaml:"groups"`
 	}
 	readYAML(t, "provisioning/alerting/lvbstat.yaml", &f)
+	out := map[string]bandwidthRule{}
 	for _, g := range f.Groups {
 		for _, r := range g.Rules {
-			if r.UID == "lvbstat-bandwidth-high" {
-				return ruleOf(t, r.For, r.NoDataState, func(ref string) (map[string]any, map[string]int) {
-					for _, d := range r.Data {
-						if d.RefID == ref {
-							return d.Model, d.RelativeTimeRange
-						}
+			out[r.UID] = ruleOf(t, r.For, r.NoDataState, func(ref string) (map[string]any, map[string]int) {
+				for _, d := range r.Data {
+					if d.RefID == ref {
+						return d.Model, d.RelativeTimeRange
 					}
-					t.Fatalf("no data %s", ref)
-					return nil, nil
-				})
-			}
+				}
+				t.Fatalf("%s: no data %s", r.UID, ref)
+				return nil, nil
+			})
 		}
 	}
-	t.Fatal("no rule lvbstat-bandwidth-high")
-	return bandwidthRule{}
+	return out
+}
+
+func provisionedBandwidthRule(t *testing.T) bandwidthRule {
+	t.Helper()
+	r, ok := provisionedAlertRules(t)["lvbstat-bandwidth-high"]
+	if !ok {
+		t.Fatal("no rule lvbstat-bandwidth-high")
+	}
+	return r
 }
 
 // ruleOf reads the rule from its data A (the query) and B (the threshold).
@@ -350,48 +361,25 @@ func pick(cond bool, a, b float64) float64 {
 // API answers, and a verdict that follows the data (a total held above the
 // threshold fires it, one below does not).
 func TestEveryProvisionedRuleJudgesBothUpstreams(t *testing.T) {
-	var f struct {
-		Groups []struct {
-			Rules []struct {
-				UID         string       `yaml:"uid"`
-				For         string       `yaml:"for"`
-				NoDataState string       `yaml:"noDataState"`
-				Data        []alertQuery `yaml:"data"`
-			} `yaml:"rules"`
-		} `yaml:"groups"`
-	}
-	readYAML(t, "provisioning/alerting/lvbstat.yaml", &f)
 	t0 := time.Now().Truncate(time.Hour).Add(-3 * time.Hour)
 	clock := t0
 	uid := 0
-	for _, g := range f.Groups {
-		for _, rule := range g.Rules {
-			r := ruleOf(t, rule.For, rule.NoDataState, func(ref string) (map[string]any, map[string]int) {
-				for _, d := range rule.Data {
-					if d.RefID == ref {
-						return d.Model, d.RelativeTimeRange
-					}
+	for name, r := range provisionedAlertRules(t) {
+		for _, up := range upstreamsUnderTest(t, &clock) {
+			for _, level := range []float64{r.Threshold + 100, r.Threshold - 100} {
+				up.shape(func(m time.Time, v simulator.Value) (simulator.Value, bool) {
+					v.Bandwidth = level
+					return v, true
+				})
+				uid++
+				ds, err := plugin.New(context.Background(), up.settings(fmt.Sprintf("rule-%d", uid)), plugin.Options{Now: func() time.Time { return clock }})
+				if err != nil {
+					t.Fatal(err)
 				}
-				t.Fatalf("%s: no data %s", rule.UID, ref)
-				return nil, nil
-			})
-			for _, up := range upstreamsUnderTest(t, &clock) {
-				for _, level := range []float64{r.Threshold + 100, r.Threshold - 100} {
-					up.shape(func(m time.Time, v simulator.Value) (simulator.Value, bool) {
-						v.Bandwidth = level
-						return v, true
-					})
-					uid++
-					ds, err := plugin.New(context.Background(), up.settings(fmt.Sprintf("rule-%d", uid)), plugin.Options{Now: func() time.Time { return clock }})
-					if err != nil {
-						t.Fatal(err)
-					}
-					want := pick(level > r.Threshold, 1, 0)
-					got := r.state(t, ds, clock)
-					ds.Dispose()
-					if (got == "Alerting") != (want == 1) || (got != "Alerting" && got != "Normal") {
-						t.Errorf("%s on %s with every minute at %g Mbps: %s", rule.UID, up.name, level, got)
-					}
+				got := r.state(t, ds, clock)
+				ds.Dispose()
+				if (got == "Alerting") != (level > r.Threshold) || (got != "Alerting" && got != "Normal") {
+					t.Errorf("%s on %s with every minute at %g Mbps: %s", name, up.name, level, got)
 				}
 			}
 		}

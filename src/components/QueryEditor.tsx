@@ -6,6 +6,7 @@ import { QueryEditorProps, SelectableValue } from '@grafana/data';
 import { InlineField, InlineFieldRow, Input, MultiSelect, Select } from '@grafana/ui';
 
 import { DataSource } from '../datasource';
+import { CountField } from './CountField';
 import {
   AGGREGATIONS,
   LvbOptions,
@@ -22,15 +23,6 @@ type Props = QueryEditorProps<DataSource, LvbQuery, LvbOptions>;
 
 /** One label width for every field, as Grafana's own editors keep them. */
 const LABEL_WIDTH = 14;
-
-/** What is wrong with a typed number of newest minutes, or undefined. */
-export function validateNewest(text: string): string | undefined {
-  const n = Number(text);
-  if (!/^[0-9]+$/.test(text) || n < 1 || n > MAX_NEWEST) {
-    return `A whole number from 1 to ${MAX_NEWEST}, or empty for the whole range`;
-  }
-  return undefined;
-}
 
 function splitStreams(value: string | undefined): string[] {
   return (value ?? '')
@@ -56,10 +48,6 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
     onChange(next);
     onRunQuery();
   };
-
-  // Newest minutes, typed freely and committed when valid and left.
-  const [newestText, setNewestText] = useState<string>(query.newest === undefined ? '' : String(query.newest));
-  const newestError = newestText.trim() === '' ? undefined : validateNewest(newestText.trim());
 
   const queryType = query.queryType || 'timeseries';
   const typeOptions: Array<SelectableValue<string>> = [...QUERY_TYPES, ...variableOptions];
@@ -174,30 +162,17 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
               onChange={(v: SelectableValue<string>) => commit({ ...query, statistic: v.value || undefined })}
             />
           </InlineField>
-          <InlineField
+          <CountField
+            id="lvb-newest"
             label="Newest minutes"
             labelWidth={LABEL_WIDTH}
             tooltip={`Sum up each stream's newest N minutes that have arrived (1 to ${MAX_NEWEST}) instead of the whole range: "the last five minutes" in an alert rule, whatever the API's delay. A stream with fewer minutes in the range has no value (No Data). Empty: the whole range.`}
-            invalid={newestError !== undefined}
-            error={newestError}
-          >
-            <Input
-              id="lvb-newest"
-              width={12}
-              inputMode="numeric"
-              placeholder="whole range"
-              value={newestText}
-              onChange={(e: ChangeEvent<HTMLInputElement>) => setNewestText(e.currentTarget.value)}
-              onBlur={() => {
-                const text = newestText.trim();
-                if (text === '') {
-                  commit({ ...query, newest: undefined });
-                } else if (validateNewest(text) === undefined) {
-                  commit({ ...query, newest: Number(text) });
-                }
-              }}
-            />
-          </InlineField>
+            value={query.newest}
+            min={1}
+            max={MAX_NEWEST}
+            empty="the whole range"
+            onCommit={(newest) => commit({ ...query, newest })}
+          />
         </InlineFieldRow>
       )}
       {/* A summary and the live list have fixed columns; metrics only choose a time series' frames. */}

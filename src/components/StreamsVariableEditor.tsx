@@ -5,6 +5,7 @@ import { QueryEditorProps, SelectableValue } from '@grafana/data';
 import { InlineField, InlineFieldRow, Input, Select } from '@grafana/ui';
 
 import type { DataSource } from '../datasource';
+import { CountField } from './CountField';
 import { LvbOptions, LvbQuery, MAX_LIVE_LIMIT, ORDERS, StreamsVariableQuery } from '../types';
 
 type Props = QueryEditorProps<DataSource, LvbQuery, LvbOptions, StreamsVariableQuery>;
@@ -20,11 +21,6 @@ export function StreamsVariableEditor({ query, onChange }: Props) {
   const [domain, setDomain] = useState(query.domain ?? '');
   const [filter, setFilter] = useState(query.filter ?? '');
   const [filterError, setFilterError] = useState<string | undefined>(undefined);
-  const [limit, setLimit] = useState(query.limit === undefined ? '' : String(query.limit));
-  const limitError =
-    limit.trim() === '' || (/^[0-9]+$/.test(limit.trim()) && Number(limit) >= 1 && Number(limit) <= MAX_LIVE_LIMIT)
-      ? undefined
-      : `A whole number from 1 to ${MAX_LIVE_LIMIT}, or empty for every stream`;
 
   const commit = (next: Partial<StreamsVariableQuery>) =>
     onChange({ ...query, refId: query.refId || 'streams', ...next });
@@ -82,27 +78,16 @@ export function StreamsVariableEditor({ query, onChange }: Props) {
             onChange={(v: SelectableValue<string>) => commit({ orderBy: v.value })}
           />
         </InlineField>
-        <InlineField
+        <CountField
+          id="lvb-var-limit"
           label="Keep"
           tooltip="Only the first streams of the list, after its order: by viewers, the busiest. Then the variable's All means the top streams. Empty: every stream."
-          invalid={limitError !== undefined}
-          error={limitError}
-        >
-          <Input
-            id="lvb-var-limit"
-            width={12}
-            inputMode="numeric"
-            placeholder="all"
-            value={limit}
-            onChange={(e: ChangeEvent<HTMLInputElement>) => setLimit(e.target.value)}
-            onBlur={() => {
-              const next = limit.trim() === '' ? undefined : Number(limit.trim());
-              if (limitError === undefined && next !== query.limit) {
-                commit({ limit: next });
-              }
-            }}
-          />
-        </InlineField>
+          value={query.limit}
+          min={1}
+          max={MAX_LIVE_LIMIT}
+          empty="every stream"
+          onCommit={(limit) => commit({ limit })}
+        />
       </InlineFieldRow>
     </>
   );
