@@ -49,7 +49,8 @@ type Store struct {
 	hold                    time.Duration
 	pulled, waited, foreign atomic.Int64
 
-	observe func(bytes int64) // told what the store holds when it changes
+	observe   func(bytes int64) // told what the store holds when it changes
+	reporting sync.Mutex        // held while the observer is told, so reports arrive in order
 }
 
 // MinSettle is the shortest settle time for an upstream with limits l: a
@@ -96,24 +97,32 @@ func NewStore(src Source, limits planner.Limits, fetchers int, settle time.Durat
 
 // Observe has f told what the store holds, in bytes by its own reckoning:
 // when a query's streams are done, and as minutes arrive, at every
-// observeStep of growth; f must not call the store. Set it before the
-// store is used.
+// observeStep of growth, one report at a time, in order, and outside the
+// store's lock. Set it before the store is used.
 func (s *Store) Observe(f func(bytes int64)) { s.observe = f }
 
 // observeStep is the growth between two reports while a range is fetched.
 const observeStep = 1 << 20
 
 // grow counts n more bytes held by cells added or grown since the last
-// reckoning, and reports at every observeStep.
+// reckoning, and reports at every observeStep. The observer is told
+// outside the store's lock (it may take its own, or call the runtime),
+// one report at a time and in order (reporting).
 func (s *Store) grow(n int64) {
 	if n == 0 || s.observe == nil {
 		return
 	}
+	s.reporting.Lock()
+	defer s.reporting.Unlock()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.grown += n
-	if total := s.bytes + s.grown; total-s.told >= observeStep {
+	total := s.bytes + s.grown
+	tell := total-s.told >= observeStep
+	if tell {
 		s.told = total
+	}
+	s.mu.Unlock()
+	if tell {
 		s.observe(total)
 	}
 }
@@ -492,8 +501,9 @@ func (s *Store) account(st *stream) {
 	}
 	st.mu.Unlock()
 
+	s.reporting.Lock()
+	defer s.reporting.Unlock()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	var total int64
 	for _, k := range s.streams.Keys() {
 		if other, ok := s.streams.Peek(k); ok {
@@ -507,11 +517,15 @@ func (s *Store) account(st *stream) {
 		}
 		total -= old.size()
 	}
-	if total != s.told && s.observe != nil {
+	tell := total != s.told && s.observe != nil
+	if tell {
 		s.told = total
-		s.observe(total)
 	}
 	s.bytes, s.grown = total, 0
+	s.mu.Unlock()
+	if tell {
+		s.observe(total) // outside the lock, as in grow
+	}
 }
 
 func (st *stream) size() int64 {

@@ -2,7 +2,9 @@ package legacy
 
 import (
 	"bytes"
-	"encoding/json"
+	// A well-kept drop-in for encoding/json, three times as fast on these
+	// answers (BenchmarkParseResponse): a 15-day export reads 3 600 of them.
+	json "github.com/goccy/go-json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -28,9 +30,6 @@ type rawPoint struct {
 	Bandwidth flexNum         `json:"bandwidth"`
 	Online    flexNum         `json:"online"`
 	Flux      flexNum         `json:"flux"`
-	// parsed is Time already read, by the scanner.
-	parsed  time.Time
-	hasTime bool
 }
 
 type rawSum struct {
@@ -54,7 +53,6 @@ type envelope struct {
 	Message string          `json:"message"`
 	ErrMsg  string          `json:"errmsg"`
 	Output  json.RawMessage `json:"output"`
-	scanned *output         // output as the scanner read it, when it could
 }
 
 // notJSON is the error for a body that is not JSON: a front-door refusal
@@ -90,14 +88,9 @@ func (env envelope) status(body []byte) (int, string, error) {
 
 // ParseResponse decodes a response body. Times without a zone are read in loc.
 func ParseResponse(body []byte, loc *time.Location) (*upstream.Result, error) {
-	// The scanner reads the usual answer without decoding output twice;
-	// encoding/json reads the rest and says what is wrong with it.
-	env, ok := scanEnvelope(body, loc)
-	if !ok {
-		env = envelope{}
-		if err := json.Unmarshal(body, &env); err != nil {
-			return nil, notJSON(body, err)
-		}
+	var env envelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, notJSON(body, err)
 	}
 	code, msg, err := env.status(body)
 	if err != nil {
@@ -110,28 +103,13 @@ func ParseResponse(body []byte, loc *time.Location) (*upstream.Result, error) {
 		return &upstream.Result{Empty: true}, nil
 	}
 
-	var outputs []output
-	if env.scanned != nil {
-		outputs = []output{*env.scanned}
-	} else {
-		outputs, err = parseOutputs(env.Output, loc)
-	}
+	outputs, err := parseOutputs(env.Output, loc)
 	if err != nil {
 		return nil, &Error{Kind: KindBadResponse, Detail: "output: " + err.Error(), Err: err}
 	}
-	if len(outputs) == 1 && outputs[0].scanned {
-		// The usual answer: its points are the result's, no copy.
-		res := &upstream.Result{Points: outputs[0].points}
-		sum, err := parseSum(outputs[0].sumInfo)
-		if err != nil {
-			return nil, &Error{Kind: KindBadResponse, Detail: "sum_info: " + err.Error(), Err: err}
-		}
-		res.SumFlux, res.Empty = sum, len(res.Points) == 0
-		return res, nil
-	}
 	n := 0
 	for _, out := range outputs {
-		n += len(out.rows) + len(out.points)
+		n += len(out.rows)
 	}
 	res := &upstream.Result{Points: make([]upstream.Point, 0, n)}
 	reject := func(i int, err error) {
@@ -141,19 +119,15 @@ func ParseResponse(body []byte, loc *time.Location) (*upstream.Result, error) {
 		res.Rejected++
 	}
 	for _, out := range outputs {
-		res.Points = append(res.Points, out.points...)
 		for i, row := range out.rows {
 			if row.err != nil {
 				reject(i, row.err)
 				continue
 			}
-			t := row.p.parsed
-			if !row.p.hasTime {
-				var err error
-				if t, err = parseTime(row.p.Time, loc); err != nil {
-					reject(i, fmt.Errorf("time: %w", err))
-					continue
-				}
+			t, err := parseTime(row.p.Time, loc)
+			if err != nil {
+				reject(i, fmt.Errorf("time: %w", err))
+				continue
 			}
 			res.Points = append(res.Points, upstream.Point{
 				Time:      t,
@@ -180,10 +154,7 @@ func ParseResponse(body []byte, loc *time.Location) (*upstream.Result, error) {
 
 // output is one element of output, its rows read one by one.
 type output struct {
-	rows []row
-	// points are the rows as the scanner read them, all good, when scanned.
-	points  []upstream.Point
-	scanned bool
+	rows    []row
 	sumInfo json.RawMessage
 }
 
@@ -215,13 +186,9 @@ func parseOutputs(raw json.RawMessage, loc *time.Location) ([]output, error) {
 	return []output{out}, err
 }
 
-// parseOutput reads the usual shape with the scanner; anything else with
-// encoding/json, every row at once, and only when that fails row by row,
-// to keep the good rows and count the bad.
+// parseOutput reads an output with encoding/json, every row at once, and
+// only when that fails row by row, to keep the good rows and count the bad.
 func parseOutput(raw json.RawMessage, loc *time.Location) (output, error) {
-	if points, sum, ok := scanOutput(raw, loc); ok {
-		return output{points: points, scanned: true, sumInfo: sum}, nil
-	}
 	var fast rawOutput
 	if err := json.Unmarshal(raw, &fast); err == nil {
 		rows := make([]row, len(fast.StatInfo))
