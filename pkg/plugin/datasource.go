@@ -152,7 +152,7 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 	ds.store = collect.NewStore(up, ds.limits, ds.settings.MaxConcurrency, ds.settings.Settle, ds.settings.CacheBytes, ds.now)
 	if ds.fleet != nil {
 		space := ds.fleet.Space(ds.settings.identity())
-		ds.store.ShareWith(space, claimHold(ds.settings.Timeout, retry.Attempts))
+		ds.store.ShareWith(space, longestFetch(ds.settings.Timeout, retry.Attempts))
 		bound, pacers := fleetBounds(space, ds.settings)
 		ds.budget.Share(bound, pacers...)
 	}

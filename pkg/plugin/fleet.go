@@ -79,9 +79,11 @@ func (s Settings) identity() string {
 	return strings.Join([]string{UpstreamLegacy, s.APIURL, s.Cmd, digest(s.APIKey), s.Location.String()}, "\x00")
 }
 
-// claimHold bounds how long one replica keeps the right to fetch a
-// request: longer than the request can take with its retries.
-func claimHold(timeout time.Duration, attempts int) time.Duration {
+// longestFetch is the longest a fetch can take with its retries: how long
+// a replica waits for another's fetch that it keeps renewing before it
+// fetches too (a holder that dies stops renewing, and is taken over
+// within a lease).
+func longestFetch(timeout time.Duration, attempts int) time.Duration {
 	return time.Duration(max(attempts, 1))*(timeout+10*time.Second) + 10*time.Second
 }
 
