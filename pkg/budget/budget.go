@@ -23,6 +23,8 @@ import (
 	"sync/atomic"
 
 	"golang.org/x/time/rate"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/coalesce"
 )
 
 // Budget is the shared allowance of one instance.
@@ -193,7 +195,9 @@ func (b *Budget) release() {
 // closes a body (a library's error path) cannot keep a slot for ever.
 func (b *Budget) Transport(next http.RoundTripper) http.RoundTripper {
 	return roundTripper(func(req *http.Request) (*http.Response, error) {
-		wait, stop := WaitContext(req.Context())
+		// A request shared by several callers (coalesce) stops waiting
+		// for a slot when all of them have left; once sent, it finishes.
+		wait, stop := coalesce.WhileWanted(req.Context())
 		err := b.acquire(wait)
 		if err == nil && b.rate != nil {
 			if err = b.rate.Wait(wait); err != nil {
@@ -263,35 +267,4 @@ func (b *releasingBody) Close() error {
 	err := b.ReadCloser.Close()
 	b.release()
 	return err
-}
-
-type abortKey struct{}
-
-// WithWaitAbort returns ctx, detached from ctx's own cancellation, whose
-// requests stop waiting for a slot or a turn when abort closes. A request
-// already sent is not cut off: it keeps its slot until it ends, so that
-// the upstream never sees more than the budget in flight. This is what a
-// request shared by several callers wants: it must outlive any one of
-// them, but need not start once all of them have left.
-func WithWaitAbort(ctx context.Context, abort <-chan struct{}) context.Context {
-	return context.WithValue(context.WithoutCancel(ctx), abortKey{}, abort)
-}
-
-// WaitContext is what a request, or anything else that only waits on
-// behalf of its callers, waits under: its own context, also cancelled when
-// a WithWaitAbort channel closes. stop ends the watch.
-func WaitContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	abort, ok := ctx.Value(abortKey{}).(<-chan struct{})
-	if !ok {
-		return ctx, func() {}
-	}
-	wait, cancel := context.WithCancel(ctx)
-	go func() {
-		select {
-		case <-abort:
-			cancel()
-		case <-wait.Done():
-		}
-	}()
-	return wait, cancel
 }

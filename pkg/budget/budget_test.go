@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/leakcheck"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/coalesce"
 )
 
 // TestMain fails the package when its tests leave a goroutine behind.
@@ -121,16 +123,24 @@ func TestAbortDropsAWaitingRequestButNotASentOne(t *testing.T) {
 	defer srv.Close()
 	b := New(1, 0)
 	c := client(b)
-	abort := make(chan struct{})
-	ctx := WithWaitAbort(context.Background(), abort)
-	sent := make(chan error)
-	go func() { sent <- get(ctx, c, srv.URL) }()
-	<-g.arrived
-	waiting := make(chan error)
-	go func() { waiting <- get(ctx, c, srv.URL) }()
-	close(abort)
+	// Both requests run inside one coalesced call, whose only caller
+	// leaves while the first holds the only slot.
+	var calls coalesce.Group[string, struct{}]
+	caller, leave := context.WithCancel(context.Background())
+	sent, waiting, firstIn := make(chan error, 1), make(chan error, 1), make(chan struct{})
+	go func() {
+		_, _, _ = calls.Do(caller, "k", func(ctx context.Context) (struct{}, error) {
+			go func() { sent <- get(ctx, c, srv.URL) }()
+			<-g.arrived
+			close(firstIn)
+			waiting <- get(ctx, c, srv.URL)
+			return struct{}{}, nil
+		})
+	}()
+	<-firstIn
+	leave()
 	if err := <-waiting; !errors.Is(err, context.Canceled) {
-		t.Fatalf("the waiting request got %v", err)
+		t.Fatalf("the request that would wait for a slot got %v", err)
 	}
 	// The sent one is not cut off: it ends when the upstream answers.
 	g.release <- struct{}{}

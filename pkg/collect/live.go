@@ -6,6 +6,8 @@ import (
 
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/coalesce"
 )
 
 // LiveSource lists the streams playing now.
@@ -23,7 +25,7 @@ type Live struct {
 	src     LiveSource
 	now     func() time.Time
 	last    *lru.Cache[string, liveEntry]
-	flights flights[string, *upstream.Snapshot]
+	flights coalesce.Group[string, *upstream.Snapshot]
 }
 
 type liveEntry struct {
@@ -52,7 +54,7 @@ func (l *Live) Snapshot(ctx context.Context, domain string) (*upstream.Snapshot,
 	if e, ok := l.last.Get(domain); ok && e.minute == minute {
 		return e.snap, nil
 	}
-	snap, _, err := l.flights.do(ctx, domain, func(ctx context.Context) (*upstream.Snapshot, error) {
+	snap, _, err := l.flights.Do(ctx, domain, func(ctx context.Context) (*upstream.Snapshot, error) {
 		s, err := l.src.LivePlayStat(ctx, domain)
 		if err == nil {
 			l.last.Add(domain, liveEntry{minute: minute, snap: s})

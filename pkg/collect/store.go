@@ -10,7 +10,7 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/budget"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/coalesce"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/downsample"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
@@ -40,7 +40,7 @@ type Store struct {
 	// not only once its streams are done.
 	grown, told int64
 
-	flights flights[upstream.Query, fetched]
+	flights coalesce.Group[upstream.Query, fetched]
 
 	fetches, shared, served atomic.Int64
 
@@ -223,7 +223,7 @@ func (s *Store) Range(ctx context.Context, job Job, streamID string) Series {
 			// requests in flight, that is the same request.
 			key := q
 			key.End = key.End.Truncate(time.Minute)
-			got, shared, err := s.flights.do(ctx, key, func(ctx context.Context) (fetched, error) {
+			got, shared, err := s.flights.Do(ctx, key, func(ctx context.Context) (fetched, error) {
 				// Another query may have brought these minutes in between
 				// this one's plan and now.
 				if st.known(f, now) {
@@ -235,7 +235,7 @@ func (s *Store) Range(ctx context.Context, job Job, streamID string) Series {
 				// One replica of the fleet fetches; the others wait for its
 				// answer and read it from the fleet's store. They wait only
 				// while somebody here still wants it.
-				wait, stop := budget.WaitContext(ctx)
+				wait, stop := coalesce.WhileWanted(ctx)
 				defer stop()
 				var got fetched
 				have := func(ctx context.Context) bool {

@@ -196,7 +196,7 @@ func TestIdenticalQueriesShareOneAnswer(t *testing.T) {
 	const limit = 2
 	h, ds := heldEnv(t, limit)
 	joined := make(chan struct{}, 10)
-	ds.answers.joined = joined
+	ds.answers.OnJoin = func(string) { joined <- struct{}{} }
 	ask := func(ctx context.Context, ref string, out chan<- backend.DataResponse) {
 		resp, _ := ds.QueryData(ctx, &backend.QueryDataRequest{Queries: []backend.DataQuery{
 			dq(ref, testNow.Add(-24*time.Hour), testNow, map[string]any{"streamId": "live_1"}),

@@ -2,10 +2,11 @@ package plugin
 
 import (
 	"context"
-	"sync"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/coalesce"
 )
 
 // answers lets identical queries that arrive together (fifty viewers of one
@@ -21,69 +22,24 @@ import (
 // left, the work is cancelled, which drops the upstream requests it has
 // not sent yet.
 type answers struct {
-	mu sync.Mutex
-	m  map[string]*answer
-	// joined, for tests, hears of each caller that joins an answer
-	// already being built.
-	joined chan<- struct{}
-}
-
-type answer struct {
-	done    chan struct{}
-	resp    backend.DataResponse
-	waiters int
-	cancel  context.CancelFunc
+	coalesce.Group[string, backend.DataResponse]
 }
 
 // get returns build's answer for key, built once for all callers that ask
-// while it is being built. Each caller gets frames of its own, sharing the
-// fields (which nobody writes once built), because the SDK sets each
-// frame's RefID to its caller's.
+// while it is being built; when they have all left, building stops.
+// Each caller gets frames of its own, sharing the fields (which nobody
+// writes once built), because the SDK sets each frame's RefID to its
+// caller's.
 func (a *answers) get(ctx context.Context, key string, build func(context.Context) backend.DataResponse) backend.DataResponse {
-	a.mu.Lock()
-	if a.m == nil {
-		a.m = map[string]*answer{}
+	resp, _, err := a.Do(ctx, key, func(ctx context.Context) (backend.DataResponse, error) {
+		ctx, stop := coalesce.WhileWanted(ctx)
+		defer stop()
+		return build(ctx), nil
+	})
+	if err != nil {
+		return errorResponse(err)
 	}
-	w, ok := a.m[key]
-	if ok {
-		w.waiters++
-		if a.joined != nil {
-			a.joined <- struct{}{}
-		}
-	} else {
-		wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-		w = &answer{done: make(chan struct{}), waiters: 1, cancel: cancel}
-		a.m[key] = w
-		go func() {
-			defer cancel()
-			w.resp = build(wctx)
-			a.mu.Lock()
-			if a.m[key] == w {
-				delete(a.m, key)
-			}
-			a.mu.Unlock()
-			close(w.done)
-		}()
-	}
-	a.mu.Unlock()
-
-	select {
-	case <-w.done:
-		return ownCopy(w.resp)
-	case <-ctx.Done():
-		a.mu.Lock()
-		w.waiters--
-		if w.waiters == 0 {
-			// Nobody wants it any more: stop it, and let whoever asks
-			// next start afresh rather than join a cancelled answer.
-			w.cancel()
-			if a.m[key] == w {
-				delete(a.m, key)
-			}
-		}
-		a.mu.Unlock()
-		return errorResponse(ctx.Err())
-	}
+	return ownCopy(resp)
 }
 
 func ownCopy(r backend.DataResponse) backend.DataResponse {
