@@ -14,13 +14,9 @@ import (
 )
 
 func main() {
-	plugin.LogProcessSettings(os.Environ())
-	if msg, err := plugin.ApplyMemoryLimit(os.Getenv); err != nil {
-		log.DefaultLogger.Error("Memory limit not set", "error", err)
-	} else if msg != "" {
-		log.DefaultLogger.Info("Memory", "limit", msg)
-	}
-	if err := datasource.Manage(plugin.PluginID, plugin.NewDatasource, datasource.ManageOpts{}); err != nil {
+	// What every data source of the process shares, made once here.
+	process := plugin.OpenProcessFromEnv()
+	if err := datasource.Manage(plugin.PluginID, plugin.Factory(process), datasource.ManageOpts{}); err != nil {
 		log.DefaultLogger.Error(err.Error())
 		os.Exit(1)
 	}

@@ -62,35 +62,28 @@ type Datasource struct {
 	// configuration.
 	fleet    *fleet.Store
 	fleetErr error
-	// memory is the process's memory policy, told what the store keeps.
-	memory *memory.Policy
+	// memory is the process's memory policy, told what the store keeps,
+	// and memoryErr a memory_limit it could not read.
+	memory    *memory.Policy
+	memoryErr error
 }
 
 // Options are knobs for tests; production uses the zero value.
 type Options struct {
 	Now   func() time.Time
 	Retry *upstream.Retry
-	// Fleet is the shared store; NewDatasource opens the process's from
-	// the environment.
-	Fleet *fleet.Store
-	// Memory is the process's memory policy (ApplyMemoryLimit).
-	Memory *memory.Policy
-}
-
-// NewDatasource is the instance factory given to datasource.Manage.
-func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
-	f, err := processFleet()
-	m, _ := processMemory()
-	ds, nerr := New(ctx, s, Options{Fleet: f, Memory: m})
-	if ds != nil {
-		ds.fleetErr = err
-	}
-	return ds, nerr
+	// Fleet is the process's shared store (nil: none), and FleetErr what
+	// is wrong with its settings; Memory the process's memory policy, and
+	// MemoryErr a memory_limit it could not read (see Process).
+	Fleet     *fleet.Store
+	FleetErr  error
+	Memory    *memory.Policy
+	MemoryErr error
 }
 
 // New builds a data source instance.
 func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (*Datasource, error) {
-	ds := &Datasource{now: o.Now, fleet: o.Fleet, memory: o.Memory}
+	ds := &Datasource{now: o.Now, fleet: o.Fleet, fleetErr: o.FleetErr, memory: o.Memory, memoryErr: o.MemoryErr}
 	if ds.now == nil {
 		ds.now = time.Now
 	}

@@ -5,64 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
-	"os"
-	"slices"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/budget"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/fleet"
 )
-
-// The process's shared store, opened once from the environment Grafana
-// gives the plugin (grafana.ini's [plugin.lvbstat-tencent-datasource]).
-var (
-	fleetOnce  sync.Once
-	fleetStore *fleet.Store
-	fleetErr   error
-)
-
-func processFleet() (*fleet.Store, error) {
-	fleetOnce.Do(func() {
-		cfg, err := fleet.FromEnv(os.Getenv)
-		cfg.Log = log.DefaultLogger
-		if err == nil && cfg.Enabled() {
-			fleetStore, err = fleet.Open(cfg)
-		}
-		if err != nil {
-			fleetErr = err
-			log.DefaultLogger.Error("The shared store is misconfigured; each replica uses its own memory", "error", err)
-			return
-		}
-		if fleetStore != nil {
-			log.DefaultLogger.Info("Shared store: this replica shares fetched minutes, the right to fetch and the upstream's limits with the fleet", "store", cfg.Redacted(), "timeout", cfg.Timeout)
-		} else {
-			log.DefaultLogger.Info("Shared store: none (store_url is not set in grafana.ini's [plugin." + PluginID + "] section): this replica fetches for itself")
-		}
-	})
-	return fleetStore, fleetErr
-}
-
-// LogProcessSettings logs, at start, which settings of grafana.ini's
-// plugin section reached the process (GF_PLUGIN_<KEY>: names, never
-// values) and what the shared store is, so that a setting Grafana did not
-// pass shows in the log, not as a fleet that quietly does not share.
-func LogProcessSettings(environ []string) {
-	var names []string
-	for _, kv := range environ {
-		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "GF_PLUGIN_") {
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
-	log.DefaultLogger.Info("Plugin settings received from grafana.ini", "names", strings.Join(names, ","), "count", len(names))
-	_, _ = processFleet()
-}
 
 // identity names what a data source's minutes depend on: the upstream, its
 // address, the account, a digest of the key (so that minutes fetched
