@@ -142,13 +142,7 @@ type responseHead struct {
 // send makes one action with params and returns the answer's Response
 // object, retrying throttling and internal errors only.
 func (c *Client) send(ctx context.Context, action string, params map[string]any) (json.RawMessage, error) {
-	return upstream.Do(ctx, c.retry, func(err error) (bool, bool) {
-		var e *Error
-		if !errors.As(err, &e) {
-			return false, false
-		}
-		return e.Retryable(), e.Kind == KindRateLimited
-	}, func() (json.RawMessage, error) { return c.once(ctx, action, params) })
+	return upstream.Do(ctx, c.retry, upstream.Classify, func() (json.RawMessage, error) { return c.once(ctx, action, params) })
 }
 
 func (c *Client) once(ctx context.Context, action string, params map[string]any) (json.RawMessage, error) {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 // Kind sorts what went wrong by what the user has to do about it.
@@ -145,6 +147,11 @@ func (e *Error) Retryable() bool {
 	}
 	return false
 }
+
+// Throttled tells whether Tencent refused the request as too frequent.
+func (e *Error) Throttled() bool { return e.Kind == KindRateLimited }
+
+var _ upstream.Failure = (*Error)(nil)
 
 // StatusCode is the HTTP-like status of the failure: 401 for credentials
 // and the clock, 403 for permissions and the account, 429 for throttling,

@@ -197,13 +197,7 @@ func (c *Client) PlayStatHistory(ctx context.Context, q upstream.Query) (*upstre
 
 // retry calls try under r for this package's errors.
 func retry[T any](ctx context.Context, r upstream.Retry, try func() (T, error)) (T, error) {
-	return upstream.Do(ctx, r, func(err error) (bool, bool) {
-		var e *Error
-		if !errors.As(err, &e) {
-			return false, false
-		}
-		return e.Retryable(), e.Kind == KindRateLimited
-	}, try)
+	return upstream.Do(ctx, r, upstream.Classify, try)
 }
 
 // get makes one request to u and parses the answer with parse, which must

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 // Kind classifies what went wrong, so that callers can choose a message,
@@ -82,6 +84,38 @@ func (e *Error) Retryable() bool {
 	}
 	return false
 }
+
+// Throttled tells whether Tencent refused the request as too frequent.
+func (e *Error) Throttled() bool {
+	return e.Kind == KindRateLimited || (e.Kind == KindHTTPStatus && e.Status == http.StatusTooManyRequests)
+}
+
+// StatusCode is the HTTP status that says the failure to Grafana: refused
+// credentials 401, a refused account 403, throttling 429, a bad parameter
+// 400, a timeout 504, and any other fault of the upstream or the way to it
+// 502.
+func (e *Error) StatusCode() int {
+	switch e.Kind {
+	case KindInvalidSign, KindInvalidCmd, KindExpired:
+		return http.StatusUnauthorized
+	case KindNotRegistered, KindServiceStopped:
+		return http.StatusForbidden
+	case KindRateLimited:
+		return http.StatusTooManyRequests
+	case KindInvalidParam:
+		return http.StatusBadRequest
+	case KindTimeout:
+		return http.StatusGatewayTimeout
+	case KindHTTPStatus:
+		switch e.Status {
+		case http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests:
+			return e.Status
+		}
+	}
+	return http.StatusBadGateway
+}
+
+var _ upstream.Failure = (*Error)(nil)
 
 func (e *Error) upstream() string {
 	switch {

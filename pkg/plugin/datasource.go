@@ -381,14 +381,11 @@ func (d *Datasource) describe(q Query, plan planner.Plan, width time.Duration, m
 // errorResponse marks upstream and network failures as downstream errors
 // and anything else as the plugin's own.
 func errorResponse(err error) backend.DataResponse {
-	var e *legacy.Error
-	var ce *cloudapi.Error
+	var f upstream.Failure
 	var status backend.Status
 	switch {
-	case errors.As(err, &ce):
-		status = backend.Status(ce.StatusCode())
-	case errors.As(err, &e):
-		status = statusOf(e)
+	case errors.As(err, &f):
+		status = backend.Status(f.StatusCode())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		status = backend.StatusTimeout
 	default:
@@ -397,32 +394,4 @@ func errorResponse(err error) backend.DataResponse {
 	r := backend.ErrorResponseWithErrorSource(backend.DownstreamError(err))
 	r.Status = status
 	return r
-}
-
-// statusOf maps an upstream failure to the status Grafana shows: refused
-// credentials 401, a refused account 403, throttling 429, a bad parameter
-// 400, a timeout 504, and any other fault of the upstream or the way to it 502.
-func statusOf(e *legacy.Error) backend.Status {
-	switch e.Kind {
-	case legacy.KindInvalidSign, legacy.KindInvalidCmd, legacy.KindExpired:
-		return backend.StatusUnauthorized
-	case legacy.KindNotRegistered, legacy.KindServiceStopped:
-		return backend.StatusForbidden
-	case legacy.KindRateLimited:
-		return backend.StatusTooManyRequests
-	case legacy.KindInvalidParam:
-		return backend.StatusBadRequest
-	case legacy.KindTimeout:
-		return backend.StatusTimeout
-	case legacy.KindHTTPStatus:
-		switch e.Status {
-		case http.StatusUnauthorized:
-			return backend.StatusUnauthorized
-		case http.StatusForbidden:
-			return backend.StatusForbidden
-		case http.StatusTooManyRequests:
-			return backend.StatusTooManyRequests
-		}
-	}
-	return backend.StatusBadGateway
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -115,7 +116,7 @@ func (d *Datasource) checkCloudAPI(ctx context.Context) *backend.CheckHealthResu
 			len(res.Points), int(cloudHealthWindow.Minutes()), end.In(cloudapi.Beijing).Format("15:04")+" Beijing time")
 	}
 	if _, err := d.cloud.LivePlayStat(ctx, ""); err != nil {
-		if cloudapi.KindOf(err) == cloudapi.KindPermission {
+		if f := upstream.Failure(nil); errors.As(err, &f) && f.StatusCode() == http.StatusForbidden {
 			return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: msg +
 				" But the key may not call " + cloudapi.ActionAllPlay + ", which stream variables and the Live now query use: " + err.Error()}
 		}
