@@ -78,7 +78,7 @@ func (s *Store) pull(ctx context.Context, st *stream, name string, from, to, now
 			s.foreign.Add(1)
 			continue
 		}
-		if old := st.cells[k]; old == nil || (c.fetchedAt.After(old.fetchedAt) && !c.cov0.After(old.cov0) && !c.cov1.Before(old.cov1)) {
+		if c.supersedes(st.cells[k]) {
 			grown += st.put(k, c)
 			s.pulled.Add(1)
 		}

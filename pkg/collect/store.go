@@ -165,47 +165,21 @@ func (st *stream) put(k int64, c *cell) int64 {
 	return n
 }
 
-// cell holds the minutes of one grid cell. Minutes in [cov0, cov1) are
-// known: present, or absent because the upstream had nothing for them.
-type cell struct {
-	start      time.Time
-	minutes    minutes
-	cov0, cov1 time.Time
-	fetchedAt  time.Time
-	settledTo  time.Time    // known minutes before this are final
-	sum        upstream.Num // sum_info of one answer for the whole, ended, settled cell
-	noSum      int          // answers for this cell that came without sum_info
-}
-
-func (c *cell) index(m time.Time) int { return int(m.Sub(c.start) / time.Minute) }
-
-// bytes is what c takes in memory, by the store's reckoning.
-func (c *cell) bytes() int64 { return cellBytes + c.minutes.size() }
-
-// ok tells whether minute m can be answered from memory at now.
-func (c *cell) ok(m, now time.Time) bool {
-	if c == nil || m.Before(c.cov0) || !m.Before(c.cov1) {
-		return false
-	}
-	return m.Before(c.settledTo) || c.fetchedAt.Truncate(time.Minute).Equal(now.Truncate(time.Minute))
-}
-
 // Range answers the minutes [job.From, job.To) of one stream, fetching what
 // memory lacks, in buckets when job.Bucket is set. job.Windows are the
 // planner's windows of the range, by which failures are reported.
 func (s *Store) Range(ctx context.Context, job Job, streamID string) Series {
-	domain, from, to, windows, likely := job.Domain, job.From, job.To, job.Windows, job.LikelyShift
-	out := Series{Domain: domain, StreamID: streamID, Windows: len(windows)}
-	if !to.After(from) {
+	out := Series{Domain: job.Domain, StreamID: streamID, Windows: len(job.Windows)}
+	if !job.To.After(job.From) {
 		return out
 	}
-	st := s.stream(domain, streamID)
+	st := s.stream(job.Domain, streamID)
 	now := s.now()
-	name := fleetStream(domain, streamID)
+	name := fleetStream(job.Domain, streamID)
 	if s.fleet != nil {
-		s.pull(ctx, st, name, from, to, now)
+		s.pull(ctx, st, name, job.From, job.To, now)
 	}
-	fetches := s.plan(st, from, to, now)
+	fetches := s.plan(st, job.From, job.To, now)
 
 	answers := make([]answer, len(fetches))
 	dropped := make([]Dropped, len(fetches))
@@ -217,58 +191,73 @@ func (s *Store) Range(ctx context.Context, job Job, streamID string) Series {
 				answers[i].err = err // the viewer left: start nothing new
 				return nil
 			}
-			q := upstream.Query{Start: f.Start, End: f.End, Domain: domain, StreamID: streamID}
-			// Queries in the same minute end their tail at different
-			// seconds of it; to the upstream, and so to the merging of
-			// requests in flight, that is the same request.
-			key := q
-			key.End = key.End.Truncate(time.Minute)
-			got, shared, err := s.flights.Do(ctx, key, func(ctx context.Context) (fetched, error) {
-				// Another query may have brought these minutes in between
-				// this one's plan and now.
-				if st.known(f, now) {
-					return fetched{}, nil
-				}
-				if s.fleet == nil {
-					return s.fetch(ctx, st, f, q, now)
-				}
-				// One replica of the fleet fetches; the others wait for its
-				// answer and read it from the fleet's store. They wait only
-				// while somebody here still wants it.
-				wait, stop := coalesce.WhileWanted(ctx)
-				defer stop()
-				var got fetched
-				have := func(ctx context.Context) bool {
-					s.pull(ctx, st, name, f.Start, f.End.Add(time.Second), now)
-					return st.known(f, now)
-				}
-				waited, err := s.fleet.Share(wait, name, requestKey(f), s.hold, have, func() (map[int64][]byte, error) {
-					var err error
-					if got, err = s.fetch(ctx, st, f, q, now); err != nil {
-						return nil, err
-					}
-					return s.payloads(st, f), nil
-				}, s.cellTTL(now))
-				if waited {
-					s.waited.Add(1)
-				}
-				return got, err
-			})
-			if shared {
-				s.shared.Add(1)
-			}
+			got, err := s.fetchOne(ctx, st, name, upstream.Query{Start: f.Start, End: f.End, Domain: job.Domain, StreamID: streamID}, f, now)
 			answers[i] = answer{res: got.res, inside: got.inside, err: err}
 			dropped[i] = got.dropped
 			return nil
 		})
 	}
 	_ = wg.Wait()
+	s.report(fetches, answers, dropped, job, &out)
+	s.read(st, job.From, job.To, job, &out)
+	s.account(st)
+	return out
+}
 
+// fetchOne brings the minutes of request f into memory: once for every
+// query of this process that asks for it meanwhile, and once for the
+// fleet when there is one.
+func (s *Store) fetchOne(ctx context.Context, st *stream, name string, q upstream.Query, f planner.Window, now time.Time) (fetched, error) {
+	// Queries in the same minute end their tail at different seconds of
+	// it; to the upstream, and so to the merging of requests in flight,
+	// that is the same request.
+	key := q
+	key.End = key.End.Truncate(time.Minute)
+	got, shared, err := s.flights.Do(ctx, key, func(ctx context.Context) (fetched, error) {
+		// Another query may have brought these minutes in between this
+		// one's plan and now.
+		if st.known(f, now) {
+			return fetched{}, nil
+		}
+		if s.fleet == nil {
+			return s.fetch(ctx, st, f, q, now)
+		}
+		// One replica of the fleet fetches; the others wait for its answer
+		// and read it from the fleet's store. They wait only while somebody
+		// here still wants it.
+		wait, stop := coalesce.WhileWanted(ctx)
+		defer stop()
+		var got fetched
+		have := func(ctx context.Context) bool {
+			s.pull(ctx, st, name, f.Start, f.End.Add(time.Second), now)
+			return st.known(f, now)
+		}
+		waited, err := s.fleet.Share(wait, name, requestKey(f), s.hold, have, func() (map[int64][]byte, error) {
+			var err error
+			if got, err = s.fetch(ctx, st, f, q, now); err != nil {
+				return nil, err
+			}
+			return s.payloads(st, f), nil
+		}, s.cellTTL(now))
+		if waited {
+			s.waited.Add(1)
+		}
+		return got, err
+	})
+	if shared {
+		s.shared.Add(1)
+	}
+	return got, err
+}
+
+// report puts the requests' failures on the planner's windows they touch,
+// and counts the rows they could not show.
+func (*Store) report(fetches []planner.Window, answers []answer, dropped []Dropped, job Job, out *Series) {
 	d := &out.Dropped
 	for i, a := range answers {
 		f := fetches[i]
 		if a.err != nil {
-			for _, w := range windows {
+			for _, w := range job.Windows {
 				if !w.End.Before(f.Start) && !f.End.Before(w.Start) && !failed(out.Failures, w) {
 					out.Failures = append(out.Failures, Failure{Window: w, Err: a.err})
 				}
@@ -278,11 +267,8 @@ func (s *Store) Range(ctx context.Context, job Job, streamID string) Series {
 		d.add(dropped[i])
 	}
 	if d.Outside > 0 && job.ZoneRead {
-		d.Shift = zoneShift(fetches, answers, likely)
+		d.Shift = zoneShift(fetches, answers, job.LikelyShift)
 	}
-	s.read(st, from, to, job, &out)
-	s.account(st)
-	return out
 }
 
 // fetch asks the upstream for f, and puts the answer into memory before
@@ -361,15 +347,14 @@ func (s *Store) plan(st *stream, from, to, now time.Time) []planner.Window {
 // Fresh tells the planner whether minute m is in memory, good at now.
 // st.mu is held.
 func (st *stream) Fresh(m, now time.Time) bool {
-	return st.cells[m.Truncate(planner.Span).Unix()].ok(m, now)
+	return st.cells[m.Truncate(planner.Span).Unix()].fresh(m, now)
 }
 
 // Continues tells the planner whether the cell of minute m already covers
 // minutes up to m, so that a request from m extends what it holds.
 // st.mu is held.
 func (st *stream) Continues(m time.Time) bool {
-	c := st.cells[m.Truncate(planner.Span).Unix()]
-	return c != nil && !m.Before(c.cov0) && !c.cov1.Before(m)
+	return st.cells[m.Truncate(planner.Span).Unix()].reaches(m)
 }
 
 // known tells whether every minute of f is in memory, good at now.
@@ -406,11 +391,7 @@ func (s *Store) apply(st *stream, f planner.Window, res *upstream.Result, points
 		for m := ceilMinute(a); m.Before(b); m = m.Add(time.Minute) {
 			c.minutes.clear(c.index(m))
 		}
-		if c.cov1.Before(a) || c.cov0.After(b) || c.cov0.Equal(c.cov1) {
-			c.cov0, c.cov1 = a, b
-		} else {
-			c.cov0, c.cov1 = minTime(c.cov0, a), maxTime(c.cov1, b)
-		}
+		c.cover(a, b)
 		c.fetchedAt = now
 		c.settledTo = maxTime(c.settledTo, now.Add(-s.settle))
 		c.sum = upstream.Num{}
