@@ -157,7 +157,7 @@ func TestAStalledRedisLeavesNothingBehind(t *testing.T) {
 	wg.Wait()
 	// After the pause: nothing outlives a lease, or the few seconds a
 	// lease given back says the answer is there.
-	for _, k := range leaseKeys(t, f.redis) {
+	for _, k := range f.redis.Keys("lvbstat:*:lease:*") {
 		ttl, _ := strconv.Atoi(strings.TrimPrefix(f.redis.Do("PTTL", k), ":"))
 		if ttl < 0 || ttl > int(max(fleet.LeaseTTL, fleet.DoneTTL)/time.Millisecond) {
 			t.Errorf("lease %s lives %d ms more", k, ttl)
@@ -171,12 +171,6 @@ func TestAStalledRedisLeavesNothingBehind(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.whole(t, resp.Responses["A"], 3*24*60-10, "live_1", "live_2", "live_3")
-}
-
-// leaseKeys lists the fleet's leases in Redis.
-func leaseKeys(t *testing.T, srv *redistest.Server) []string {
-	t.Helper()
-	return srv.Keys("lvbstat:*:lease:*")
 }
 
 // Three replicas with maxConcurrency 8 each against an upstream that

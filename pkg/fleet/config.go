@@ -151,9 +151,9 @@ func withoutPEM(err error) string {
 
 // tlsConfig is base (the URL's, for rediss://) with the settings' roots and
 // certificate.
-func (c Config) tlsConfig(base *tls.Config) (*tls.Config, error) {
+func (c Config) tlsConfig(base *tls.Config) *tls.Config {
 	if base == nil {
-		return nil, nil
+		return nil
 	}
 	base = base.Clone()
 	base.MinVersion = tls.VersionTLS12
@@ -163,7 +163,7 @@ func (c Config) tlsConfig(base *tls.Config) (*tls.Config, error) {
 	if c.Certificate != nil {
 		base.Certificates = []tls.Certificate{*c.Certificate}
 	}
-	return base, nil
+	return base
 }
 
 func clip(s string) string {

@@ -72,7 +72,24 @@ type lease struct {
 	beats         int
 }
 
+// newLease is this replica's lease on key, not yet asked for.
+func (sp *Space) newLease(key, token string) *lease {
+	holder := sp.s.holder
+	return &lease{sp: sp, key: key, holder: holder, token: token, prefix: holder + " " + token + " "}
+}
+
 func (l *lease) value() string { return l.sp.keys.leaseValue(l.key, l.holder, l.token, l.beats) }
+
+// claim asks for l: won, or the value that holds the key instead.
+func (sp *Space) claim(ctx context.Context, l *lease) (old string, won bool, err error) {
+	err = sp.s.do(ctx, "SET", func(ctx context.Context) error {
+		v, err := sp.s.rdb.SetArgs(ctx, l.key, l.value(), redis.SetArgs{Mode: "NX", Get: true, TTL: LeaseTTL}).Result()
+		won = errors.Is(err, redis.Nil)
+		old = v
+		return err
+	})
+	return old, won, err
+}
 
 // Share brings a request's answer to this replica once for the fleet. When
 // this replica should fetch (it won the lease, or Redis cannot coordinate,
@@ -90,81 +107,79 @@ func (sp *Space) Share(ctx context.Context, stream, request string, maxWait time
 	key := sp.leaseKey(stream, request)
 	deadline := time.Now().Add(maxWait)
 	for {
-		w := sp.listen(key)
-		l := &lease{sp: sp, key: key, holder: sp.s.holder, token: rand.Text()}
-		l.prefix = l.holder + " " + l.token + " "
-		var old string
-		var won bool
-		err := sp.s.do(ctx, "SET", func(ctx context.Context) error {
-			v, err := sp.s.rdb.SetArgs(ctx, key, l.value(), redis.SetArgs{Mode: "NX", Get: true, TTL: LeaseTTL}).Result()
-			won = errors.Is(err, redis.Nil)
-			old = v
-			return err
-		})
-		if err != nil || won {
-			sp.s.unlisten(w)
-		}
-		switch {
-		case err != nil && !errors.Is(err, redis.Nil):
-			// Nobody can coordinate. The lease may still have been
-			// written: giving it back afterwards leaves nothing behind.
-			return false, sp.alone(ctx, l, stream, fetch, ttl)
-		case won:
-			sp.s.stats.Won.Add(1)
-			sp.s.hold(l)
-			payloads, err := fetch()
-			sp.s.unhold(l)
-			if err != nil {
-				payloads = nil
-			}
-			if !sp.release(ctx, l, stream, payloads, ttl) && len(payloads) > 0 {
-				sp.s.stats.Fenced.Add(1)
-				sp.s.log.Debug("A fetch outlived its lease; another replica's answer stands", "request", request)
-			}
-			return false, err
-		}
-		holder, token, ok := sp.keys.readLease(key, old)
-		if ok && token == doneToken {
-			// Given back a moment ago, with the answer shared.
-			sp.s.unlisten(w)
-			if have(ctx) {
-				return true, nil
-			}
-			return false, sp.alone(ctx, nil, stream, fetch, ttl)
-		}
-		if !ok {
-			sp.s.unlisten(w)
-			sp.s.stats.Planted.Add(1)
-			sp.s.log.Warn("A lease in the shared store was not written by a replica with this data source's key; fetching without it", "request", request)
-			return false, sp.alone(ctx, nil, stream, fetch, ttl)
-		}
-		sp.s.stats.Lost.Add(1)
-		sp.s.log.Debug("Waiting for another replica's fetch", "request", request, "stream", stream, "holder", holder)
-		why := sp.wait(ctx, w, old, deadline)
-		sp.s.unlisten(w)
-		if ctx.Err() != nil {
-			return false, ctx.Err()
-		}
-		if have(ctx) {
-			return true, nil
-		}
-		switch why {
-		case waitPlanted:
-			sp.s.stats.Planted.Add(1)
-			return false, sp.alone(ctx, nil, stream, fetch, ttl)
-		case waitTimeout:
-			sp.s.log.Debug("Waited long enough for another replica's fetch; fetching too", "request", request, "holder", holder)
-			return false, sp.alone(ctx, nil, stream, fetch, ttl)
-		case waitLapsed:
-			sp.s.stats.Lapsed.Add(1)
-			sp.s.log.Debug("Another replica stopped renewing its lease; taking over", "request", request, "holder", holder)
-			// A lease that is not renewed but still there (planted with no
-			// expiry, or a copy of an old one): not worth waiting for again.
-			if sp.s.stillThere(ctx, key, old) {
-				return false, sp.alone(ctx, nil, stream, fetch, ttl)
-			}
+		done, waited, err := sp.attempt(ctx, stream, request, key, deadline, have, fetch, ttl)
+		if done {
+			return waited, err
 		}
 	}
+}
+
+// attempt is one round of Share: ask for the lease, then fetch, or wait
+// for its holder. done is false when the round should be tried again.
+func (sp *Space) attempt(ctx context.Context, stream, request, key string, deadline time.Time,
+	have func(context.Context) bool, fetch func() (map[int64][]byte, error), ttl func(cell int64) time.Duration) (done, waited bool, err error) {
+	w := sp.listen(key)
+	defer sp.s.unlisten(w)
+	l := sp.newLease(key, rand.Text())
+	old, won, err := sp.claim(ctx, l)
+	switch {
+	case err != nil:
+		// Nobody can coordinate. The lease may still have been written:
+		// giving it back afterwards leaves nothing behind.
+		return true, false, sp.alone(ctx, l, stream, fetch, ttl)
+	case won:
+		sp.s.stats.Won.Add(1)
+		sp.s.hold(l)
+		payloads, err := fetch()
+		sp.s.unhold(l)
+		if err != nil {
+			payloads = nil
+		}
+		if ok, _ := sp.release(ctx, l, stream, payloads, ttl); !ok && len(payloads) > 0 {
+			sp.s.stats.Fenced.Add(1)
+			sp.s.log.Debug("A fetch outlived its lease; another replica's answer stands", "request", request)
+		}
+		return true, false, err
+	}
+	holder, token, ok := sp.keys.readLease(key, old)
+	switch {
+	case ok && token == doneToken:
+		// Given back a moment ago, with the answer shared.
+		if have(ctx) {
+			return true, true, nil
+		}
+		return true, false, sp.alone(ctx, nil, stream, fetch, ttl)
+	case !ok:
+		sp.s.stats.Planted.Add(1)
+		sp.s.log.Warn("A lease in the shared store was not written by a replica with this data source's key; fetching without it", "request", request)
+		return true, false, sp.alone(ctx, nil, stream, fetch, ttl)
+	}
+	sp.s.stats.Lost.Add(1)
+	sp.s.log.Debug("Waiting for another replica's fetch", "request", request, "stream", stream, "holder", holder)
+	why := sp.wait(ctx, w, old, deadline)
+	if ctx.Err() != nil {
+		return true, false, ctx.Err()
+	}
+	if have(ctx) {
+		return true, true, nil
+	}
+	switch why {
+	case waitPlanted:
+		sp.s.stats.Planted.Add(1)
+		return true, false, sp.alone(ctx, nil, stream, fetch, ttl)
+	case waitTimeout:
+		sp.s.log.Debug("Waited long enough for another replica's fetch; fetching too", "request", request, "holder", holder)
+		return true, false, sp.alone(ctx, nil, stream, fetch, ttl)
+	case waitLapsed:
+		sp.s.stats.Lapsed.Add(1)
+		sp.s.log.Debug("Another replica stopped renewing its lease; taking over", "request", request, "holder", holder)
+		// A lease that is not renewed but still there (planted with no
+		// expiry, or a copy of an old one): not worth waiting for again.
+		if sp.s.stillThere(ctx, key, old) {
+			return true, false, sp.alone(ctx, nil, stream, fetch, ttl)
+		}
+	}
+	return false, false, nil
 }
 
 // alone fetches without the fleet's coordination, and shares what it got:
@@ -175,7 +190,12 @@ func (sp *Space) alone(ctx context.Context, l *lease, stream string, fetch func(
 	if err != nil {
 		payloads = nil
 	}
-	if (l == nil || !sp.release(ctx, l, stream, payloads, ttl)) && len(payloads) > 0 {
+	if l != nil {
+		if ok, _ := sp.release(ctx, l, stream, payloads, ttl); ok {
+			return err
+		}
+	}
+	if len(payloads) > 0 {
 		sp.Save(ctx, stream, payloads, ttl)
 	}
 	return err
@@ -183,7 +203,7 @@ func (sp *Space) alone(ctx context.Context, l *lease, stream string, fetch func(
 
 // release shares payloads and gives l back, in one step that happens only
 // while l is still held; it tells whether it did.
-func (sp *Space) release(ctx context.Context, l *lease, stream string, payloads map[int64][]byte, ttl func(int64) time.Duration) bool {
+func (sp *Space) release(ctx context.Context, l *lease, stream string, payloads map[int64][]byte, ttl func(int64) time.Duration) (bool, error) {
 	keys := []string{l.key}
 	done := ""
 	if len(payloads) > 0 {
@@ -200,16 +220,16 @@ func (sp *Space) release(ctx context.Context, l *lease, stream string, payloads 
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sp.s.cfg.Timeout)
 	defer cancel()
 	var n int64
-	if sp.s.do(ctx, "EVALSHA", func(ctx context.Context) (err error) {
+	if err := sp.s.do(ctx, "EVALSHA", func(ctx context.Context) (err error) {
 		n, err = releaseScript.Run(ctx, sp.s.rdb, keys, args...).Int64()
 		return err
-	}) != nil {
-		return false
+	}); err != nil {
+		return false, err
 	}
 	if n == 1 && len(payloads) > 0 {
 		sp.s.stats.Saved.Add(int64(len(payloads)))
 	}
-	return n == 1
+	return n == 1, nil
 }
 
 // stillThere tells whether key still holds value.
@@ -346,7 +366,7 @@ func (s *Store) loop() {
 				limiters = append(limiters, l)
 			}
 			s.mu.Unlock()
-			s.renew(held)
+			_ = s.renew(held)
 			for _, l := range limiters {
 				l.renew()
 			}
@@ -356,9 +376,9 @@ func (s *Store) loop() {
 }
 
 // renew renews the leases held, in one call.
-func (s *Store) renew(held []*lease) {
+func (s *Store) renew(held []*lease) error {
 	if len(held) == 0 {
-		return
+		return nil
 	}
 	keys := make([]string, len(held))
 	args := []any{LeaseTTL.Milliseconds()}
@@ -367,7 +387,7 @@ func (s *Store) renew(held []*lease) {
 		keys[i] = l.key
 		args = append(args, l.prefix, l.value())
 	}
-	_ = s.do(context.Background(), "EVALSHA", func(ctx context.Context) error {
+	return s.do(context.Background(), "EVALSHA", func(ctx context.Context) error {
 		return renewScript.Run(ctx, s.rdb, keys, args...).Err()
 	})
 }

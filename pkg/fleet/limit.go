@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"strconv"
 	"sync"
 	"time"
@@ -229,30 +230,21 @@ func (l *Limiter) take(ctx context.Context) (token string, wait time.Duration, r
 	ok, th, want := l.ok, l.throttled, max(l.waiting, 1)
 	l.ok, l.throttled = 0, 0
 	l.mu.Unlock()
-	args := []any{LeaseTTL.Milliseconds(), l.max, strconv.FormatFloat(l.perSecond, 'f', -1, 64), l.burst, ok, th, l.tag}
 	tokens := make([]string, want)
 	for i := range tokens {
 		tokens[i] = rand.Text()
-		args = append(args, tokens[i])
 	}
-	var res []any
-	if err := s.do(ctx, "EVALSHA", func(ctx context.Context) (err error) {
-		res, err = acquireScript.Run(ctx, s.rdb, []string{l.slots, l.bound, l.r, l.queue}, args...).Slice()
-		return err
-	}); err != nil || len(res) != 3 {
+	got, ms, bound, err := l.acquire(ctx, tokens, ok, th)
+	if err != nil {
 		return "", 0, false
 	}
-	got, _ := res[0].(int64)
-	ms, _ := res[1].(int64)
 	if got > 0 {
 		s.activate(l, int(got)) // renewed by the beat until freed
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if str, isStr := res[2].(string); isStr {
-		if b, err := strconv.ParseFloat(str, 64); err == nil {
-			l.limit = b
-		}
+	if b, err := strconv.ParseFloat(bound, 64); err == nil {
+		l.limit = b
 	}
 	if got <= 0 {
 		return "", time.Duration(max(ms, 0)) * time.Millisecond, true
@@ -264,6 +256,56 @@ func (l *Limiter) take(ctx context.Context) (token string, wait time.Duration, r
 	return tokens[0], 0, true
 }
 
+// acquire asks the fleet for a slot for each token, telling it ok answers
+// and th throttled ones: got slots were taken (the first tokens), or none
+// and the rate asks to wait ms (-1: until a slot is freed); bound is the
+// fleet's bound now.
+func (l *Limiter) acquire(ctx context.Context, tokens []string, ok, th int) (got, ms int64, bound string, err error) {
+	s := l.sp.s
+	args := []any{LeaseTTL.Milliseconds(), l.max, strconv.FormatFloat(l.perSecond, 'f', -1, 64), l.burst, ok, th, l.tag}
+	for _, t := range tokens {
+		args = append(args, t)
+	}
+	var res []any
+	err = s.do(ctx, "EVALSHA", func(ctx context.Context) (err error) {
+		res, err = acquireScript.Run(ctx, s.rdb, []string{l.slots, l.bound, l.r, l.queue}, args...).Slice()
+		return err
+	})
+	if err != nil {
+		return 0, 0, "", err
+	}
+	if len(res) != 3 {
+		return 0, 0, "", fmt.Errorf("the slot script answered %d values", len(res))
+	}
+	got, _ = res[0].(int64)
+	ms, _ = res[1].(int64)
+	bound, _ = res[2].(string)
+	return got, ms, bound, nil
+}
+
+// free gives a slot back to the fleet.
+func (l *Limiter) free(ctx context.Context, token string) error {
+	s := l.sp.s
+	return s.do(ctx, "EVALSHA", func(ctx context.Context) error {
+		return freeScript.Run(ctx, s.rdb, []string{l.slots, l.queue}, token, slotsChannel).Err()
+	})
+}
+
+// renewSlots extends the lease of the slots of tokens.
+func (l *Limiter) renewSlots(ctx context.Context, tokens []string) error {
+	if len(tokens) == 0 {
+		return nil
+	}
+	s := l.sp.s
+	args := []any{LeaseTTL.Milliseconds()}
+	for _, t := range tokens {
+		args = append(args, t)
+	}
+	return s.do(ctx, "EVALSHA", func(ctx context.Context) error {
+		return renewSlotsScript.Run(ctx, s.rdb, []string{l.slots}, args...).Err()
+	})
+}
+
 func (l *Limiter) freer(token string) func() {
 	var once sync.Once
 	return func() {
@@ -271,13 +313,8 @@ func (l *Limiter) freer(token string) func() {
 			l.mu.Lock()
 			delete(l.held, token)
 			l.mu.Unlock()
-			s := l.sp.s
-			s.activate(l, -1)
-			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeout)
-			defer cancel()
-			_ = s.do(ctx, "EVALSHA", func(ctx context.Context) error {
-				return freeScript.Run(ctx, s.rdb, []string{l.slots, l.queue}, token, slotsChannel).Err()
-			})
+			l.sp.s.activate(l, -1)
+			_ = l.free(context.Background(), token)
 		})
 	}
 }
@@ -285,18 +322,12 @@ func (l *Limiter) freer(token string) func() {
 // renew extends the lease of the slots held; called by the store's beat.
 func (l *Limiter) renew() {
 	l.mu.Lock()
-	args := []any{LeaseTTL.Milliseconds()}
+	tokens := make([]string, 0, len(l.held))
 	for t := range l.held {
-		args = append(args, t)
+		tokens = append(tokens, t)
 	}
 	l.mu.Unlock()
-	if len(args) == 1 {
-		return
-	}
-	s := l.sp.s
-	_ = s.do(context.Background(), "EVALSHA", func(ctx context.Context) error {
-		return renewSlotsScript.Run(ctx, s.rdb, []string{l.slots}, args...).Err()
-	})
+	_ = l.renewSlots(context.Background(), tokens)
 }
 
 // activate counts l's slots held and requests waiting, so that the beat

@@ -63,7 +63,6 @@ type Stats struct {
 	Lapsed           atomic.Int64 // leases whose holder stopped renewing them, taken over
 	Failed, Rejected atomic.Int64 // calls that failed, and calls not made (breaker open, or Redis refusing)
 	Refused          atomic.Int64 // calls Redis refused (ACL, out of memory, read-only)
-	Commands         atomic.Int64 // Redis commands sent
 }
 
 // Breaker: after breakerTrips failures in a row, no call is made for
@@ -96,9 +95,7 @@ func Open(cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("%s (store_url): %s", EnvURL, withoutURL(err))
 	}
 	opts.Password = cfg.Password
-	if opts.TLSConfig, err = cfg.tlsConfig(opts.TLSConfig); err != nil {
-		return nil, err
-	}
+	opts.TLSConfig = cfg.tlsConfig(opts.TLSConfig)
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout = cfg.Timeout, cfg.Timeout, cfg.Timeout, cfg.Timeout
 	opts.ContextTimeoutEnabled = true
 	opts.MaxRetries = -1 // one try: the caller has its own memory to fall back on
@@ -121,7 +118,6 @@ func Open(cfg Config) (*Store, error) {
 	host, _ := os.Hostname()
 	s := &Store{cfg: cfg, rdb: redis.NewClient(opts), log: log, holder: host + "/" + strconv.Itoa(os.Getpid()),
 		held: map[*lease]struct{}{}, waiting: map[*waiter]struct{}{}, limiters: map[*Limiter]int{}, stop: make(chan struct{})}
-	s.rdb.AddHook(countingHook{&s.stats.Commands})
 	if cfg.breakerOpen <= 0 {
 		cfg.breakerOpen = breakerOpen
 	}
@@ -244,22 +240,6 @@ type redisLogger struct{ log Logger }
 
 func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
 	l.log.Debug("Redis client: " + fmt.Sprintf(format, v...))
-}
-
-type countingHook struct{ n *atomic.Int64 }
-
-func (h countingHook) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (h countingHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		h.n.Add(1)
-		return next(ctx, cmd)
-	}
-}
-func (h countingHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		h.n.Add(int64(len(cmds)))
-		return next(ctx, cmds)
-	}
 }
 
 // Space is the part of the store of one upstream identity: one account and
