@@ -80,7 +80,12 @@ func (s *Store) unhealthy(err error) string {
 			why += " (last: " + *last + ")"
 		}
 	}
-	if strings.Contains(why, "x509") || strings.Contains(why, "tls:") {
+	// A TLS server that wants a client certificate may answer its absence
+	// with an alert or, as seen from the client under TLS 1.3, by resetting
+	// the connection after the handshake: both get the hint.
+	tlsURL := s.cfg.URL != nil && s.cfg.URL.Scheme == "rediss"
+	if strings.Contains(why, "x509") || strings.Contains(why, "tls:") ||
+		tlsURL && (strings.Contains(why, "connection reset") || strings.Contains(why, "EOF")) {
 		why += " (TLS: store_ca_file names the CA that signed Redis's certificate; store_cert_file and store_key_file, a client certificate Redis asks for)"
 	}
 	return fmt.Sprintf("Shared store %s is unreachable: %s. This replica uses its own memory meanwhile, and goes back to the shared store when it answers.",
