@@ -22,7 +22,7 @@ export function metricsOf(upstream: string | undefined): Metric[] {
 }
 
 /**
- * A query as the backend reads it (pkg/plugin/query.go). `streamId` holds one stream or several
+ * A query as the backend reads it (pkg/models/query.go). `streamId` holds one stream or several
  * separated by commas; empty means the total of all streams.
  */
 export interface LvbQuery extends DataQuery {
@@ -122,7 +122,7 @@ export const DEFAULT_QUERY: Partial<LvbQuery> = {
   metrics: [],
 };
 
-/** Settings stored in jsonData (pkg/plugin/settings.go). */
+/** Settings stored in jsonData (pkg/models/settings.go). */
 export interface LvbOptions extends DataSourceJsonData {
   /** 'legacy' (default: Get_LivePlayStatHistory) or 'cloudapi' (Tencent Cloud API 3.0). */
   upstream?: string;
@@ -150,7 +150,7 @@ export interface LvbSecureOptions {
 }
 
 /**
- * Defaults and bounds. They come from src/limits.json, which `go generate ./pkg/plugin` writes from the
+ * Defaults and bounds. They come from src/limits.json, which `go generate ./pkg/models` writes from the
  * Go code that enforces them, so that the page marks exactly what the backend refuses.
  */
 export const DEFAULTS = {

@@ -28,7 +28,7 @@ function validate(field: string, value: string | number): string | undefined {
   }
 }
 
-// The same table runs in Go (pkg/plugin/limits_test.go): what the page accepts, the backend accepts.
+// The same table runs in Go (pkg/models/limits_test.go): what the page accepts, the backend accepts.
 describe('settings validation agrees with the backend', () => {
   it('has a table to agree on', () => {
     expect((cases as Case[]).length).toBeGreaterThan(20);

@@ -1,6 +1,6 @@
 // Command genlimits writes src/limits.json, the settings limits the config
 // page reads, from the Go code that enforces them. Run it through
-// `go generate ./pkg/plugin`; a test fails while the file is out of date.
+// `go generate ./pkg/models`; a test fails while the file is out of date.
 package main
 
 import (
@@ -8,13 +8,13 @@ import (
 	"log"
 	"os"
 
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/plugin"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/models"
 )
 
 func main() {
 	out := flag.String("o", "src/limits.json", "where to write")
 	flag.Parse()
-	if err := os.WriteFile(*out, plugin.LimitsJSON(), 0o644); err != nil {
+	if err := os.WriteFile(*out, models.LimitsJSON(), 0o644); err != nil {
 		log.Fatal(err)
 	}
 }

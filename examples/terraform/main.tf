@@ -31,7 +31,7 @@ resource "grafana_data_source" "lvb" {
   # keeps two data sources, neither overwriting the other.
   uid = var.data_source_uid
 
-  # Every key is a setting the plugin reads (pkg/plugin/settings.go); a test
+  # Every key is a setting the plugin reads (pkg/models/settings.go); a test
   # checks that none is misspelt, for either interface. Cloud API 3.0 takes a
   # key from the Tencent Cloud console → Cloud Access Management (CAM) → API keys. Numbers go as digits
   # in strings, which the plugin reads as numbers.

@@ -14,7 +14,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/plugin"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/models"
 )
 
 var committed = filepath.Join("..", "..", "src", "dashboards", OverviewFile)
@@ -71,8 +71,8 @@ func TestDashboardQueriesAreValid(t *testing.T) {
 		t.Helper()
 		var m map[string]any
 		_ = json.Unmarshal(target, &m)
-		q, err := plugin.ParseQuery(backend.DataQuery{RefID: "A", JSON: []byte(fill.Replace(string(target))),
-			QueryType: "", TimeRange: backend.TimeRange{From: time.Now().Add(-time.Hour), To: time.Now()}}, plugin.DefaultMaxStreams)
+		q, err := models.ParseQuery(backend.DataQuery{RefID: "A", JSON: []byte(fill.Replace(string(target))),
+			QueryType: "", TimeRange: backend.TimeRange{From: time.Now().Add(-time.Hour), To: time.Now()}}, models.DefaultMaxStreams)
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
@@ -96,7 +96,7 @@ func TestDashboardQueriesAreValid(t *testing.T) {
 			types = append(types, check("panel "+p.Title, tg))
 		}
 	}
-	for _, want := range []string{plugin.QueryTypeTimeSeries, plugin.QueryTypeSummary, plugin.QueryTypeLive} {
+	for _, want := range []string{models.QueryTypeTimeSeries, models.QueryTypeSummary, models.QueryTypeLive} {
 		if !slices.Contains(types, want) {
 			t.Fatalf("no panel of query type %s (have %v)", want, types)
 		}
@@ -110,7 +110,7 @@ func TestDashboardQueriesAreValid(t *testing.T) {
 			if err := json.Unmarshal(v.Query, &m); err != nil {
 				t.Fatalf("the streams variable's query is not an object: %s", v.Query)
 			}
-			m["queryType"] = plugin.QueryTypeStreams
+			m["queryType"] = models.QueryTypeStreams
 			b, _ := json.Marshal(m)
 			check("variable streams", b)
 		}

@@ -13,7 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/dashboards"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/plugin"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/models"
 )
 
 // root is the repository's top directory.
@@ -41,26 +41,26 @@ func exists(t *testing.T, rel string) {
 func checkSettings(t *testing.T, where string, jsonData, secure []string) {
 	t.Helper()
 	for _, k := range jsonData {
-		if !slices.Contains(plugin.SettingKeys(), k) {
-			t.Errorf("%s: jsonData key %q is not a setting of the plugin (%v)", where, k, plugin.SettingKeys())
+		if !slices.Contains(models.SettingKeys(), k) {
+			t.Errorf("%s: jsonData key %q is not a setting of the plugin (%v)", where, k, models.SettingKeys())
 		}
 	}
 	for _, k := range secure {
-		if !slices.Contains(plugin.SecureSettingKeys(), k) {
-			t.Errorf("%s: secure key %q is not one the plugin reads (%v)", where, k, plugin.SecureSettingKeys())
+		if !slices.Contains(models.SecureSettingKeys(), k) {
+			t.Errorf("%s: secure key %q is not one the plugin reads (%v)", where, k, models.SecureSettingKeys())
 		}
 	}
 }
 
 // checkQuery fails unless the backend accepts model as a query.
-func checkQuery(t *testing.T, where string, model any) plugin.Query {
+func checkQuery(t *testing.T, where string, model any) models.Query {
 	t.Helper()
 	raw, err := json.Marshal(model)
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := plugin.ParseQuery(backend.DataQuery{RefID: "A", JSON: raw,
-		TimeRange: backend.TimeRange{From: time.Now().Add(-time.Hour), To: time.Now()}}, plugin.DefaultMaxStreams)
+	q, err := models.ParseQuery(backend.DataQuery{RefID: "A", JSON: raw,
+		TimeRange: backend.TimeRange{From: time.Now().Add(-time.Hour), To: time.Now()}}, models.DefaultMaxStreams)
 	if err != nil {
 		t.Fatalf("%s: the plugin refuses the query: %v", where, err)
 	}

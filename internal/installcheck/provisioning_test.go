@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/dashboards"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/plugin"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/models"
 )
 
 type provisionedDataSources struct {
@@ -141,7 +141,7 @@ func TestProvisionedAlertRules(t *testing.T) {
 			}
 		}
 	}
-	if len(types) < 2 || slices.ContainsFunc(types, func(typ string) bool { return typ != plugin.QueryTypeSummary }) {
+	if len(types) < 2 || slices.ContainsFunc(types, func(typ string) bool { return typ != models.QueryTypeSummary }) {
 		t.Fatalf("rules query %v; want summaries: numbers, which a threshold judges without a reduce step", types)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/models"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
@@ -81,7 +82,7 @@ func BenchmarkFrames(b *testing.B) {
 		}
 		series[s] = collect.Series{StreamID: fmt.Sprint("live_", s), Points: points}
 	}
-	q := Query{Type: QueryTypeTimeSeries, Metrics: AllMetrics}
+	q := models.Query{Type: models.QueryTypeTimeSeries, Metrics: models.AllMetrics}
 	b.Run("timeseries/15d/20streams", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

@@ -13,6 +13,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/models"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
@@ -91,7 +92,7 @@ func TestCloudAPIDayAndWeek(t *testing.T) {
 			if r.Error != nil {
 				t.Fatal(r.Error)
 			}
-			if len(r.Frames) != 4 || r.Frames[3].Fields[1].Name != MetricRequests {
+			if len(r.Frames) != 4 || r.Frames[3].Fields[1].Name != models.MetricRequests {
 				t.Fatalf("%d frames, want bandwidth, online, flux and requests", len(r.Frames))
 			}
 			from := testNow.Add(-tc.span).Truncate(time.Minute).Add(time.Minute)
@@ -206,7 +207,7 @@ func TestCloudAPILiveAndVariables(t *testing.T) {
 // Settings of the chosen upstream are checked; the other's are not needed.
 func TestCloudAPISettings(t *testing.T) {
 	raw, _ := json.Marshal(map[string]any{"upstream": "cloudapi", "cloudApiUrl": "ftp://x"})
-	_, err := ParseSettings(backend.DataSourceInstanceSettings{JSONData: raw})
+	_, err := models.ParseSettings(backend.DataSourceInstanceSettings{JSONData: raw})
 	for _, want := range []string{"SecretId is missing", "SecretKey is missing", "Cloud API URL"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Fatalf("%v does not say %q", err, want)
@@ -216,12 +217,12 @@ func TestCloudAPISettings(t *testing.T) {
 		t.Fatal("the legacy APPID is asked for on Cloud API 3.0")
 	}
 	raw, _ = json.Marshal(map[string]any{"upstream": "cloudapi", "secretId": testSecretID})
-	s, err := ParseSettings(backend.DataSourceInstanceSettings{JSONData: raw, DecryptedSecureJSONData: map[string]string{"secretKey": "k"}})
+	s, err := models.ParseSettings(backend.DataSourceInstanceSettings{JSONData: raw, DecryptedSecureJSONData: map[string]string{"secretKey": "k"}})
 	if err != nil || s.CloudAPIURL != "https://live.tencentcloudapi.com" {
 		t.Fatalf("%+v %v", s, err)
 	}
 	raw, _ = json.Marshal(map[string]any{"upstream": "v4"})
-	if _, err := ParseSettings(backend.DataSourceInstanceSettings{JSONData: raw}); err == nil || !strings.Contains(err.Error(), "cloudapi") {
+	if _, err := models.ParseSettings(backend.DataSourceInstanceSettings{JSONData: raw}); err == nil || !strings.Contains(err.Error(), "cloudapi") {
 		t.Fatalf("%v", err)
 	}
 	// The requests metric belongs to Cloud API 3.0.

@@ -27,6 +27,7 @@ import (
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/fleet"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/legacy"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/memory"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/models"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
@@ -43,7 +44,7 @@ var (
 
 // Datasource is one configured data source.
 type Datasource struct {
-	settings Settings
+	settings models.Settings
 	// settingsErr is kept rather than returned by the factory, so that the
 	// health check and every query can say what to fix in the settings.
 	settingsErr error
@@ -88,7 +89,7 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 		ds.now = time.Now
 	}
 	ds.resourceHandler = ds.resources()
-	ds.settings, ds.settingsErr = ParseSettings(s)
+	ds.settings, ds.settingsErr = models.ParseSettings(s)
 	if ds.settingsErr != nil {
 		return ds, nil
 	}
@@ -108,7 +109,7 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 		retry = *o.Retry
 	}
 	retry.Pacer = ds.budget
-	cloud := ds.settings.Upstream == UpstreamCloudAPI
+	cloud := ds.settings.Upstream == models.UpstreamCloudAPI
 	if cloud {
 		// The SDK signs with TC3 itself; Grafana's middlewares and the
 		// budget wrap the transport it sends with.
@@ -144,7 +145,7 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 	ds.live = collect.NewLive(up, ds.now)
 	ds.store = collect.NewStore(up, ds.limits, ds.settings.MaxConcurrency, ds.settings.Settle, ds.settings.CacheBytes, ds.now)
 	if ds.fleet != nil {
-		space := ds.fleet.Space(ds.settings.identity())
+		space := ds.fleet.Space(identity(ds.settings))
 		ds.store.ShareWith(space, longestFetch(ds.settings.Timeout, retry.Attempts))
 		bound, pacers := fleetBounds(space, ds.settings)
 		ds.budget.Share(bound, pacers...)
@@ -228,11 +229,11 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery, fromAlert 
 	if d.settingsErr != nil {
 		return badRequest(d.settingsErr)
 	}
-	q, err := ParseQueryFor(dq, d.settings.MaxStreams, d.settings.Upstream)
+	q, err := models.ParseQueryFor(dq, d.settings.MaxStreams, d.settings.Upstream)
 	if err != nil {
 		return badRequest(err)
 	}
-	if q.Type == QueryTypeLive || q.Type == QueryTypeStreams {
+	if q.Type == models.QueryTypeLive || q.Type == models.QueryTypeStreams {
 		return d.snapshotQuery(ctx, q)
 	}
 	now := d.now()
@@ -250,7 +251,7 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery, fromAlert 
 	)
 
 	var width time.Duration
-	if q.Type == QueryTypeTimeSeries && !fromAlert {
+	if q.Type == models.QueryTypeTimeSeries && !fromAlert {
 		width = downsample.Width(int(dq.MaxDataPoints), dq.Interval, plan.To.Sub(plan.From))
 	}
 	// Everything the answer depends on, down to the minute the store's
@@ -267,7 +268,7 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery, fromAlert 
 
 // answerBytes is what q's answer may hold in flight: a row a stream and
 // minute, or bucket.
-func answerBytes(q Query, plan planner.Plan, width time.Duration) int64 {
+func answerBytes(q models.Query, plan planner.Plan, width time.Duration) int64 {
 	rows := int64(plan.To.Sub(plan.From) / time.Minute)
 	if width > time.Minute {
 		rows = int64(plan.To.Sub(plan.From)/width) + 1
@@ -277,7 +278,7 @@ func answerBytes(q Query, plan planner.Plan, width time.Duration) int64 {
 
 // answer fetches what q needs and builds its frames, with notices for what
 // was partial, and an error for what failed.
-func (d *Datasource) answer(ctx context.Context, q Query, plan planner.Plan, width time.Duration, maxPoints int64) backend.DataResponse {
+func (d *Datasource) answer(ctx context.Context, q models.Query, plan planner.Plan, width time.Duration, maxPoints int64) backend.DataResponse {
 	logger := log.DefaultLogger.FromContext(ctx)
 	defer d.memory.Reserve(answerBytes(q, plan, width))()
 	framer := newFramer(q, width)
@@ -289,7 +290,7 @@ func (d *Datasource) answer(ctx context.Context, q Query, plan planner.Plan, wid
 		Done:        framer.done,
 	})
 
-	o := review(series, plan, d.settings.Location, q.Type == QueryTypeSummary)
+	o := review(series, plan, d.settings.Location, q.Type == models.QueryTypeSummary)
 	for _, s := range series {
 		if s.Dropped.Any() {
 			logger.Warn("Upstream rows left out", "stream", s.StreamID,
@@ -312,7 +313,7 @@ func (d *Datasource) answer(ctx context.Context, q Query, plan planner.Plan, wid
 
 	var resp backend.DataResponse
 	switch q.Type {
-	case QueryTypeSummary:
+	case models.QueryTypeSummary:
 		resp.Frames = data.Frames{summaryFrame(series, framer.sums, q.Statistic, q.Newest, meta())}
 	default:
 		resp.Frames = framer.timeSeries(meta)
@@ -343,7 +344,7 @@ func badRequest(err error) backend.DataResponse {
 
 // describe is what the query inspector shows as the executed query: what
 // was asked, never the key or a signature.
-func (d *Datasource) describe(q Query, plan planner.Plan, width time.Duration, maxPoints int64) string {
+func (d *Datasource) describe(q models.Query, plan planner.Plan, width time.Duration, maxPoints int64) string {
 	streams := strings.Join(q.Streams, ",")
 	if streams == "" {
 		streams = "(all streams)"
@@ -354,7 +355,7 @@ func (d *Datasource) describe(q Query, plan planner.Plan, width time.Duration, m
 	}
 	// What was asked of whom, never a key or a signature.
 	who, loc, windows := fmt.Sprintf("%s cmd=%s", legacy.Interface, d.settings.Cmd), d.settings.Location, "two-hour windows"
-	if d.settings.Upstream == UpstreamCloudAPI {
+	if d.settings.Upstream == models.UpstreamCloudAPI {
 		who, loc, windows = cloudapi.ActionPlayInfo+" (Cloud API 3.0)", cloudapi.Beijing, "requests of at most a day"
 	}
 	if len(plan.Windows) == 0 {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/models"
 )
 
 func TestLongRangesAreDownsampledWithTotalsKept(t *testing.T) {
@@ -55,11 +57,11 @@ func TestLongRangesAreDownsampledWithTotalsKept(t *testing.T) {
 			return m
 		}
 		switch f.Name {
-		case MetricFlux:
+		case models.MetricFlux:
 			if math.Abs(bucketed-minutes) > 0.01 {
 				t.Fatalf("flux: %v in buckets, %v in minutes", bucketed, minutes)
 			}
-		case MetricBandwidth, MetricOnline:
+		case models.MetricBandwidth, models.MetricOnline:
 			if maxOf(f.Rows(), val) != maxOf(rf.Rows(), rawVal) {
 				t.Fatalf("%s: the peak changed in buckets", f.Name)
 			}

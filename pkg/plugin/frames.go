@@ -9,6 +9,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/models"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/stats"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
@@ -21,19 +22,19 @@ const (
 )
 
 var metricUnits = map[string]string{
-	MetricBandwidth: UnitBandwidth,
-	MetricOnline:    UnitOnline,
-	MetricFlux:      UnitFlux,
-	MetricRequests:  UnitOnline,
+	models.MetricBandwidth: UnitBandwidth,
+	models.MetricOnline:    UnitOnline,
+	models.MetricFlux:      UnitFlux,
+	models.MetricRequests:  UnitOnline,
 }
 
 func metricValue(p *upstream.Point, metric string) upstream.Num {
 	switch metric {
-	case MetricBandwidth:
+	case models.MetricBandwidth:
 		return p.Bandwidth
-	case MetricOnline:
+	case models.MetricOnline:
 		return p.Online
-	case MetricRequests:
+	case models.MetricRequests:
 		return p.Requests
 	default:
 		return p.Flux
@@ -63,7 +64,7 @@ func streamTitle(s *collect.Series) string {
 // range of many streams never holds all of them at once, and the frames
 // hold the only copy.
 type framer struct {
-	q      Query
+	q      models.Query
 	width  time.Duration
 	frames []data.Frames // time series, by stream
 	sums   []summary     // summary, by stream
@@ -73,7 +74,7 @@ type framer struct {
 	unix  []int64     // its times, to compare without boxing each
 }
 
-func newFramer(q Query, width time.Duration) *framer {
+func newFramer(q models.Query, width time.Duration) *framer {
 	return &framer{q: q, width: width, frames: make([]data.Frames, len(q.Streams)), sums: make([]summary, len(q.Streams))}
 }
 
@@ -102,7 +103,7 @@ func summarize(points []upstream.Point, n int) summary {
 
 // done is collect.Job.Done.
 func (f *framer) done(i int, s *collect.Series) {
-	if f.q.Type == QueryTypeSummary {
+	if f.q.Type == models.QueryTypeSummary {
 		f.sums[i] = summarize(s.Points, f.q.Newest)
 	} else {
 		times := f.sharedTimes(s.Points)
@@ -162,7 +163,7 @@ func (f *framer) timeSeries(meta func() *data.FrameMeta) data.Frames {
 // timeSeriesFrames answers one frame per stream and metric, in the
 // time-series-multi shape of Grafana's data plane contract. width is the
 // bucket width the series were read in (0: every minute).
-func timeSeriesFrames(q Query, series []collect.Series, meta func() *data.FrameMeta, width time.Duration) data.Frames {
+func timeSeriesFrames(q models.Query, series []collect.Series, meta func() *data.FrameMeta, width time.Duration) data.Frames {
 	f := &framer{q: q, width: width, frames: make([]data.Frames, len(series))}
 	for i := range series {
 		f.frames[i] = streamFrames(q, &series[i], width, nil)
@@ -172,7 +173,7 @@ func timeSeriesFrames(q Query, series []collect.Series, meta func() *data.FrameM
 
 // streamFrames are one stream's frames, a metric each, without meta, over
 // times when given (a field of the same minutes), else a field of its own.
-func streamFrames(q Query, s *collect.Series, width time.Duration, times *data.Field) data.Frames {
+func streamFrames(q models.Query, s *collect.Series, width time.Duration, times *data.Field) data.Frames {
 	frames := make(data.Frames, 0, len(q.Metrics))
 	// One time field for the stream's metric frames: they share it rather
 	// than hold a copy each (it is read, never written).
@@ -186,7 +187,7 @@ func streamFrames(q Query, s *collect.Series, width time.Duration, times *data.F
 			Unit:              metricUnits[metric],
 			DisplayNameFromDS: streamTitle(s) + " " + metric,
 		}
-		if metric != MetricOnline && metric != MetricRequests {
+		if metric != models.MetricOnline && metric != models.MetricRequests {
 			value.Config.Decimals = ptr(uint16(3))
 		}
 		frames = append(frames, data.NewFrame(metric, times, value))
@@ -221,7 +222,7 @@ func valueField(metric string, points []upstream.Point) *data.Field {
 		}
 	}
 	// Counts of people and requests are whole numbers.
-	whole := metric == MetricOnline || metric == MetricRequests
+	whole := metric == models.MetricOnline || metric == models.MetricRequests
 	var ft data.FieldType
 	switch {
 	case whole && complete:
@@ -296,16 +297,16 @@ func summaryFrame(series []collect.Series, sums []summary, statistic string, new
 	domain := make([]string, n)
 	stream := make([]string, n)
 	values := map[string]any{
-		StatSumFlux:       make([]*float64, n),
-		StatPeakBandwidth: make([]*float64, n),
-		StatP95Bandwidth:  make([]*float64, n),
-		StatPeakOnline:    make([]*int64, n),
-		StatAvgOnline:     make([]*float64, n),
-		StatMinBandwidth:  make([]*float64, n),
+		models.StatSumFlux:       make([]*float64, n),
+		models.StatPeakBandwidth: make([]*float64, n),
+		models.StatP95Bandwidth:  make([]*float64, n),
+		models.StatPeakOnline:    make([]*int64, n),
+		models.StatAvgOnline:     make([]*float64, n),
+		models.StatMinBandwidth:  make([]*float64, n),
 	}
 	units := map[string]string{
-		StatSumFlux: UnitFlux, StatPeakBandwidth: UnitBandwidth, StatP95Bandwidth: UnitBandwidth,
-		StatPeakOnline: UnitOnline, StatAvgOnline: UnitOnline, StatMinBandwidth: UnitBandwidth,
+		models.StatSumFlux: UnitFlux, models.StatPeakBandwidth: UnitBandwidth, models.StatP95Bandwidth: UnitBandwidth,
+		models.StatPeakOnline: UnitOnline, models.StatAvgOnline: UnitOnline, models.StatMinBandwidth: UnitBandwidth,
 	}
 	for row, i := range rows {
 		s := &series[i]
@@ -313,19 +314,19 @@ func summaryFrame(series []collect.Series, sums []summary, statistic string, new
 		domain[row], stream[row] = s.Domain, s.StreamID
 		switch {
 		case newest > 0:
-			values[StatSumFlux].([]*float64)[row] = numPtr(sum.Flux)
+			values[models.StatSumFlux].([]*float64)[row] = numPtr(sum.Flux)
 		case s.Answered():
 			// A stream no window answered for has no total, which is not 0 MB.
-			values[StatSumFlux].([]*float64)[row] = ptr(s.SumFlux)
+			values[models.StatSumFlux].([]*float64)[row] = ptr(s.SumFlux)
 		}
-		values[StatPeakBandwidth].([]*float64)[row] = numPtr(sum.PeakBandwidth)
-		values[StatP95Bandwidth].([]*float64)[row] = numPtr(sum.P95Bandwidth)
-		values[StatAvgOnline].([]*float64)[row] = numPtr(sum.AvgOnline)
-		values[StatMinBandwidth].([]*float64)[row] = numPtr(sum.MinBandwidth)
+		values[models.StatPeakBandwidth].([]*float64)[row] = numPtr(sum.PeakBandwidth)
+		values[models.StatP95Bandwidth].([]*float64)[row] = numPtr(sum.P95Bandwidth)
+		values[models.StatAvgOnline].([]*float64)[row] = numPtr(sum.AvgOnline)
+		values[models.StatMinBandwidth].([]*float64)[row] = numPtr(sum.MinBandwidth)
 		if sum.PeakOnline.Valid {
-			values[StatPeakOnline].([]*int64)[row] = ptr(int64(math.Round(sum.PeakOnline.Value)))
+			values[models.StatPeakOnline].([]*int64)[row] = ptr(int64(math.Round(sum.PeakOnline.Value)))
 		}
-		if newest == 0 && s.SumFluxEstimated > 0 && (statistic == "" || statistic == StatSumFlux) {
+		if newest == 0 && s.SumFluxEstimated > 0 && (statistic == "" || statistic == models.StatSumFlux) {
 			meta.Notices = append(meta.Notices, data.Notice{
 				Severity: data.NoticeSeverityInfo,
 				Text: fmt.Sprintf("%s: %d of %d windows came without sum_info; their sum_flux was added up from per-minute flux.",
@@ -334,7 +335,7 @@ func summaryFrame(series []collect.Series, sums []summary, statistic string, new
 		}
 	}
 	fields := data.Fields{data.NewField("domain", nil, domain), data.NewField("stream_id", nil, stream)}
-	for _, name := range AllStatistics {
+	for _, name := range models.AllStatistics {
 		if statistic != "" && name != statistic {
 			continue
 		}

@@ -14,12 +14,13 @@ import (
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/legacy"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/models"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 // snapshotQuery answers the live and streams query types from the listing
 // of the streams playing now; the time range plays no part.
-func (d *Datasource) snapshotQuery(ctx context.Context, q Query) backend.DataResponse {
+func (d *Datasource) snapshotQuery(ctx context.Context, q models.Query) backend.DataResponse {
 	snap, err := d.live.Snapshot(ctx, q.Domain)
 	if err != nil {
 		log.DefaultLogger.FromContext(ctx).Warn("Listing the streams playing now failed", "queryType", q.Type, "error", err)
@@ -31,7 +32,7 @@ func (d *Datasource) snapshotQuery(ctx context.Context, q Query) backend.DataRes
 		Notices:             snapshotNotices(snap),
 	}
 	var resp backend.DataResponse
-	if q.Type == QueryTypeStreams {
+	if q.Type == models.QueryTypeStreams {
 		resp.Frames = data.Frames{streamsFrame(streams, meta)}
 	} else {
 		resp.Frames = data.Frames{liveFrame(q.Domain, streams, snap, meta)}
@@ -42,10 +43,10 @@ func (d *Datasource) snapshotQuery(ctx context.Context, q Query) backend.DataRes
 // pickStreams keeps the streams the query names (all when it names none)
 // that match its filter, in its order: for the live table the busiest
 // first, for a variable by name or by viewers.
-func pickStreams(snap *upstream.Snapshot, q Query) []upstream.LiveStream {
+func pickStreams(snap *upstream.Snapshot, q models.Query) []upstream.LiveStream {
 	var re *regexp.Regexp
 	if q.Filter != "" {
-		re = regexp.MustCompile(q.Filter) // checked by ParseQuery
+		re = regexp.MustCompile(q.Filter) // checked by models.ParseQuery
 	}
 	named := !slices.Equal(q.Streams, []string{""})
 	out := make([]upstream.LiveStream, 0, len(snap.Streams))
@@ -70,11 +71,11 @@ func pickStreams(snap *upstream.Snapshot, q Query) []upstream.LiveStream {
 		return cmp.Compare(y.Value, x.Value)
 	}
 	switch {
-	case q.Type == QueryTypeLive:
+	case q.Type == models.QueryTypeLive:
 		slices.SortStableFunc(out, func(a, b upstream.LiveStream) int {
 			return cmp.Or(desc(a.Bandwidth, b.Bandwidth), byName(a, b))
 		})
-	case q.OrderBy == OrderByViewers:
+	case q.OrderBy == models.OrderByViewers:
 		slices.SortStableFunc(out, func(a, b upstream.LiveStream) int {
 			return cmp.Or(desc(a.Online, b.Online), byName(a, b))
 		})
@@ -170,12 +171,12 @@ func liveFrame(domain string, streams []upstream.LiveStream, snap *upstream.Snap
 	return f
 }
 
-func (d *Datasource) describeLive(q Query) string {
+func (d *Datasource) describeLive(q models.Query) string {
 	domain := q.Domain
 	if domain == "" {
 		domain = "(all domains)"
 	}
-	if d.settings.Upstream == UpstreamCloudAPI {
+	if d.settings.Upstream == models.UpstreamCloudAPI {
 		return fmt.Sprintf("%s (Cloud API 3.0) domain=%s: every stream at the newest minute the API has, listed at most once a minute",
 			cloudapi.ActionAllPlay, domain)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/models"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
 )
 
@@ -133,7 +134,7 @@ func zoneAdvice(d time.Duration, loc *time.Location, at time.Time) string {
 func zoneFor(off time.Duration) string {
 	switch {
 	case off == beijingOffset:
-		return DefaultTimezone
+		return models.DefaultTimezone
 	case off == 0:
 		return "UTC"
 	case off%time.Hour == 0:

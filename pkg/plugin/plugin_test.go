@@ -16,6 +16,7 @@ import (
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/legacy"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/models"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
@@ -415,7 +416,7 @@ func TestUnreachableHealth(t *testing.T) {
 }
 
 func TestSettings(t *testing.T) {
-	s, err := ParseSettings(settingsFor("", "", testKey, map[string]any{"cmd": 1250000000}))
+	s, err := models.ParseSettings(settingsFor("", "", testKey, map[string]any{"cmd": 1250000000}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,7 +424,7 @@ func TestSettings(t *testing.T) {
 		s.MaxConcurrency != 8 || s.MaxStreams != 20 || s.Timeout != 30*time.Second {
 		t.Fatalf("defaults: %+v", s)
 	}
-	_, err = ParseSettings(settingsFor("ftp://x", "1", testKey, map[string]any{
+	_, err = models.ParseSettings(settingsFor("ftp://x", "1", testKey, map[string]any{
 		"timezone": "Mars/Olympus", "maxConcurrency": 0, "maxStreams": "many", "timeoutSeconds": 9999,
 	}))
 	for _, says := range []string{"ftp://x", "Mars/Olympus", "maxConcurrency is 0", "many", "timeoutSeconds is 9999"} {
@@ -441,7 +442,7 @@ func TestSplitStreams(t *testing.T) {
 		"{live_1,live_2}": "[live_1 live_2]",
 		"live_{1}":        "[live_{1}]",
 	} {
-		if got := fmt.Sprint(SplitStreams(in)); got != want {
+		if got := fmt.Sprint(models.SplitStreams(in)); got != want {
 			t.Errorf("SplitStreams(%q) = %s, want %s", in, got, want)
 		}
 	}

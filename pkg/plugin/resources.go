@@ -8,6 +8,8 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/models"
 )
 
 // StreamSuggestion is one entry of the streams resource.
@@ -35,7 +37,7 @@ func (d *Datasource) handleStreams(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusBadRequest, d.settingsErr)
 		return
 	}
-	domain, err := CheckDomain(r.URL.Query().Get("domain"))
+	domain, err := models.CheckDomain(r.URL.Query().Get("domain"))
 	if err != nil {
 		writeJSONError(w, http.StatusBadRequest, err)
 		return
@@ -51,7 +53,7 @@ func (d *Datasource) handleStreams(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// In the order of a variable sorted by viewers.
-	streams := pickStreams(snap, Query{Type: QueryTypeStreams, Streams: []string{""}, OrderBy: OrderByViewers})
+	streams := pickStreams(snap, models.Query{Type: models.QueryTypeStreams, Streams: []string{""}, OrderBy: models.OrderByViewers})
 	out := make([]StreamSuggestion, 0, len(streams))
 	for _, s := range streams {
 		sg := StreamSuggestion{StreamID: s.Name, Bandwidth: numPtr(s.Bandwidth)}

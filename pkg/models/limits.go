@@ -1,4 +1,4 @@
-package plugin
+package models
 
 //go:generate go run ../../cmd/genlimits -o ../../src/limits.json
 
