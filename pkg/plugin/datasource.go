@@ -21,11 +21,9 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/budget"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/downsample"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/fleet"
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/legacy"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/memory"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/models"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
@@ -48,9 +46,7 @@ type Datasource struct {
 	// settingsErr is kept rather than returned by the factory, so that the
 	// health check and every query can say what to fix in the settings.
 	settingsErr error
-	client      *legacy.Client   // the legacy upstream's, or nil
-	cloud       *cloudapi.Client // Cloud API 3.0's, or nil
-	limits      planner.Limits
+	svc         service // the upstream read from
 	store       *collect.Store
 	live        *collect.Live
 	// resourceHandler serves CallResource; see resources.go.
@@ -109,45 +105,17 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 		retry = *o.Retry
 	}
 	retry.Pacer = ds.budget
-	cloud := ds.settings.Upstream == models.UpstreamCloudAPI
-	if cloud {
-		// The SDK signs with TC3 itself; Grafana's middlewares and the
-		// budget wrap the transport it sends with.
-		opts.Middlewares = append(httpclient.DefaultMiddlewares(), budgetMiddleware(ds.budget))
-	} else {
-		opts.Middlewares = middlewares(ds.budget, ds.settings.APIKey, o.Now)
-	}
-	if ds.httpClient, err = httpclient.New(opts); err != nil {
-		return nil, fmt.Errorf("http client: %w", err)
-	}
-	var up client
-	if cloud {
-		ds.cloud, err = cloudapi.New(cloudapi.Config{
-			Endpoint: ds.settings.CloudAPIURL, SecretID: ds.settings.SecretID, SecretKey: ds.settings.SecretKey,
-			Transport: ds.httpClient.Transport, Timeout: ds.settings.Timeout, Retry: retry, Now: o.Now,
-		})
-		up, ds.limits = ds.cloud, planner.CloudAPI
-	} else {
-		ds.client, err = legacy.New(legacy.Config{
-			Endpoint:   ds.settings.APIURL,
-			Cmd:        ds.settings.Cmd,
-			Location:   ds.settings.Location,
-			HTTPClient: ds.httpClient,
-			Retry:      retry,
-		})
-		up, ds.limits = ds.client, planner.Legacy
-	}
-	if err != nil {
+	if ds.svc, ds.httpClient, err = newService(ds.settings, opts, ds.budget, retry, o.Now); err != nil {
 		return nil, err
 	}
 	// A new instance, made by Grafana for every settings change, starts
 	// with an empty store: no answer for the old settings is ever served.
-	ds.live = collect.NewLive(up, ds.now)
-	ds.store = collect.NewStore(up, ds.limits, ds.settings.MaxConcurrency, ds.settings.Settle, ds.settings.CacheBytes, ds.now)
+	ds.live = collect.NewLive(ds.svc.source(), ds.now)
+	ds.store = collect.NewStore(ds.svc.source(), ds.svc.limits(), ds.settings.MaxConcurrency, ds.settings.Settle, ds.settings.CacheBytes, ds.now)
 	if ds.fleet != nil {
-		space := ds.fleet.Space(identity(ds.settings))
+		space := ds.fleet.Space(ds.svc.identity())
 		ds.store.ShareWith(space, longestFetch(ds.settings.Timeout, retry.Attempts))
-		bound, pacers := fleetBounds(space, ds.settings)
+		bound, pacers := ds.svc.bounds(space)
 		ds.budget.Share(bound, pacers...)
 	}
 	if ds.memory != nil {
@@ -155,32 +123,6 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 		st.Observe(func(bytes int64) { ds.memory.Keep(st, bytes) })
 	}
 	return ds, nil
-}
-
-// client is what the collector needs of either upstream's client.
-type client interface {
-	collect.Source
-	collect.LiveSource
-}
-
-func budgetMiddleware(b *budget.Budget) httpclient.Middleware {
-	return httpclient.NamedMiddlewareFunc("lvb-budget", func(_ httpclient.Options, next http.RoundTripper) http.RoundTripper {
-		return b.Transport(next)
-	})
-}
-
-// middlewares are the SDK's defaults, then the upstream budget, then request
-// signing. The budget sits at the transport, where requests are really
-// sent, so that it bounds every query, retry and shared request together.
-// Signing comes last, so that it is innermost: tracing, metrics and errors
-// above it only ever see the unsigned URL, and a request is signed only once
-// it has its slot, so a long wait cannot let the signature expire.
-func middlewares(b *budget.Budget, key string, now func() time.Time) []httpclient.Middleware {
-	return append(httpclient.DefaultMiddlewares(),
-		budgetMiddleware(b),
-		httpclient.NamedMiddlewareFunc("lvb-sign", func(_ httpclient.Options, next http.RoundTripper) http.RoundTripper {
-			return &legacy.SigningTransport{Key: key, Next: next, Now: now}
-		}))
 }
 
 // CallResource serves the editors' calls (see resources.go).
@@ -237,7 +179,7 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery, fromAlert 
 		return d.snapshotQuery(ctx, q)
 	}
 	now := d.now()
-	plan, err := d.limits.Build(dq.TimeRange.From, dq.TimeRange.To, now)
+	plan, err := d.svc.limits().Build(dq.TimeRange.From, dq.TimeRange.To, now)
 	if err != nil {
 		return badRequest(err)
 	}
@@ -285,7 +227,7 @@ func (d *Datasource) answer(ctx context.Context, q models.Query, plan planner.Pl
 	series := collect.Run(ctx, d.store, collect.Job{
 		Domain: q.Domain, Streams: q.Streams, From: plan.From, To: plan.To, Windows: plan.Windows,
 		Bucket: width, Aggregation: q.Aggregation, BucketZone: d.settings.Location,
-		ZoneRead:    d.client != nil, // Cloud API 3.0's times say they are Beijing time
+		ZoneRead:    d.svc.zoneRead(),
 		LikelyShift: likelyShift(d.settings.Location, plan.From),
 		Done:        framer.done,
 	})
@@ -354,10 +296,7 @@ func (d *Datasource) describe(q models.Query, plan planner.Plan, width time.Dura
 		domain = "(all domains)"
 	}
 	// What was asked of whom, never a key or a signature.
-	who, loc, windows := fmt.Sprintf("%s cmd=%s", legacy.Interface, d.settings.Cmd), d.settings.Location, "two-hour windows"
-	if d.settings.Upstream == models.UpstreamCloudAPI {
-		who, loc, windows = cloudapi.ActionPlayInfo+" (Cloud API 3.0)", cloudapi.Beijing, "requests of at most a day"
-	}
+	who, loc, windows := d.svc.describe()
 	if len(plan.Windows) == 0 {
 		return fmt.Sprintf("%s domain=%s stream_id=%s: nothing to fetch", who, domain, streams)
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
-	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/legacy"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/models"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
@@ -176,10 +175,5 @@ func (d *Datasource) describeLive(q models.Query) string {
 	if domain == "" {
 		domain = "(all domains)"
 	}
-	if d.settings.Upstream == models.UpstreamCloudAPI {
-		return fmt.Sprintf("%s (Cloud API 3.0) domain=%s: every stream at the newest minute the API has, listed at most once a minute",
-			cloudapi.ActionAllPlay, domain)
-	}
-	return fmt.Sprintf("%s cmd=%s domain=%s: the streams playing now, pages of %d, listed at most once a minute",
-		legacy.LiveInterface, d.settings.Cmd, domain, legacy.MaxPageSize)
+	return d.svc.describeLive(domain)
 }

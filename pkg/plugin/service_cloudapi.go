@@ -1,0 +1,114 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/budget"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/fleet"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/models"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
+)
+
+// cloudService is Tencent Cloud API 3.0: SecretId and SecretKey, TC3
+// signing by Tencent's SDK, times in Beijing time.
+type cloudService struct {
+	s      models.Settings
+	client *cloudapi.Client
+}
+
+func newCloudService(s models.Settings, opts httpclient.Options, b *budget.Budget, retry upstream.Retry, now func() time.Time) (service, *http.Client, error) {
+	// The SDK signs with TC3 itself; Grafana's middlewares and the budget
+	// wrap the transport it sends with.
+	opts.Middlewares = append(httpclient.DefaultMiddlewares(), budgetMiddleware(b))
+	hc, err := httpclient.New(opts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("http client: %w", err)
+	}
+	c, err := cloudapi.New(cloudapi.Config{
+		Endpoint: s.CloudAPIURL, SecretID: s.SecretID, SecretKey: s.SecretKey,
+		Transport: hc.Transport, Timeout: s.Timeout, Retry: retry, Now: now,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return &cloudService{s: s, client: c}, hc, nil
+}
+
+func (c *cloudService) source() client         { return c.client }
+func (c *cloudService) limits() planner.Limits { return planner.CloudAPI }
+
+// zoneRead is false: the API's times say they are Beijing time.
+func (c *cloudService) zoneRead() bool { return false }
+
+func (c *cloudService) identity() string {
+	return identityOf(models.UpstreamCloudAPI, c.s.CloudAPIURL, c.s.SecretID, secretDigest(c.s.SecretKey))
+}
+
+// bounds: one limiter per action, since Tencent limits each on its own;
+// when the data source sets no rate, each action's documented one.
+func (c *cloudService) bounds(sp *fleet.Space) (func(*http.Request) budget.Shared, []budget.Pacer) {
+	rate := func(action string) float64 {
+		if c.s.MaxRequestsPerSecond > 0 {
+			return float64(c.s.MaxRequestsPerSecond)
+		}
+		return cloudapi.DefaultRates[action]
+	}
+	play := sp.Limiter(cloudapi.ActionPlayInfo, c.s.MaxConcurrency, rate(cloudapi.ActionPlayInfo))
+	all := sp.Limiter(cloudapi.ActionAllPlay, c.s.MaxConcurrency, rate(cloudapi.ActionAllPlay))
+	return func(r *http.Request) budget.Shared {
+		if cloudapi.ActionOf(r) == cloudapi.ActionAllPlay {
+			return all
+		}
+		return play
+	}, []budget.Pacer{play, all}
+}
+
+func (c *cloudService) describe() (string, *time.Location, string) {
+	return cloudapi.ActionPlayInfo + " (Cloud API 3.0)", cloudapi.Beijing, "requests of at most a day"
+}
+
+func (c *cloudService) describeLive(domain string) string {
+	return fmt.Sprintf("%s (Cloud API 3.0) domain=%s: every stream at the newest minute the API has, listed at most once a minute",
+		cloudapi.ActionAllPlay, domain)
+}
+
+// checkHealth asks for the last quarter hour the API has (its newest
+// minutes come some minutes late), and then whether the key may list the
+// streams, since variables and the live query need that action too.
+func (c *cloudService) checkHealth(ctx context.Context, now time.Time) *backend.CheckHealthResult {
+	end := now.Add(-cloudapi.Delay).Truncate(time.Minute)
+	start := end.Add(-cloudHealthWindow)
+	res, err := c.client.PlayStatHistory(ctx, upstream.Query{Start: start, End: end.Add(-time.Second)})
+	if err != nil {
+		log.DefaultLogger.FromContext(ctx).Warn("Health check failed", "error", err)
+		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: healthMessage(err)}
+	}
+	msg := fmt.Sprintf("Connected to Tencent Cloud API 3.0 (%s) with SecretId %s: ", cloudapi.ActionPlayInfo, maskID(c.s.SecretID))
+	upTo := end.In(cloudapi.Beijing).Format("15:04") + " Beijing time"
+	if res.Empty {
+		msg += fmt.Sprintf("no playback in the %d minutes up to %s, which is fine if nothing was watched.", int(cloudHealthWindow.Minutes()), upTo)
+	} else {
+		msg += fmt.Sprintf("%d minutes of playback data in the %d minutes up to %s.", len(res.Points), int(cloudHealthWindow.Minutes()), upTo)
+	}
+	if _, err := c.client.LivePlayStat(ctx, ""); err != nil {
+		if f := upstream.Failure(nil); errors.As(err, &f) && f.StatusCode() == http.StatusForbidden {
+			return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: msg +
+				" But the key may not call " + cloudapi.ActionAllPlay + ", which stream variables and the Live now query use: " + err.Error()}
+		}
+		msg += " Listing the streams playing now failed: " + err.Error()
+	}
+	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: msg}
+}
+
+// cloudHealthWindow is how far back "Save & test" looks on Cloud API 3.0.
+const cloudHealthWindow = 15 * time.Minute
