@@ -86,13 +86,13 @@ func (t answerTransport) sendError(ctx context.Context, host string, err error) 
 	var opErr *net.OpError
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded), isTimeout(err):
-		return &Error{Kind: KindTimeout, Detail: fmt.Sprintf("no answer within the timeout (%s)", t.timeout), Err: err}
+		return &Error{Kind: upstream.KindTimeout, Detail: fmt.Sprintf("no answer within the timeout (%s)", t.timeout), Err: err}
 	case errors.As(err, &dnsErr):
-		return &Error{Kind: KindUnreachable, Detail: "the host " + upstream.Clip(host, 100) + " is not known (DNS)", Err: err}
+		return &Error{Kind: upstream.KindUnreachable, Detail: "the host " + upstream.Clip(host, 100) + " is not known (DNS)", Err: err}
 	case errors.As(err, &opErr):
-		return &Error{Kind: KindUnreachable, Detail: "connecting to " + upstream.Clip(host, 100) + " failed: " + upstream.Clip(opErr.Err.Error(), 120), Err: err}
+		return &Error{Kind: upstream.KindUnreachable, Detail: "connecting to " + upstream.Clip(host, 100) + " failed: " + upstream.Clip(opErr.Err.Error(), 120), Err: err}
 	}
-	return &Error{Kind: KindUnreachable, Detail: "the request to " + upstream.Clip(host, 100) + " failed: " + upstream.Clip(transportDetail(err), 120), Err: err}
+	return &Error{Kind: upstream.KindUnreachable, Detail: "the request to " + upstream.Clip(host, 100) + " failed: " + upstream.Clip(transportDetail(err), 120), Err: err}
 }
 
 // transportDetail is a failure without the request URL, which an
@@ -113,19 +113,19 @@ func (t answerTransport) read(ctx context.Context, resp *http.Response) ([]byte,
 		if u, err := url.Parse(resp.Header.Get("Location")); err == nil && u.Host != "" {
 			target = u.Scheme + "://" + upstream.Clip(u.Host, 100)
 		}
-		return nil, &Error{Kind: KindRedirect, Status: resp.StatusCode, Detail: target}
+		return nil, &Error{Kind: upstream.KindRedirect, Status: resp.StatusCode, Detail: target}
 	}
 	ctype, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if ctype == "text/event-stream" {
 		// Never read: a stream may not end.
-		return nil, &Error{Kind: KindBadResponse, Status: statusIfNotOK(resp), Detail: "a stream of events (text/event-stream) instead of one JSON answer"}
+		return nil, &Error{Kind: upstream.KindBadResponse, Status: statusIfNotOK(resp), Detail: "a stream of events (text/event-stream) instead of one JSON answer"}
 	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, MaxAnswer+1))
 	if err != nil {
 		return nil, t.readError(ctx, err, len(raw))
 	}
 	if len(raw) > MaxAnswer {
-		return nil, &Error{Kind: KindBadResponse, Status: statusIfNotOK(resp), Detail: fmt.Sprintf("an answer larger than %d MiB, more than any of these actions answers", MaxAnswer>>20)}
+		return nil, &Error{Kind: upstream.KindBadResponse, Status: statusIfNotOK(resp), Detail: fmt.Sprintf("an answer larger than %d MiB, more than any of these actions answers", MaxAnswer>>20)}
 	}
 	body, err := decode(resp.Header.Get("Content-Encoding"), raw)
 	if err != nil {
@@ -136,7 +136,7 @@ func (t answerTransport) read(ctx context.Context, resp *http.Response) ([]byte,
 	}
 	if !json.Valid(body) {
 		// A gateway's error page, or an answer spoiled on the way.
-		return nil, &Error{Kind: KindBadResponse, Detail: describe(body, ctype), Transient: true}
+		return nil, &Error{Kind: upstream.KindBadResponse, Detail: describe(body, ctype), Transient: true}
 	}
 	return body, nil
 }
@@ -154,11 +154,11 @@ func (t answerTransport) readError(ctx context.Context, err error, n int) error 
 	case errors.Is(ctx.Err(), context.Canceled):
 		return ctx.Err()
 	case errors.Is(ctx.Err(), context.DeadlineExceeded), isTimeout(err):
-		return &Error{Kind: KindTimeout, Detail: fmt.Sprintf("the answer was still arriving when the timeout (%s) ended, after %d bytes", t.timeout, n), Err: err}
+		return &Error{Kind: upstream.KindTimeout, Detail: fmt.Sprintf("the answer was still arriving when the timeout (%s) ended, after %d bytes", t.timeout, n), Err: err}
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return &Error{Kind: KindBadResponse, Detail: fmt.Sprintf("the answer was cut short after %d bytes", n), Transient: true, Err: err}
+		return &Error{Kind: upstream.KindBadResponse, Detail: fmt.Sprintf("the answer was cut short after %d bytes", n), Transient: true, Err: err}
 	}
-	return &Error{Kind: KindBadResponse, Detail: fmt.Sprintf("reading the answer failed after %d bytes: %s", n, upstream.Clip(err.Error(), 120)), Transient: true, Err: err}
+	return &Error{Kind: upstream.KindBadResponse, Detail: fmt.Sprintf("reading the answer failed after %d bytes: %s", n, upstream.Clip(err.Error(), 120)), Transient: true, Err: err}
 }
 
 func isTimeout(err error) bool {
@@ -182,19 +182,19 @@ func decode(encoding string, raw []byte) ([]byte, error) {
 			r, err = flate.NewReader(bytes.NewReader(raw)), nil
 		}
 	default:
-		return nil, &Error{Kind: KindBadResponse, Detail: fmt.Sprintf("an answer in Content-Encoding %q, which the plugin did not ask for and cannot read", upstream.Clip(enc, 40))}
+		return nil, &Error{Kind: upstream.KindBadResponse, Detail: fmt.Sprintf("an answer in Content-Encoding %q, which the plugin did not ask for and cannot read", upstream.Clip(enc, 40))}
 	}
 	if err == nil {
 		var out []byte
 		out, err = io.ReadAll(io.LimitReader(r, MaxAnswer+1))
 		if err == nil && len(out) > MaxAnswer {
-			return nil, &Error{Kind: KindBadResponse, Detail: fmt.Sprintf("an answer that unpacks to more than %d MiB", MaxAnswer>>20)}
+			return nil, &Error{Kind: upstream.KindBadResponse, Detail: fmt.Sprintf("an answer that unpacks to more than %d MiB", MaxAnswer>>20)}
 		}
 		if err == nil {
 			return out, nil
 		}
 	}
-	return nil, &Error{Kind: KindBadResponse, Detail: fmt.Sprintf("an answer labelled Content-Encoding %s that is not (%s)", encoding, upstream.Clip(err.Error(), 80))}
+	return nil, &Error{Kind: upstream.KindBadResponse, Detail: fmt.Sprintf("an answer labelled Content-Encoding %s that is not (%s)", encoding, upstream.Clip(err.Error(), 80))}
 }
 
 // statusError is the failure of an answer other than 200: the API's own
@@ -208,11 +208,11 @@ func statusError(status int, body []byte) error {
 	what := describe(body, "")
 	switch {
 	case status == http.StatusTooManyRequests:
-		return &Error{Kind: KindRateLimited, Status: status, Detail: what}
+		return &Error{Kind: upstream.KindRateLimited, Status: status, Detail: what}
 	case status >= 500:
-		return &Error{Kind: KindInternal, Status: status, Detail: what}
+		return &Error{Kind: upstream.KindUpstreamFault, Status: status, Detail: what}
 	}
-	return &Error{Kind: KindBadResponse, Status: status, Detail: what}
+	return &Error{Kind: upstream.KindBadResponse, Status: status, Detail: what}
 }
 
 // describe names what a body that is not the API's JSON looks like,

@@ -49,34 +49,34 @@ func TestAnswersThatEndBadlyNeverKeepASlot(t *testing.T) {
 		name    string
 		every   bool // every call misbehaves, not only the first
 		replace func(w http.ResponseWriter, r *http.Request)
-		kind    cloudapi.Kind
+		kind    upstream.Kind
 		says    string
 	}{
 		{"body cut short", false, func(w http.ResponseWriter, r *http.Request) {
 			hijack(w, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{\"Response\":{\"DataInfoList\":[")
-		}, cloudapi.KindBadResponse, "cut short after"},
+		}, upstream.KindBadResponse, "cut short after"},
 		{"body still arriving at the timeout", false, func(w http.ResponseWriter, r *http.Request) {
 			stall(w, r, "application/json")
-		}, cloudapi.KindTimeout, "still arriving when the timeout (1s) ended"},
+		}, upstream.KindTimeout, "still arriving when the timeout (1s) ended"},
 		{"gzip that is not", true, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Encoding", "gzip")
 			fmt.Fprint(w, `{"Response":{"DataInfoList":[]}}`)
-		}, cloudapi.KindBadResponse, "gzip"},
+		}, upstream.KindBadResponse, "gzip"},
 		{"brotli", true, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Encoding", "br")
 			fmt.Fprint(w, "\x1b\x03\x00\xf8")
-		}, cloudapi.KindBadResponse, `Content-Encoding "br"`},
+		}, upstream.KindBadResponse, `Content-Encoding "br"`},
 		{"event stream", true, func(w http.ResponseWriter, r *http.Request) {
 			stall(w, r, "text/event-stream")
-		}, cloudapi.KindBadResponse, "text/event-stream"},
+		}, upstream.KindBadResponse, "text/event-stream"},
 		{"a gateway's HTML 502", false, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(http.StatusBadGateway)
 			fmt.Fprint(w, "<html><body><h1>502 Bad Gateway</h1></body></html>")
-		}, cloudapi.KindInternal, "HTTP 502 Bad Gateway with an HTML page"},
+		}, upstream.KindUpstreamFault, "HTTP 502 Bad Gateway with an HTML page"},
 		{"an HTML page with 200", true, func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprint(w, "<html>captive portal</html>")
-		}, cloudapi.KindBadResponse, "an HTML page"},
+		}, upstream.KindBadResponse, "an HTML page"},
 		{"300 MB", true, func(w http.ResponseWriter, r *http.Request) {
 			chunk := bytes.Repeat([]byte(" "), 1<<20)
 			for range 300 {
@@ -84,7 +84,7 @@ func TestAnswersThatEndBadlyNeverKeepASlot(t *testing.T) {
 					return
 				}
 			}
-		}, cloudapi.KindBadResponse, "larger than 16 MiB"},
+		}, upstream.KindBadResponse, "larger than 16 MiB"},
 		{"deflate on success", true, func(w http.ResponseWriter, r *http.Request) {
 			rec := httptest.NewRecorder()
 			inner.ServeHTTP(rec, r)
@@ -138,8 +138,8 @@ func TestAnswersThatEndBadlyNeverKeepASlot(t *testing.T) {
 				_, err = c.PlayStatHistory(context.Background(), q)
 				fallthrough
 			default:
-				if cloudapi.KindOf(err) != tc.kind || !strings.Contains(err.Error(), tc.says) || strings.Contains(err.Error(), secretKey) {
-					t.Fatalf("kind %v: %v", cloudapi.KindOf(err), err)
+				if upstream.KindOf(err) != tc.kind || !strings.Contains(err.Error(), tc.says) || strings.Contains(err.Error(), secretKey) {
+					t.Fatalf("kind %v: %v", upstream.KindOf(err), err)
 				}
 				if strings.Contains(err.Error(), "network error") {
 					t.Fatalf("blamed on the network: %v", err)
@@ -190,7 +190,7 @@ func TestBadRowsAreRefusedOneByOne(t *testing.T) {
 		"null DataInfoList": func(r map[string]any) { r["DataInfoList"] = nil },
 	} {
 		sim.Faults.Rows = edit
-		if _, err := c.PlayStatHistory(context.Background(), q); cloudapi.KindOf(err) != cloudapi.KindBadResponse || !strings.Contains(err.Error(), "without DataInfoList") {
+		if _, err := c.PlayStatHistory(context.Background(), q); upstream.KindOf(err) != upstream.KindBadResponse || !strings.Contains(err.Error(), "without DataInfoList") {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}

@@ -162,11 +162,11 @@ func (c *Client) once(ctx context.Context, action string, params map[string]any)
 	}
 	var r response
 	if err := json.Unmarshal(resp.GetBody(), &r); err != nil || len(r.Response) == 0 {
-		return nil, &Error{Kind: KindBadResponse, Detail: "no Response object"}
+		return nil, &Error{Kind: upstream.KindBadResponse, Detail: "no Response object"}
 	}
 	var head responseHead
 	if err := json.Unmarshal(r.Response, &head); err != nil {
-		return nil, &Error{Kind: KindBadResponse, Detail: "Response is not an object"}
+		return nil, &Error{Kind: upstream.KindBadResponse, Detail: "Response is not an object"}
 	}
 	if head.Error != nil {
 		return nil, &Error{Kind: classify(head.Error.Code), Code: head.Error.Code, Message: upstream.Clip(head.Error.Message, 160), RequestID: head.RequestID}
@@ -185,11 +185,11 @@ func (c *Client) sendError(ctx context.Context, err error) error {
 	if errors.As(err, &sdkErr) {
 		switch {
 		case sdkErr.Code == "ClientError.ParseJsonError", sdkErr.Code == "ClientError.IOError":
-			return &Error{Kind: KindBadResponse, Detail: "JSON that is not the API's answer"}
+			return &Error{Kind: upstream.KindBadResponse, Detail: "JSON that is not the API's answer"}
 		case !strings.HasPrefix(sdkErr.Code, "ClientError"):
 			return &Error{Kind: classify(sdkErr.Code), Code: upstream.Clip(sdkErr.Code, 80), Message: upstream.Clip(sdkErr.Message, 160), RequestID: upstream.Clip(sdkErr.RequestId, 64)}
 		}
-		return &Error{Kind: KindOther, Code: upstream.Clip(sdkErr.Code, 80), Message: upstream.Clip(sdkErr.Message, 160)}
+		return &Error{Kind: upstream.KindOther, Code: upstream.Clip(sdkErr.Code, 80), Message: upstream.Clip(sdkErr.Message, 160)}
 	}
-	return &Error{Kind: KindUnreachable, Detail: "the request to " + upstream.Clip(c.host, 100) + " failed", Err: err}
+	return &Error{Kind: upstream.KindUnreachable, Detail: "the request to " + upstream.Clip(c.host, 100) + " failed", Err: err}
 }

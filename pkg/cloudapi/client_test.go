@@ -75,21 +75,21 @@ func TestRefusals(t *testing.T) {
 		setup  func(*simulator.CloudAPI)
 		id     string
 		key    string
-		kind   cloudapi.Kind
+		kind   upstream.Kind
 		fix    string
 		status int
 		calls  int
 	}{
-		{"unknown SecretId", nil, "AKIDnobody", secretKey, cloudapi.KindSecretIDUnknown, "SecretId", 401, 1},
-		{"wrong SecretKey", nil, secretID, "not-the-key", cloudapi.KindSignature, "SecretKey", 401, 1},
+		{"unknown SecretId", nil, "AKIDnobody", secretKey, upstream.KindCredentials, "SecretId", 401, 1},
+		{"wrong SecretKey", nil, secretID, "not-the-key", upstream.KindCredentials, "SecretKey", 401, 1},
 		{"clock off", func(s *simulator.CloudAPI) { s.Clock = func() time.Time { return time.Now().Add(7 * time.Minute) } },
-			secretID, secretKey, cloudapi.KindClock, "clock", 401, 1},
+			secretID, secretKey, upstream.KindClock, "clock", 401, 1},
 		{"no CAM permission", func(s *simulator.CloudAPI) { s.Deny(cloudapi.ActionPlayInfo) },
-			secretID, secretKey, cloudapi.KindPermission, "live:DescribeStreamPlayInfoList", 403, 1},
+			secretID, secretKey, upstream.KindPermission, "live:DescribeStreamPlayInfoList", 403, 1},
 		{"service not enabled", func(s *simulator.CloudAPI) { s.Disable() },
-			secretID, secretKey, cloudapi.KindNotEnabled, "Activate", 403, 1},
+			secretID, secretKey, upstream.KindNotEnabled, "Activate", 403, 1},
 		{"throttled", func(s *simulator.CloudAPI) { s.ThrottleNext(-1) },
-			secretID, secretKey, cloudapi.KindRateLimited, "less often", 429, 3},
+			secretID, secretKey, upstream.KindRateLimited, "less often", 429, 3},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -100,12 +100,12 @@ func TestRefusals(t *testing.T) {
 			c := client(t, url, tc.id, tc.key)
 			_, err := c.PlayStatHistory(context.Background(), q)
 			var e *cloudapi.Error
-			if err == nil || cloudapi.KindOf(err) != tc.kind {
+			if err == nil || upstream.KindOf(err) != tc.kind {
 				t.Fatalf("error %v, want kind %d", err, tc.kind)
 			}
 			e = err.(*cloudapi.Error)
-			if !strings.Contains(err.Error(), tc.fix) || e.StatusCode() != tc.status {
-				t.Fatalf("%q (status %d) does not name %q / %d", err, e.StatusCode(), tc.fix, tc.status)
+			if !strings.Contains(err.Error(), tc.fix) || e.Fault().StatusCode() != tc.status {
+				t.Fatalf("%q (status %d) does not name %q / %d", err, e.Fault().StatusCode(), tc.fix, tc.status)
 			}
 			if strings.Contains(err.Error(), secretKey) || strings.Contains(err.Error(), tc.key) {
 				t.Fatal("the error carries the key")
@@ -151,7 +151,7 @@ func TestRedirectIsRefused(t *testing.T) {
 	t.Cleanup(redirect.Close)
 	_, err := client(t, redirect.URL, secretID, secretKey).PlayStatHistory(context.Background(),
 		upstream.Query{Start: time.Now().Add(-time.Hour), End: time.Now()})
-	if cloudapi.KindOf(err) != cloudapi.KindRedirect || reached.Load() != 0 {
+	if upstream.KindOf(err) != upstream.KindRedirect || reached.Load() != 0 {
 		t.Fatalf("%v; the other host was reached %d times", err, reached.Load())
 	}
 }

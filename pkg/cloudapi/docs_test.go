@@ -29,11 +29,11 @@ func TestTheDocumentedErrorTableIsWhatTheClientDoes(t *testing.T) {
 			continue
 		}
 		rows++
-		if e.StatusCode() != status {
-			t.Errorf("docs/api.md says %s is %d; the client answers %d", code, status, e.StatusCode())
+		if e.Fault().StatusCode() != status {
+			t.Errorf("docs/api.md says %s is %d; the client answers %d", code, status, e.Fault().StatusCode())
 		}
-		if retried := !strings.HasPrefix(cells[3], "no"); retried != e.Retryable() {
-			t.Errorf("docs/api.md says %s is retried: %q; the client retries it: %v", code, cells[3], e.Retryable())
+		if retried := !strings.HasPrefix(cells[3], "no"); retried != e.Fault().Retryable() {
+			t.Errorf("docs/api.md says %s is retried: %q; the client retries it: %v", code, cells[3], e.Fault().Retryable())
 		}
 	}
 	if rows < 8 {

@@ -1,7 +1,6 @@
 package cloudapi
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -9,33 +8,11 @@ import (
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
-// Kind sorts what went wrong by what the user has to do about it.
-type Kind int
-
-const (
-	KindUnknown          Kind = iota
-	KindSecretIDUnknown       // AuthFailure.SecretIdNotFound, InvalidSecretId
-	KindSignature             // AuthFailure.SignatureFailure: the SecretKey does not match
-	KindClock                 // AuthFailure.SignatureExpire: the server's clock is off
-	KindToken                 // AuthFailure.TokenFailure: a temporary credential's token
-	KindPermission            // UnauthorizedOperation, AuthFailure.UnauthorizedOperation: CAM policy
-	KindNotEnabled            // the Live service is not open, or the account is in arrears
-	KindRateLimited           // RequestLimitExceeded*
-	KindInternal              // InternalError*, HTTP 5xx
-	KindInvalidParameter      // InvalidParameter*, MissingParameter, ...
-	KindFailedOperation       // FailedOperation*
-	KindUnreachable           // the endpoint could not be reached or did not answer
-	KindTimeout               // no answer in time
-	KindRedirect              // a redirect the client does not follow
-	KindBadResponse           // an answer that is not the API's JSON
-	KindOther                 // a code this client does not know
-)
-
 // Error is a failure of the API or of the way to it. It never holds a
 // secret: the SecretKey is not in any request field that is echoed, and
 // messages are the upstream's, clipped.
 type Error struct {
-	Kind      Kind
+	Kind      upstream.Kind
 	Code      string // the API's Error.Code, when it gave one
 	Message   string // the API's Error.Message, clipped
 	RequestID string
@@ -68,31 +45,33 @@ func (e *Error) Error() string {
 
 func (e *Error) describe() (what, fix string) {
 	switch e.Kind {
-	case KindSecretIDUnknown:
+	case upstream.KindCredentials:
+		switch e.Code {
+		case codeSignature:
+			return "the request signature does not match: the SecretKey is wrong for this SecretId",
+				"Paste the SecretKey that belongs to this SecretId (" + WhereKeys + ") again"
+		case codeToken:
+			return "the temporary credential's token was refused", "Issue a new temporary key, or use a permanent SecretId and SecretKey"
+		}
 		return "the SecretId is not known to Tencent Cloud",
 			"Copy the SecretId of an enabled key from the " + WhereKeys + " into the data source settings"
-	case KindSignature:
-		return "the request signature does not match: the SecretKey is wrong for this SecretId",
-			"Paste the SecretKey that belongs to this SecretId (" + WhereKeys + ") again"
-	case KindClock:
+	case upstream.KindClock:
 		return "the signed request was out of date: the Grafana server's clock differs from Tencent's by more than five minutes",
 			"Synchronise the server's clock (NTP)"
-	case KindToken:
-		return "the temporary credential's token was refused", "Issue a new temporary key, or use a permanent SecretId and SecretKey"
-	case KindPermission:
+	case upstream.KindPermission:
 		return "the key is not allowed to call this action",
 			"Grant the key's user or role a CAM policy that allows live:DescribeStreamPlayInfoList and live:DescribeAllStreamPlayInfoList"
-	case KindNotEnabled:
+	case upstream.KindNotEnabled:
 		return "the Live service is not enabled for this account, or the account is in arrears",
 			"Activate Cloud Live (CSS) in the console and check the account's balance"
-	case KindRateLimited:
+	case upstream.KindRateLimited:
 		if e.Status != 0 {
 			return fmt.Sprintf("the Cloud API URL answered HTTP %d Too Many Requests", e.Status),
 				"The plugin slows down by itself; if this persists, lower Max concurrency or set Max requests per second"
 		}
 		return "Tencent Cloud refused the request as too frequent",
 			"Refresh less often, lower Max concurrency, or set Max requests per second"
-	case KindInternal:
+	case upstream.KindUpstreamFault:
 		if e.Status != 0 {
 			what = fmt.Sprintf("the Cloud API URL answered HTTP %d %s", e.Status, http.StatusText(e.Status))
 			if e.Detail != "" {
@@ -101,24 +80,24 @@ func (e *Error) describe() (what, fix string) {
 			return what, "A gateway or the API is failing; it was tried again. Try later, and check any proxy between Grafana and the Cloud API URL if it persists"
 		}
 		return "Tencent Cloud had an internal error", "Try again later"
-	case KindTimeout:
+	case upstream.KindTimeout:
 		what = "the Cloud API did not answer in time"
 		if e.Detail != "" {
 			what += ": " + e.Detail
 		}
 		return what, "Raise the timeout in the data source settings, or check the network"
-	case KindInvalidParameter:
+	case upstream.KindInvalidParameter:
 		return "Tencent Cloud rejected the query's parameters",
 			"Use the playback domain and the exact stream name; the API keeps a month of data and answers a day a request"
-	case KindFailedOperation:
+	case upstream.KindFailedOperation:
 		return "Tencent Cloud could not carry out the query", "Check the domain and stream; try again later"
-	case KindUnreachable:
+	case upstream.KindUnreachable:
 		return "the Cloud API URL could not be reached: " + e.Detail,
 			"Check the Cloud API URL in the data source settings, and the Grafana server's network, proxy and firewall"
-	case KindRedirect:
+	case upstream.KindRedirect:
 		return "the Cloud API URL answered with a redirect to " + e.Detail + ", which the plugin does not follow",
 			"Set the Cloud API URL to the address requests should go to"
-	case KindBadResponse:
+	case upstream.KindBadResponse:
 		what = "the answer is not the API's JSON"
 		if e.Status != 0 {
 			what = fmt.Sprintf("the Cloud API URL answered HTTP %d %s, not the API's JSON", e.Status, http.StatusText(e.Status))
@@ -134,79 +113,42 @@ func (e *Error) describe() (what, fix string) {
 	return "the API refused the request", "See the error code in Tencent Cloud's API documentation"
 }
 
-// Retryable tells whether trying again may help, as for the legacy
-// interface: throttling, internal errors and 5xx, the network, a timeout,
-// and an answer cut short or replaced by a gateway's page. A wrong key, a
-// bad parameter or an answer the plugin cannot read stays wrong.
-func (e *Error) Retryable() bool {
-	switch e.Kind {
-	case KindRateLimited, KindInternal, KindUnreachable, KindTimeout:
-		return true
-	case KindBadResponse:
-		return e.Transient
-	}
-	return false
+// Fault is what the failure means for a retry, throttling and Grafana's
+// status (upstream.Fault decides, for both upstreams).
+func (e *Error) Fault() upstream.Fault {
+	return upstream.Fault{Kind: e.Kind, Status: e.Status, Transient: e.Transient}
 }
-
-// Throttled tells whether Tencent refused the request as too frequent.
-func (e *Error) Throttled() bool { return e.Kind == KindRateLimited }
 
 var _ upstream.Failure = (*Error)(nil)
 
-// StatusCode is the HTTP-like status of the failure: 401 for credentials
-// and the clock, 403 for permissions and the account, 429 for throttling,
-// 400 for parameters, 504 for a timeout, 502 for the rest.
-func (e *Error) StatusCode() int {
-	switch e.Kind {
-	case KindSecretIDUnknown, KindSignature, KindClock, KindToken:
-		return http.StatusUnauthorized
-	case KindPermission, KindNotEnabled:
-		return http.StatusForbidden
-	case KindRateLimited:
-		return http.StatusTooManyRequests
-	case KindInvalidParameter:
-		return http.StatusBadRequest
-	case KindTimeout:
-		return http.StatusGatewayTimeout
-	}
-	return http.StatusBadGateway
-}
-
-// KindOf returns the Kind of an error of this package, or KindUnknown.
-func KindOf(err error) Kind {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Kind
-	}
-	return KindUnknown
-}
+// Credential codes whose messages differ.
+const (
+	codeSignature = "AuthFailure.SignatureFailure"
+	codeToken     = "AuthFailure.TokenFailure"
+)
 
 // classify maps an API error code to its Kind.
-func classify(code string) Kind {
+func classify(code string) upstream.Kind {
 	switch {
-	case code == "AuthFailure.SecretIdNotFound", code == "AuthFailure.InvalidSecretId":
-		return KindSecretIDUnknown
-	case code == "AuthFailure.SignatureFailure":
-		return KindSignature
+	case code == "AuthFailure.SecretIdNotFound", code == "AuthFailure.InvalidSecretId", code == codeSignature, code == codeToken:
+		return upstream.KindCredentials
 	case code == "AuthFailure.SignatureExpire":
-		return KindClock
-	case code == "AuthFailure.TokenFailure":
-		return KindToken
+		return upstream.KindClock
 	case code == "UnauthorizedOperation", strings.HasPrefix(code, "UnauthorizedOperation."), code == "AuthFailure.UnauthorizedOperation":
-		return KindPermission
+		return upstream.KindPermission
 	case notEnabled(code):
-		return KindNotEnabled
+		return upstream.KindNotEnabled
 	case strings.HasPrefix(code, "RequestLimitExceeded"):
-		return KindRateLimited
+		return upstream.KindRateLimited
 	case strings.HasPrefix(code, "InternalError"):
-		return KindInternal
+		return upstream.KindUpstreamFault
 	case strings.HasPrefix(code, "InvalidParameter"), strings.HasPrefix(code, "MissingParameter"),
 		strings.HasPrefix(code, "UnknownParameter"), code == "InvalidAction", code == "UnsupportedRegion":
-		return KindInvalidParameter
+		return upstream.KindInvalidParameter
 	case strings.HasPrefix(code, "FailedOperation"):
-		return KindFailedOperation
+		return upstream.KindFailedOperation
 	}
-	return KindOther
+	return upstream.KindOther
 }
 
 // notEnabled tells the codes Live answers for an account that cannot use

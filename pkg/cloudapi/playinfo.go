@@ -60,7 +60,7 @@ func parsePlayInfo(raw json.RawMessage) (*upstream.Result, error) {
 		res.Points = append(res.Points, p)
 	}
 	if len(res.Points) == 0 && res.Rejected > 0 {
-		return nil, &Error{Kind: KindBadResponse, Detail: fmt.Sprintf("none of the %d rows could be read; %s", res.Rejected, res.RejectedExample)}
+		return nil, &Error{Kind: upstream.KindBadResponse, Detail: fmt.Sprintf("none of the %d rows could be read; %s", res.Rejected, res.RejectedExample)}
 	}
 	res.Empty = len(res.Points) == 0
 	return res, nil
@@ -73,10 +73,10 @@ func dataInfoList(raw json.RawMessage) ([]json.RawMessage, error) {
 		DataInfoList *[]json.RawMessage
 	}
 	if err := json.Unmarshal(raw, &body); err != nil {
-		return nil, &Error{Kind: KindBadResponse, Detail: "DataInfoList is not a list of rows"}
+		return nil, &Error{Kind: upstream.KindBadResponse, Detail: "DataInfoList is not a list of rows"}
 	}
 	if body.DataInfoList == nil {
-		return nil, &Error{Kind: KindBadResponse, Detail: "an answer without DataInfoList, which says neither what there is nor that there is nothing"}
+		return nil, &Error{Kind: upstream.KindBadResponse, Detail: "an answer without DataInfoList, which says neither what there is nor that there is nothing"}
 	}
 	return *body.DataInfoList, nil
 }

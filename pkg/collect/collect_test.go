@@ -22,7 +22,7 @@ type failing struct{ bad time.Time }
 
 func (f failing) PlayStatHistory(_ context.Context, q upstream.Query) (*upstream.Result, error) {
 	if q.Start.Equal(f.bad) {
-		return nil, &legacy.Error{Kind: legacy.KindUpstreamFault, Ret: 1201}
+		return nil, &legacy.Error{Kind: upstream.KindUpstreamFault, Ret: 1201}
 	}
 	if q.StreamID == "quiet" {
 		return &upstream.Result{Empty: true}, nil

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
+
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/coalesce"

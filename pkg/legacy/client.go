@@ -228,23 +228,23 @@ func get[T any](ctx context.Context, c *Client, u string, parse func([]byte) (T,
 		if ctx.Err() != nil {
 			return zero, ctx.Err()
 		}
-		return zero, &Error{Kind: KindUnreachable, Detail: "reading the answer: " + transportDetail(err), Err: err}
+		return zero, &Error{Kind: upstream.KindUnreachable, Detail: "reading the answer: " + transportDetail(err), Err: err}
 	}
 	if len(body) > maxBody {
-		return zero, &Error{Kind: KindBadResponse, Detail: fmt.Sprintf("the answer is larger than %d bytes", maxBody)}
+		return zero, &Error{Kind: upstream.KindBadResponse, Detail: fmt.Sprintf("the answer is larger than %d bytes", maxBody)}
 	}
 	if resp.StatusCode != http.StatusOK {
 		// A refusal such as "sign invalid" may come with a 4xx status; its
 		// message says more than the status does.
 		if res, perr := parse(body); perr != nil {
 			var e *Error
-			if errors.As(perr, &e) && e.Kind != KindBadResponse {
+			if errors.As(perr, &e) && e.Kind != upstream.KindBadResponse {
 				return zero, perr
 			}
 		} else if resp.StatusCode < 300 {
 			return res, nil
 		}
-		return zero, &Error{Kind: KindHTTPStatus, Status: resp.StatusCode}
+		return zero, &Error{Kind: upstream.KindHTTPStatus, Status: resp.StatusCode}
 	}
 	return parse(body)
 }
@@ -256,18 +256,18 @@ func (c *Client) transportError(ctx context.Context, err error) error {
 	}
 	var re *redirectError
 	if errors.As(err, &re) {
-		return &Error{Kind: KindRedirect, Status: re.status, Detail: re.scheme + "://" + re.host}
+		return &Error{Kind: upstream.KindRedirect, Status: re.status, Detail: re.scheme + "://" + re.host}
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) && ue.Timeout() {
-		return &Error{Kind: KindTimeout, Detail: transportDetail(err), Err: err}
+		return &Error{Kind: upstream.KindTimeout, Detail: transportDetail(err), Err: err}
 	}
 	if errors.Is(err, context.Canceled) {
 		// Given up before it was sent (a shared request nobody waits for
 		// any more): not the upstream's fault, and not worth a retry.
 		return err
 	}
-	return &Error{Kind: KindUnreachable, Detail: transportDetail(err), Err: err}
+	return &Error{Kind: upstream.KindUnreachable, Detail: transportDetail(err), Err: err}
 }
 
 // transportDetail describes a transport failure without the request URL,

@@ -44,11 +44,11 @@ func TestTheDocumentedErrorTableIsWhatTheClientDoes(t *testing.T) {
 				t.Errorf("docs/api.md says %q is an error; the client takes it as success", cells[0])
 			}
 		case strings.Contains(does, "not retried"):
-			if e.Retryable() {
+			if e.Fault().Retryable() {
 				t.Errorf("docs/api.md says %q is not retried; the client retries it", cells[0])
 			}
 		case strings.Contains(does, "retried"):
-			if !e.Retryable() {
+			if !e.Fault().Retryable() {
 				t.Errorf("docs/api.md says %q is retried; the client does not", cells[0])
 			}
 		default:

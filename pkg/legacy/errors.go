@@ -1,34 +1,11 @@
 package legacy
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
-)
-
-// Kind classifies what went wrong, so that callers can choose a message,
-// a retry or an error source without parsing strings.
-type Kind int
-
-const (
-	KindUnknown        Kind = iota
-	KindNotRegistered       // ret 1000
-	KindServiceStopped      // ret 1001
-	KindUpstreamFault       // ret 1201
-	KindRateLimited         // ret 1202
-	KindInvalidParam        // ret 1204
-	KindInvalidCmd          // "cmd is invalid"
-	KindInvalidSign         // "sign invalid"
-	KindExpired             // "time expired"
-	KindHTTPStatus          // a non-200 HTTP answer
-	KindBadResponse         // an answer that is not the documented JSON
-	KindUnreachable         // the request never got an answer
-	KindOtherRet            // a ret code nobody documented
-	KindRedirect            // a redirect to another host, refused unfollowed
-	KindTimeout             // no answer within the timeout
 )
 
 // Return codes documented for the statistics interfaces.
@@ -52,12 +29,16 @@ const (
 // Error is every failure the client reports. Its text says what happened and
 // what to do about it, and never holds the key or a signed URL.
 type Error struct {
-	Kind    Kind
+	Kind    upstream.Kind
 	Ret     int    // the upstream's ret, when it gave one
 	Message string // the upstream's message, when it gave one
-	Status  int    // the HTTP status, for KindHTTPStatus
-	Detail  string // what the client saw, for KindBadResponse and KindUnreachable
-	Err     error  // the cause, for errors.Is/As
+	Status  int    // the HTTP status, for upstream.KindHTTPStatus
+	Detail  string // what the client saw, for upstream.KindBadResponse and upstream.KindUnreachable
+	// Transient marks a bad answer that may be a passing accident (cut
+	// short, a gateway's page) rather than the same answer next time: it
+	// is retried.
+	Transient bool
+	Err       error // the cause, for errors.Is/As
 }
 
 func (e *Error) Error() string {
@@ -70,49 +51,10 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Retryable tells whether the same request may succeed if sent again later.
-func (e *Error) Retryable() bool {
-	switch e.Kind {
-	case KindUpstreamFault, KindRateLimited, KindUnreachable, KindTimeout:
-		return true
-	case KindBadResponse:
-		// A body cut short or garbled on the way; a wrong URL answering
-		// HTML fails every try too, but only Retry.Attempts times.
-		return true
-	case KindHTTPStatus:
-		return e.Status >= 500 || e.Status == http.StatusTooManyRequests
-	}
-	return false
-}
-
-// Throttled tells whether Tencent refused the request as too frequent.
-func (e *Error) Throttled() bool {
-	return e.Kind == KindRateLimited || (e.Kind == KindHTTPStatus && e.Status == http.StatusTooManyRequests)
-}
-
-// StatusCode is the HTTP status that says the failure to Grafana: refused
-// credentials 401, a refused account 403, throttling 429, a bad parameter
-// 400, a timeout 504, and any other fault of the upstream or the way to it
-// 502.
-func (e *Error) StatusCode() int {
-	switch e.Kind {
-	case KindInvalidSign, KindInvalidCmd, KindExpired:
-		return http.StatusUnauthorized
-	case KindNotRegistered, KindServiceStopped:
-		return http.StatusForbidden
-	case KindRateLimited:
-		return http.StatusTooManyRequests
-	case KindInvalidParam:
-		return http.StatusBadRequest
-	case KindTimeout:
-		return http.StatusGatewayTimeout
-	case KindHTTPStatus:
-		switch e.Status {
-		case http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests:
-			return e.Status
-		}
-	}
-	return http.StatusBadGateway
+// Fault is what the failure means for a retry, throttling and Grafana's
+// status (upstream.Fault decides, for both upstreams).
+func (e *Error) Fault() upstream.Fault {
+	return upstream.Fault{Kind: e.Kind, Status: e.Status, Transient: e.Transient}
 }
 
 var _ upstream.Failure = (*Error)(nil)
@@ -132,31 +74,33 @@ func (e *Error) upstream() string {
 func (e *Error) describe() (what, todo string) {
 	up := e.upstream()
 	switch e.Kind {
-	case KindNotRegistered:
-		return "Tencent Cloud says this APPID is not registered for the statistics API" + up,
-			"Ask Tencent Cloud (ticket or account manager) to enable the LVB statistics API for this APPID"
-	case KindServiceStopped:
+	case upstream.KindNotEnabled:
+		if e.Ret == RetNotRegistered {
+			return "Tencent Cloud says this APPID is not registered for the statistics API" + up,
+				"Ask Tencent Cloud (ticket or account manager) to enable the LVB statistics API for this APPID"
+		}
 		return "Tencent Cloud says the statistics service of this APPID is suspended" + up,
 			"Check the account's status and billing in the Tencent Cloud console, then ask Tencent to resume it"
-	case KindUpstreamFault:
+	case upstream.KindUpstreamFault:
 		return "Tencent Cloud's statistics service reported an internal error" + up,
 			"This is on Tencent's side; try again in a few minutes"
-	case KindRateLimited:
+	case upstream.KindRateLimited:
 		return "Tencent Cloud refused the request as too frequent" + up,
 			"Refresh less often (the statistics change once a minute) or lower Max concurrency in the data source settings"
-	case KindInvalidParam:
+	case upstream.KindInvalidParameter:
 		return "Tencent Cloud rejected the query parameters" + up,
 			"The domain must be the original playback domain (not its CNAME target), and a window must lie within the last 15 days"
-	case KindInvalidCmd:
-		return "Tencent Cloud does not recognise the APPID (cmd)" + up,
-			"Check the APPID in the data source settings (the LVB APPID shown in the " + WhereKeys + ") and that the statistics API is enabled for it"
-	case KindInvalidSign:
+	case upstream.KindCredentials:
+		if strings.Contains(strings.ToLower(e.Message), MsgInvalidCmd) {
+			return "Tencent Cloud does not recognise the APPID (cmd)" + up,
+				"Check the APPID in the data source settings (the LVB APPID shown in the " + WhereKeys + ") and that the statistics API is enabled for it"
+		}
 		return "Tencent Cloud rejected the request signature" + up,
 			"The API key is wrong: copy the API key (API鉴权Key) shown in the " + WhereKeys + " into the data source settings"
-	case KindExpired:
+	case upstream.KindClock:
 		return "Tencent Cloud says the signed request had already expired" + up,
 			"The clock of the Grafana server is probably wrong; synchronise it (NTP) and try again"
-	case KindHTTPStatus:
+	case upstream.KindHTTPStatus:
 		what = fmt.Sprintf("the API answered HTTP %d %s", e.Status, http.StatusText(e.Status))
 		switch {
 		case e.Status == http.StatusNotFound:
@@ -169,22 +113,22 @@ func (e *Error) describe() (what, todo string) {
 			todo = "The service is failing; try again in a few minutes"
 		}
 		return what, todo
-	case KindBadResponse:
+	case upstream.KindBadResponse:
 		return "the API's answer is not the statistics JSON the plugin expects: " + e.Detail,
 			"Check that the API URL points at Tencent's common_access endpoint"
-	case KindUnreachable:
+	case upstream.KindUnreachable:
 		return "could not reach the API: " + e.Detail,
 			"Check the API URL, DNS, proxy and firewall of the Grafana server, and the timeout in the data source settings"
-	case KindOtherRet:
+	case upstream.KindOther:
 		return "Tencent Cloud answered with an undocumented error" + up, ""
-	case KindRedirect:
+	case upstream.KindRedirect:
 		what = "the API URL redirects to " + e.Detail
 		if e.Status != 0 {
 			what = fmt.Sprintf("the API URL answered HTTP %d, a redirect to %s", e.Status, e.Detail)
 		}
 		return what + ", which the plugin does not follow because the signed request would carry a credential to another host",
 			"Set the API URL in the data source settings to the address requests should go to (such as " + e.Detail + "/common_access if you trust that host), or fix the proxy that redirects"
-	case KindTimeout:
+	case upstream.KindTimeout:
 		return "the API did not answer in time: " + e.Detail,
 			"Raise the timeout in the data source settings if the network is slow, or check the proxy and firewall of the Grafana server"
 	}
@@ -197,34 +141,25 @@ func classify(ret int, message string) *Error {
 	msg := strings.ToLower(strings.TrimSpace(message))
 	switch {
 	case strings.Contains(msg, MsgInvalidSign):
-		return &Error{Kind: KindInvalidSign, Ret: ret, Message: message}
+		return &Error{Kind: upstream.KindCredentials, Ret: ret, Message: message}
 	case strings.Contains(msg, MsgInvalidCmd):
-		return &Error{Kind: KindInvalidCmd, Ret: ret, Message: message}
+		return &Error{Kind: upstream.KindCredentials, Ret: ret, Message: message}
 	case strings.Contains(msg, MsgExpired):
-		return &Error{Kind: KindExpired, Ret: ret, Message: message}
+		return &Error{Kind: upstream.KindClock, Ret: ret, Message: message}
 	}
 	switch ret {
 	case RetOK, RetEmpty:
 		return nil
 	case RetNotRegistered:
-		return &Error{Kind: KindNotRegistered, Ret: ret, Message: message}
+		return &Error{Kind: upstream.KindNotEnabled, Ret: ret, Message: message}
 	case RetServiceStopped:
-		return &Error{Kind: KindServiceStopped, Ret: ret, Message: message}
+		return &Error{Kind: upstream.KindNotEnabled, Ret: ret, Message: message}
 	case RetInternal:
-		return &Error{Kind: KindUpstreamFault, Ret: ret, Message: message}
+		return &Error{Kind: upstream.KindUpstreamFault, Ret: ret, Message: message}
 	case RetRateLimited:
-		return &Error{Kind: KindRateLimited, Ret: ret, Message: message}
+		return &Error{Kind: upstream.KindRateLimited, Ret: ret, Message: message}
 	case RetInvalidParam:
-		return &Error{Kind: KindInvalidParam, Ret: ret, Message: message}
+		return &Error{Kind: upstream.KindInvalidParameter, Ret: ret, Message: message}
 	}
-	return &Error{Kind: KindOtherRet, Ret: ret, Message: message}
-}
-
-// KindOf returns the Kind of an error from this package, or KindUnknown.
-func KindOf(err error) Kind {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Kind
-	}
-	return KindUnknown
+	return &Error{Kind: upstream.KindOther, Ret: ret, Message: message}
 }

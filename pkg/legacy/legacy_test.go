@@ -188,20 +188,20 @@ func TestErrorsAreTypedAndCarryNoSecret(t *testing.T) {
 		cmd    string
 		faults simulator.Faults
 		q      *upstream.Query
-		kind   legacy.Kind
+		kind   upstream.Kind
 		calls  int
 	}{
-		{name: "wrong key", key: "0123456789abcdef0123456789abcdef", kind: legacy.KindInvalidSign, calls: 1},
-		{name: "wrong cmd", cmd: "1250000001", kind: legacy.KindInvalidCmd, calls: 1},
-		{name: "not registered", faults: simulator.Faults{Ret: 1000, RetFailures: -1}, kind: legacy.KindNotRegistered, calls: 1},
-		{name: "stopped", faults: simulator.Faults{Ret: 1001, RetFailures: -1}, kind: legacy.KindServiceStopped, calls: 1},
-		{name: "internal persists", faults: simulator.Faults{Ret: 1201, RetFailures: -1}, kind: legacy.KindUpstreamFault, calls: 3},
-		{name: "rate limited", faults: simulator.Faults{Ret: 1202, RetFailures: -1}, kind: legacy.KindRateLimited, calls: 3},
-		{name: "over two hours", q: &upstream.Query{Start: testNow.Add(-3 * time.Hour), End: testNow}, kind: legacy.KindInvalidParam, calls: 1},
-		{name: "over 15 days", q: &upstream.Query{Start: testNow.Add(-16 * 24 * time.Hour), End: testNow.Add(-16*24*time.Hour + time.Hour)}, kind: legacy.KindInvalidParam, calls: 1},
-		{name: "http 500", faults: simulator.Faults{HTTPStatus: 500, HTTPFailures: -1}, kind: legacy.KindHTTPStatus, calls: 3},
-		{name: "http 404", faults: simulator.Faults{HTTPStatus: 404, HTTPFailures: -1}, kind: legacy.KindHTTPStatus, calls: 1},
-		{name: "not json, retried", faults: simulator.Faults{Malformed: true}, kind: legacy.KindBadResponse, calls: 3},
+		{name: "wrong key", key: "0123456789abcdef0123456789abcdef", kind: upstream.KindCredentials, calls: 1},
+		{name: "wrong cmd", cmd: "1250000001", kind: upstream.KindCredentials, calls: 1},
+		{name: "not registered", faults: simulator.Faults{Ret: 1000, RetFailures: -1}, kind: upstream.KindNotEnabled, calls: 1},
+		{name: "stopped", faults: simulator.Faults{Ret: 1001, RetFailures: -1}, kind: upstream.KindNotEnabled, calls: 1},
+		{name: "internal persists", faults: simulator.Faults{Ret: 1201, RetFailures: -1}, kind: upstream.KindUpstreamFault, calls: 3},
+		{name: "rate limited", faults: simulator.Faults{Ret: 1202, RetFailures: -1}, kind: upstream.KindRateLimited, calls: 3},
+		{name: "over two hours", q: &upstream.Query{Start: testNow.Add(-3 * time.Hour), End: testNow}, kind: upstream.KindInvalidParameter, calls: 1},
+		{name: "over 15 days", q: &upstream.Query{Start: testNow.Add(-16 * 24 * time.Hour), End: testNow.Add(-16*24*time.Hour + time.Hour)}, kind: upstream.KindInvalidParameter, calls: 1},
+		{name: "http 500", faults: simulator.Faults{HTTPStatus: 500, HTTPFailures: -1}, kind: upstream.KindHTTPStatus, calls: 3},
+		{name: "http 404", faults: simulator.Faults{HTTPStatus: 404, HTTPFailures: -1}, kind: upstream.KindHTTPStatus, calls: 1},
+		{name: "not json, retried", faults: simulator.Faults{Malformed: true}, kind: upstream.KindBadResponse, calls: 3},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -222,7 +222,7 @@ func TestErrorsAreTypedAndCarryNoSecret(t *testing.T) {
 				qq = *tc.q
 			}
 			_, err := c.PlayStatHistory(context.Background(), qq)
-			if got := legacy.KindOf(err); got != tc.kind {
+			if got := upstream.KindOf(err); got != tc.kind {
 				t.Fatalf("kind = %v, want %v (err: %v)", got, tc.kind, err)
 			}
 			if sim.Calls() != tc.calls {
@@ -232,7 +232,7 @@ func TestErrorsAreTypedAndCarryNoSecret(t *testing.T) {
 			if strings.Contains(msg, key) || strings.Contains(msg, "sign=") {
 				t.Fatalf("error leaks a credential: %s", msg)
 			}
-			if !strings.Contains(msg, ". ") && tc.kind != legacy.KindUnknown {
+			if !strings.Contains(msg, ". ") && tc.kind != upstream.KindUnknown {
 				t.Errorf("error says nothing about what to do: %s", msg)
 			}
 		})
@@ -267,7 +267,7 @@ func TestUnreachableSaysSoWithoutTheURL(t *testing.T) {
 	c := newClient(t, ep, testKey)
 	_, err := c.PlayStatHistory(context.Background(), upstream.Query{Start: testNow.Add(-time.Hour), End: testNow, Domain: "secretish.example.com"})
 	var e *legacy.Error
-	if !errors.As(err, &e) || e.Kind != legacy.KindUnreachable {
+	if !errors.As(err, &e) || e.Kind != upstream.KindUnreachable {
 		t.Fatalf("err = %v", err)
 	}
 	if strings.Contains(err.Error(), "common_access?") || strings.Contains(err.Error(), testKey) {
@@ -314,7 +314,7 @@ func TestCancellationDuringBackoffStopsRetrying(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the backoff did not stop when the context was cancelled")
 	}
-	if legacy.KindOf(err) != legacy.KindUpstreamFault || tr.calls != 1 {
+	if upstream.KindOf(err) != upstream.KindUpstreamFault || tr.calls != 1 {
 		t.Fatalf("err=%v after %d calls; want the upstream's fault after 1", err, tr.calls)
 	}
 }
@@ -330,7 +330,7 @@ func TestNoRetryThatWouldOutliveTheDeadline(t *testing.T) {
 	_, err := c.PlayStatHistory(ctx, upstream.Query{Start: testNow.Add(-time.Hour), End: testNow})
 	// The next wait (at least half an hour) ends past the deadline, so the
 	// client gives up at once: the context is still alive when it returns.
-	if legacy.KindOf(err) != legacy.KindUpstreamFault || sim.Calls() != 1 || ctx.Err() != nil {
+	if upstream.KindOf(err) != upstream.KindUpstreamFault || sim.Calls() != 1 || ctx.Err() != nil {
 		t.Fatalf("err=%v calls=%d ctx=%v", err, sim.Calls(), ctx.Err())
 	}
 }
@@ -423,7 +423,7 @@ func TestRedirects(t *testing.T) {
 	c, _ = legacy.New(legacy.Config{Endpoint: srv.URL + "/away", Cmd: testCmd, Location: simulator.Beijing, HTTPClient: hc})
 	_, err = c.PlayStatHistory(context.Background(), q)
 	var e *legacy.Error
-	if !errors.As(err, &e) || e.Kind != legacy.KindRedirect || e.Status != http.StatusFound || elsewhere != 0 {
+	if !errors.As(err, &e) || e.Kind != upstream.KindRedirect || e.Status != http.StatusFound || elsewhere != 0 {
 		t.Fatalf("cross-host redirect: err=%v, the other host saw %d requests", err, elsewhere)
 	}
 	otherHost := strings.TrimPrefix(other.URL, "http://")

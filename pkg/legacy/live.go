@@ -46,7 +46,7 @@ func (c *Client) LiveURL(domain string, page, size int) string {
 // parameter, asks again without it and says so in the snapshot.
 func (c *Client) LivePlayStat(ctx context.Context, domain string) (*upstream.Snapshot, error) {
 	snap, err := c.livePages(ctx, domain)
-	if domain != "" && KindOf(err) == KindInvalidParam {
+	if domain != "" && upstream.KindOf(err) == upstream.KindInvalidParameter {
 		if snap, err = c.livePages(ctx, ""); err == nil {
 			snap.DomainIgnored = true
 		}
@@ -140,13 +140,13 @@ func parseLive(body []byte) (*livePage, error) {
 		// The seed's tables call output an array; take its one element.
 		var items []json.RawMessage
 		if err := json.Unmarshal(raw, &items); err != nil || len(items) != 1 {
-			return nil, &Error{Kind: KindBadResponse, Detail: fmt.Sprintf("output: an array of %d elements, want one object", len(items))}
+			return nil, &Error{Kind: upstream.KindBadResponse, Detail: fmt.Sprintf("output: an array of %d elements, want one object", len(items))}
 		}
 		raw = items[0]
 	}
 	var out liveOutput
 	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, &Error{Kind: KindBadResponse, Detail: "output: " + err.Error(), Err: err}
+		return nil, &Error{Kind: upstream.KindBadResponse, Detail: "output: " + err.Error(), Err: err}
 	}
 	p := &livePage{totalBandwidth: upstream.Num(out.TotalBandwidth), totalOnline: upstream.Num(out.TotalOnline)}
 	if out.StreamCount.Valid && out.StreamCount.Value > 0 {

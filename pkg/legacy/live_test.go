@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/legacy"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 // Every page of the listing is fetched, in order, and the streams and
@@ -88,7 +89,7 @@ func TestLivePlayStatWithoutDomainSupport(t *testing.T) {
 func TestLivePlayStatErrors(t *testing.T) {
 	_, ep := startSim(t)
 	_, err := newClient(t, ep, "wrong-key").LivePlayStat(context.Background(), "")
-	if legacy.KindOf(err) != legacy.KindInvalidSign || strings.Contains(err.Error(), "wrong-key") {
+	if upstream.KindOf(err) != upstream.KindCredentials || strings.Contains(err.Error(), "wrong-key") {
 		t.Fatalf("%v", err)
 	}
 }

@@ -59,11 +59,11 @@ type envelope struct {
 // notJSON is the error for a body that is not JSON: a front-door refusal
 // in plain text, or something else entirely.
 func notJSON(body []byte, err error) error {
-	if e := classify(-1, string(body)); e != nil && e.Kind != KindOtherRet {
+	if e := classify(-1, string(body)); e != nil && e.Kind != upstream.KindOther {
 		e.Ret, e.Message = 0, strings.TrimSpace(upstream.Clip(string(body), 60))
 		return e
 	}
-	return &Error{Kind: KindBadResponse, Detail: "not JSON: " + describeBody(body), Err: err}
+	return &Error{Kind: upstream.KindBadResponse, Detail: "not JSON: " + describeBody(body), Transient: true, Err: err}
 }
 
 // status reads ret (or retcode) and message (or errmsg); an answer without
@@ -78,11 +78,11 @@ func (env envelope) status(body []byte) (int, string, error) {
 		msg = env.ErrMsg
 	}
 	if ret == nil || !ret.Valid {
-		if e := classify(-1, msg); e != nil && e.Kind != KindOtherRet {
+		if e := classify(-1, msg); e != nil && e.Kind != upstream.KindOther {
 			e.Ret = 0
 			return 0, msg, e
 		}
-		return 0, msg, &Error{Kind: KindBadResponse, Detail: "no ret field: " + describeBody(body)}
+		return 0, msg, &Error{Kind: upstream.KindBadResponse, Detail: "no ret field: " + describeBody(body)}
 	}
 	return int(ret.Value), msg, nil
 }
@@ -106,7 +106,7 @@ func ParseResponse(body []byte, loc *time.Location) (*upstream.Result, error) {
 
 	outputs, err := parseOutputs(env.Output, loc)
 	if err != nil {
-		return nil, &Error{Kind: KindBadResponse, Detail: "output: " + err.Error(), Err: err}
+		return nil, &Error{Kind: upstream.KindBadResponse, Detail: "output: " + err.Error(), Err: err}
 	}
 	n := 0
 	for _, out := range outputs {
@@ -139,7 +139,7 @@ func ParseResponse(body []byte, loc *time.Location) (*upstream.Result, error) {
 		}
 		sum, err := parseSum(out.sumInfo)
 		if err != nil {
-			return nil, &Error{Kind: KindBadResponse, Detail: "sum_info: " + err.Error(), Err: err}
+			return nil, &Error{Kind: upstream.KindBadResponse, Detail: "sum_info: " + err.Error(), Err: err}
 		}
 		if sum.Valid {
 			res.SumFlux = upstream.Num{Value: res.SumFlux.Value + sum.Value, Valid: true}
@@ -147,7 +147,7 @@ func ParseResponse(body []byte, loc *time.Location) (*upstream.Result, error) {
 	}
 	if len(res.Points) == 0 && res.Rejected > 0 {
 		// Nothing usable at all is a broken answer, not a partial one.
-		return nil, &Error{Kind: KindBadResponse, Detail: fmt.Sprintf("none of the %d stat_info rows could be read; %s", res.Rejected, res.RejectedExample)}
+		return nil, &Error{Kind: upstream.KindBadResponse, Detail: fmt.Sprintf("none of the %d stat_info rows could be read; %s", res.Rejected, res.RejectedExample)}
 	}
 	res.Empty = len(res.Points) == 0
 	return res, nil

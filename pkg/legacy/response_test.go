@@ -62,26 +62,26 @@ func TestParseResponseShapes(t *testing.T) {
 func TestParseResponseErrors(t *testing.T) {
 	cases := []struct {
 		body string
-		kind Kind
+		kind upstream.Kind
 		says string
 	}{
-		{`sign invalid`, KindInvalidSign, "API key"},
-		{`cmd is invalid`, KindInvalidCmd, "APPID"},
-		{`{"ret":-1,"message":"time expired"}`, KindExpired, "clock"},
-		{`{"ret":1000,"message":"user is not registered for statapi"}`, KindNotRegistered, "enable"},
-		{`{"ret":1204,"message":"invalid input param"}`, KindInvalidParam, "CNAME"},
-		{`{"ret":4242,"message":"new thing"}`, KindOtherRet, "4242"},
-		{`<html>502 bad gateway sign=0123456789abcdef0123456789abcdef</html>`, KindBadResponse, "[redacted]"},
-		{``, KindBadResponse, "empty"},
-		{`{"message":"hello"}`, KindBadResponse, "no ret"},
-		{`{"ret":0,"output":{"stat_info":[{"time":"yesterday","bandwidth":1}]}}`, KindBadResponse, "stat_info[0]: time"},
-		{`{"ret":0,"output":{"stat_info":[{"time":"2026-11-29 10:00:00","bandwidth":"fast"}]}}`, KindBadResponse, "none of the 1"},
-		{`{"ret":0,"output":{"stat_info":[{"time":"2026-11-29 10:00:00","bandwidth":1}],"sum_info":[{"sum_flux":1},{"sum_flux":2}]}}`, KindBadResponse, "one element"},
+		{`sign invalid`, upstream.KindCredentials, "API key"},
+		{`cmd is invalid`, upstream.KindCredentials, "APPID"},
+		{`{"ret":-1,"message":"time expired"}`, upstream.KindClock, "clock"},
+		{`{"ret":1000,"message":"user is not registered for statapi"}`, upstream.KindNotEnabled, "enable"},
+		{`{"ret":1204,"message":"invalid input param"}`, upstream.KindInvalidParameter, "CNAME"},
+		{`{"ret":4242,"message":"new thing"}`, upstream.KindOther, "4242"},
+		{`<html>502 bad gateway sign=0123456789abcdef0123456789abcdef</html>`, upstream.KindBadResponse, "[redacted]"},
+		{``, upstream.KindBadResponse, "empty"},
+		{`{"message":"hello"}`, upstream.KindBadResponse, "no ret"},
+		{`{"ret":0,"output":{"stat_info":[{"time":"yesterday","bandwidth":1}]}}`, upstream.KindBadResponse, "stat_info[0]: time"},
+		{`{"ret":0,"output":{"stat_info":[{"time":"2026-11-29 10:00:00","bandwidth":"fast"}]}}`, upstream.KindBadResponse, "none of the 1"},
+		{`{"ret":0,"output":{"stat_info":[{"time":"2026-11-29 10:00:00","bandwidth":1}],"sum_info":[{"sum_flux":1},{"sum_flux":2}]}}`, upstream.KindBadResponse, "one element"},
 	}
 	for _, tc := range cases {
 		_, err := ParseResponse([]byte(tc.body), beijing)
-		if KindOf(err) != tc.kind {
-			t.Errorf("%s: kind %v, want %v (%v)", tc.body, KindOf(err), tc.kind, err)
+		if upstream.KindOf(err) != tc.kind {
+			t.Errorf("%s: kind %v, want %v (%v)", tc.body, upstream.KindOf(err), tc.kind, err)
 			continue
 		}
 		if !strings.Contains(err.Error(), tc.says) {
@@ -131,7 +131,7 @@ func FuzzParseResponse(f *testing.F) {
 		if err == nil && res == nil {
 			t.Fatal("no result and no error")
 		}
-		if err != nil && KindOf(err) == KindUnknown {
+		if err != nil && upstream.KindOf(err) == upstream.KindUnknown {
 			t.Fatalf("untyped error %v", err)
 		}
 	})

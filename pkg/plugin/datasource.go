@@ -325,7 +325,7 @@ func errorResponse(err error) backend.DataResponse {
 	var status backend.Status
 	switch {
 	case errors.As(err, &f):
-		status = backend.Status(f.StatusCode())
+		status = backend.Status(f.Fault().StatusCode())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		status = backend.StatusTimeout
 	default:

@@ -330,7 +330,7 @@ func TestWholeFailureIsAnError(t *testing.T) {
 	e := newEnv(t, nil)
 	e.sim.SetFaults(simulator.Faults{Ret: 1202, RetFailures: -1})
 	r := e.query(t, dq("A", testNow.Add(-3*time.Hour), testNow, map[string]any{})).Responses["A"]
-	if r.Error == nil || legacy.KindOf(r.Error) != legacy.KindRateLimited || r.Status != backend.StatusTooManyRequests || len(r.Frames) != 0 {
+	if r.Error == nil || upstream.KindOf(r.Error) != upstream.KindRateLimited || r.Status != backend.StatusTooManyRequests || len(r.Frames) != 0 {
 		t.Fatalf("r = %+v", r)
 	}
 }

@@ -101,7 +101,7 @@ func (c *cloudService) checkHealth(ctx context.Context, now time.Time) *backend.
 		msg += fmt.Sprintf("%d minutes of playback data in the %d minutes up to %s.", len(res.Points), int(cloudHealthWindow.Minutes()), upTo)
 	}
 	if _, err := c.client.LivePlayStat(ctx, ""); err != nil {
-		if f := upstream.Failure(nil); errors.As(err, &f) && f.StatusCode() == http.StatusForbidden {
+		if f := upstream.Failure(nil); errors.As(err, &f) && f.Fault().StatusCode() == http.StatusForbidden {
 			return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: msg +
 				" But the key may not call " + cloudapi.ActionAllPlay + ", which stream variables and the Live now query use: " + err.Error()}
 		}

@@ -100,21 +100,10 @@ func Do[T any](ctx context.Context, r Retry, classify func(error) (retryable, th
 
 // Failure is an upstream's error as the rest of the plugin reads it,
 // whichever upstream it came from: each client classifies its own answers
-// into it, and nothing above the clients looks at a client's kinds.
+// into a Fault, and nothing above the clients looks at a client's codes.
 type Failure interface {
 	error
-	// Retryable tells whether trying again may help (a fault on the way
-	// or of the upstream, throttling), as opposed to a refusal that will
-	// be the same next time.
-	Retryable() bool
-	// Throttled tells whether the upstream refused the request as too
-	// frequent.
-	Throttled() bool
-	// StatusCode is the HTTP status that says it to Grafana: 401 for
-	// credentials and the clock, 403 for the account and permissions, 429
-	// for throttling, 400 for a parameter, 504 for a timeout, 502 for any
-	// other fault of the upstream or the way to it.
-	StatusCode() int
+	Fault() Fault
 }
 
 // Classify is Do's classifier for a Failure; an error that is not one is
@@ -124,5 +113,5 @@ func Classify(err error) (retryable, throttled bool) {
 	if !errors.As(err, &f) {
 		return false, false
 	}
-	return f.Retryable(), f.Throttled()
+	return f.Fault().Retryable(), f.Fault().Throttled()
 }
