@@ -92,17 +92,7 @@ func (t answerTransport) sendError(ctx context.Context, host string, err error) 
 	case errors.As(err, &opErr):
 		return &Error{Kind: upstream.KindUnreachable, Detail: "connecting to " + upstream.Clip(host, 100) + " failed: " + upstream.Clip(opErr.Err.Error(), 120), Err: err}
 	}
-	return &Error{Kind: upstream.KindUnreachable, Detail: "the request to " + upstream.Clip(host, 100) + " failed: " + upstream.Clip(transportDetail(err), 120), Err: err}
-}
-
-// transportDetail is a failure without the request URL, which an
-// *url.Error would otherwise repeat.
-func transportDetail(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	return err.Error()
+	return &Error{Kind: upstream.KindUnreachable, Detail: "the request to " + upstream.Clip(host, 100) + " failed: " + upstream.TransportDetail(err, 120), Err: err}
 }
 
 // read reads and closes the answer, and refuses what is not the API's JSON.

@@ -16,6 +16,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 // The environment variables a fleet is configured by. Grafana passes the
@@ -100,7 +102,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if t := strings.TrimSpace(getenv(EnvTimeout)); t != "" {
 		d, err := time.ParseDuration(t)
 		if err != nil || d <= 0 || d > 10*time.Second {
-			return cfg, fmt.Errorf("%s (store_timeout) %q is not a duration between 1ms and 10s, such as 250ms", EnvTimeout, clip(t))
+			return cfg, fmt.Errorf("%s (store_timeout) %q is not a duration between 1ms and 10s, such as 250ms", EnvTimeout, upstream.Clip(t, 40))
 		}
 		cfg.Timeout = d
 	}
@@ -124,7 +126,7 @@ func (c *Config) readTLS(getenv func(string) string, tlsURL bool) error {
 			c.RootCAs = x509.NewCertPool()
 		}
 		if !c.RootCAs.AppendCertsFromPEM(pem) {
-			return fmt.Errorf("%s (store_ca_file) %s holds no PEM certificate", EnvCAFile, clip(ca))
+			return fmt.Errorf("%s (store_ca_file) %s holds no PEM certificate", EnvCAFile, upstream.Clip(ca, 40))
 		}
 	}
 	if (cert == "") != (key == "") {
@@ -164,13 +166,6 @@ func (c Config) tlsConfig(base *tls.Config) *tls.Config {
 		base.Certificates = []tls.Certificate{*c.Certificate}
 	}
 	return base
-}
-
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }
 
 // ACL is the least a Redis user needs for the fleet (rules of ACL SETUSER):

@@ -228,7 +228,7 @@ func get[T any](ctx context.Context, c *Client, u string, parse func([]byte) (T,
 		if ctx.Err() != nil {
 			return zero, ctx.Err()
 		}
-		return zero, &Error{Kind: upstream.KindUnreachable, Detail: "reading the answer: " + transportDetail(err), Err: err}
+		return zero, &Error{Kind: upstream.KindUnreachable, Detail: "reading the answer: " + upstream.TransportDetail(err, 200), Err: err}
 	}
 	if len(body) > maxBody {
 		return zero, &Error{Kind: upstream.KindBadResponse, Detail: fmt.Sprintf("the answer is larger than %d bytes", maxBody)}
@@ -260,22 +260,12 @@ func (c *Client) transportError(ctx context.Context, err error) error {
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) && ue.Timeout() {
-		return &Error{Kind: upstream.KindTimeout, Detail: transportDetail(err), Err: err}
+		return &Error{Kind: upstream.KindTimeout, Detail: upstream.TransportDetail(err, 200), Err: err}
 	}
 	if errors.Is(err, context.Canceled) {
 		// Given up before it was sent (a shared request nobody waits for
 		// any more): not the upstream's fault, and not worth a retry.
 		return err
 	}
-	return &Error{Kind: upstream.KindUnreachable, Detail: transportDetail(err), Err: err}
-}
-
-// transportDetail describes a transport failure without the request URL,
-// which an *url.Error would otherwise repeat.
-func transportDetail(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	return upstream.Clip(err.Error(), 200)
+	return &Error{Kind: upstream.KindUnreachable, Detail: upstream.TransportDetail(err, 200), Err: err}
 }

@@ -23,6 +23,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
 // Env is the setting, from grafana.ini's [plugin.lvbstat-tencent-datasource]
@@ -91,7 +93,7 @@ func Parse(raw, goMemLimit string) (Mode, int64, error) {
 	n, err := parseSize(raw)
 	if err != nil || n < MinLimit {
 		return Auto, 0, fmt.Errorf("%s (memory_limit) %q is not auto, off, or a size of at least %d MiB such as 256MiB or 1GiB; the limit stays automatic",
-			Env, clip(raw, 40), MinLimit>>20)
+			Env, upstream.Clip(raw, 40), MinLimit>>20)
 	}
 	return Fixed, n, nil
 }
@@ -238,11 +240,4 @@ func parseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("not a size")
 	}
 	return n * scale, nil
-}
-
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
 }

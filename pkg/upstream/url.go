@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -64,4 +65,15 @@ func Clip(s string, n int) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// TransportDetail describes a failure to send or read a request without
+// its URL, which an *url.Error would otherwise repeat (a signed URL is a
+// credential), at most n bytes.
+func TransportDetail(err error, n int) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return Clip(err.Error(), n)
 }
