@@ -50,9 +50,11 @@ type Config struct {
 	RootCAs     *x509.CertPool
 	Certificate *tls.Certificate
 	Log         Logger // nil: nothing is logged
-	// breakerOpen is how long a failing store is left alone (tests
-	// shorten it).
-	breakerOpen time.Duration
+	// Pause is how long a store that failed breakerTrips calls in a row
+	// is left alone before one call tries it again; 0: DefaultPause. Not
+	// a grafana.ini setting: the default suits every fleet, and a test
+	// of the way back need not wait it out.
+	Pause time.Duration
 }
 
 // Enabled tells whether a shared store is configured.

@@ -72,7 +72,7 @@ func open(t *testing.T, srv *redistest.Server, pass string, log Logger) *Store {
 	t.Helper()
 	u, _ := url.Parse(srv.URL())
 	u.User = nil
-	s, err := Open(Config{URL: u, Password: pass, Timeout: 500 * time.Millisecond, breakerOpen: 100 * time.Millisecond, Log: log})
+	s, err := Open(Config{URL: u, Password: pass, Timeout: 500 * time.Millisecond, Pause: 100 * time.Millisecond, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +310,7 @@ func TestRefusedCommandsShowAndTheReplicaWorksAlone(t *testing.T) {
 	srv.Do("ACL", "SETUSER", "noscripts", "on", ">pw-noscripts", "~*", "&*", "+@all", "-@scripting")
 	log := newLogs()
 	u, _ := url.Parse("redis://noscripts@" + srv.Addr + "/0")
-	s, err := Open(Config{URL: u, Password: "pw-noscripts", Timeout: 500 * time.Millisecond, breakerOpen: 100 * time.Millisecond, Log: log})
+	s, err := Open(Config{URL: u, Password: "pw-noscripts", Timeout: 500 * time.Millisecond, Pause: 100 * time.Millisecond, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,10 +66,10 @@ type Stats struct {
 }
 
 // Breaker: after breakerTrips failures in a row, no call is made for
-// breakerOpen; then one call tries whether Redis is back.
+// Config.Pause; then one call tries whether Redis is back.
 const (
 	breakerTrips = 3
-	breakerOpen  = 10 * time.Second
+	DefaultPause = 10 * time.Second
 )
 
 // refusalPause is how long a replica works alone after Redis refused a
@@ -118,13 +118,13 @@ func Open(cfg Config) (*Store, error) {
 	host, _ := os.Hostname()
 	s := &Store{cfg: cfg, rdb: redis.NewClient(opts), log: log, holder: host + "/" + strconv.Itoa(os.Getpid()),
 		held: map[*lease]struct{}{}, waiting: map[*waiter]struct{}{}, limiters: map[*Limiter]int{}, stop: make(chan struct{})}
-	if cfg.breakerOpen <= 0 {
-		cfg.breakerOpen = breakerOpen
+	if cfg.Pause <= 0 {
+		cfg.Pause = DefaultPause
 	}
 	s.cb = gobreaker.NewCircuitBreaker[any](gobreaker.Settings{
 		Name:        "fleet store",
 		MaxRequests: 1,
-		Timeout:     cfg.breakerOpen,
+		Timeout:     cfg.Pause,
 		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= breakerTrips },
 	})
 	return s, nil

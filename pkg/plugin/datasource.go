@@ -65,7 +65,9 @@ type Datasource struct {
 	memoryErr error
 }
 
-// Options are knobs for tests; production uses the zero value.
+// Options are what New takes besides the settings: the process's shared
+// parts, which Factory fills in from Process, and the clock and retry
+// policy, which production leaves at their defaults and tests set.
 type Options struct {
 	Now   func() time.Time
 	Retry *upstream.Retry
