@@ -14,17 +14,17 @@ import (
 )
 
 // PlayStatHistory asks DescribeStreamPlayInfoList for the minutes in
-// [q.Start, q.End] of a stream (StreamName, exact) or, without one, of the
+// [q.Start, q.End) of a stream (StreamName, exact) or, without one, of the
 // domain (PlayDomain) or the whole account. The API keeps a month and
 // answers at most a day a request. It answers no window total: the
 // minutes' flux is the total (Result.NoSumInfo).
 func (c *Client) PlayStatHistory(ctx context.Context, q upstream.Query) (*upstream.Result, error) {
-	if !q.End.After(q.Start) {
-		return nil, fmt.Errorf("cloudapi: window end %s is not after start %s", q.End, q.Start)
+	if err := q.CheckSpan(); err != nil {
+		return nil, fmt.Errorf("cloudapi: %w", err)
 	}
 	params := map[string]any{
 		"StartTime": q.Start.In(Beijing).Format(timeLayoutLocal),
-		"EndTime":   q.End.In(Beijing).Format(timeLayoutLocal),
+		"EndTime":   q.Last().In(Beijing).Format(timeLayoutLocal),
 	}
 	if q.Domain != "" {
 		params["PlayDomain"] = q.Domain

@@ -46,7 +46,7 @@ type FleetStats struct {
 func fleetStream(domain, stream string) string { return domain + "\x00" + stream }
 
 func requestKey(f planner.Window) string {
-	return strconv.FormatInt(f.Start.Unix(), 10) + "-" + strconv.FormatInt(f.End.Truncate(time.Minute).Unix(), 10)
+	return strconv.FormatInt(f.Start.Unix(), 10) + "-" + strconv.FormatInt(ceilMinute(f.End).Unix(), 10)
 }
 
 // pull takes from the fleet the cells of [from, to) that this replica
@@ -90,7 +90,7 @@ func (s *Store) payloads(st *stream, f planner.Window) map[int64][]byte {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	payloads := map[int64][]byte{}
-	for start := f.Start.Truncate(planner.Span); !start.After(f.End); start = start.Add(planner.Span) {
+	for start := f.Start.Truncate(planner.Span); start.Before(f.End); start = start.Add(planner.Span) {
 		if c := st.cells[start.Unix()]; c != nil {
 			payloads[start.Unix()] = encodeCell(c)
 		}

@@ -210,9 +210,9 @@ func (s *Store) Range(ctx context.Context, job Job, streamID string) Series {
 func (s *Store) fetchOne(ctx context.Context, st *stream, name string, q upstream.Query, f planner.Window, now time.Time) (fetched, error) {
 	// Queries in the same minute end their tail at different seconds of
 	// it; to the upstream, and so to the merging of requests in flight,
-	// that is the same request.
+	// that is the same request: the minutes up to the one it ends in.
 	key := q
-	key.End = key.End.Truncate(time.Minute)
+	key.End = ceilMinute(key.End)
 	got, shared, err := s.flights.Do(ctx, key, func(ctx context.Context) (fetched, error) {
 		// Another query may have brought these minutes in between this
 		// one's plan and now.
@@ -229,7 +229,7 @@ func (s *Store) fetchOne(ctx context.Context, st *stream, name string, q upstrea
 		defer stop()
 		var got fetched
 		have := func(ctx context.Context) bool {
-			s.pull(ctx, st, name, f.Start, f.End.Add(time.Second), now)
+			s.pull(ctx, st, name, f.Start, f.End, now)
 			return st.known(f, now)
 		}
 		waited, err := s.fleet.Share(wait, name, requestKey(f), s.hold, have, func() (map[int64][]byte, error) {
@@ -258,7 +258,7 @@ func (*Store) report(fetches []planner.Window, answers []answer, dropped []Dropp
 		f := fetches[i]
 		if a.err != nil {
 			for _, w := range job.Windows {
-				if !w.End.Before(f.Start) && !f.End.Before(w.Start) && !failed(out.Failures, w) {
+				if w.End.After(f.Start) && f.End.After(w.Start) && !failed(out.Failures, w) {
 					out.Failures = append(out.Failures, Failure{Window: w, Err: a.err})
 				}
 			}
@@ -361,7 +361,7 @@ func (st *stream) Continues(m time.Time) bool {
 func (st *stream) known(f planner.Window, now time.Time) bool {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	for m := ceilMinute(f.Start); !m.After(f.End); m = m.Add(time.Minute) {
+	for m := ceilMinute(f.Start); m.Before(f.End); m = m.Add(time.Minute) {
 		if !st.Fresh(m, now) {
 			return false
 		}
@@ -375,7 +375,7 @@ func (s *Store) apply(st *stream, f planner.Window, res *upstream.Result, points
 	defer func() { s.grow(grown) }()
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	end := f.End.Add(time.Second) // exclusive
+	end := f.End
 	var touched []*cell
 	for start := f.Start.Truncate(planner.Span); start.Before(end); start = start.Add(planner.Span) {
 		c := st.cells[start.Unix()]

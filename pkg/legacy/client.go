@@ -171,7 +171,7 @@ func (c *Client) URL(q upstream.Query) string {
 	v.Set("cmd", c.cmd)
 	v.Set("interface", Interface)
 	v.Set("Param.n.start_time", strconv.FormatInt(q.Start.Unix(), 10))
-	v.Set("Param.n.end_time", strconv.FormatInt(q.End.Unix(), 10))
+	v.Set("Param.n.end_time", strconv.FormatInt(q.Last().Unix(), 10))
 	// Optional parameters go out only when set: an empty one is not the
 	// same request as an absent one for every server.
 	if q.StreamID != "" {
@@ -187,8 +187,8 @@ func (c *Client) URL(q upstream.Query) string {
 
 // PlayStatHistory fetches one window, retrying what may pass.
 func (c *Client) PlayStatHistory(ctx context.Context, q upstream.Query) (*upstream.Result, error) {
-	if !q.End.After(q.Start) {
-		return nil, fmt.Errorf("lvb: window end %s is not after start %s", q.End, q.Start)
+	if err := q.CheckSpan(); err != nil {
+		return nil, fmt.Errorf("lvb: %w", err)
 	}
 	parse := func(body []byte) (*upstream.Result, error) { return ParseResponse(body, c.loc) }
 	u := c.URL(q)

@@ -81,10 +81,10 @@ func MonthBack(t time.Time) time.Time {
 	return first.AddDate(0, 0, min(d, last)-1)
 }
 
-// Window is one upstream request. Start and End are both inclusive, in whole
-// seconds: End is one second before the next grid line or the range end, so
-// that a window neither repeats the next window's first minute nor depends
-// on whether the upstream treats end_time as inclusive.
+// Window is one upstream request, [Start, End) in whole seconds, half-open
+// like every range in the plugin: End is the next grid line or the range
+// end, so that a window never repeats the next window's first minute. The
+// clients send End's second before as the APIs' inclusive end time.
 type Window struct {
 	Start time.Time
 	End   time.Time
@@ -92,7 +92,7 @@ type Window struct {
 
 // Contains tells whether a point time falls inside the window.
 func (w Window) Contains(t time.Time) bool {
-	return !t.Before(w.Start) && !t.After(w.End)
+	return !t.Before(w.Start) && t.Before(w.End)
 }
 
 // Plan is the outcome of planning a range.
@@ -152,21 +152,12 @@ func (l Limits) Build(from, to, now time.Time) (Plan, error) {
 	if !p.To.After(p.From) {
 		return p, nil
 	}
-	// The last second asked for: the minute before To, but never a second
-	// past now, since some servers refuse an end in the future.
-	last := p.To.Add(-time.Second)
-	if nowSec := now.Truncate(time.Second); last.After(nowSec) {
-		last = nowSec
-	}
+	// The end: To, but never past the current second, since some servers
+	// refuse an end in the future.
+	end := earlier(p.To, upTo(now))
 	for cell := p.From.Truncate(l.Span); cell.Before(p.To); cell = cell.Add(l.Span) {
-		w := Window{Start: cell, End: cell.Add(l.Span - time.Second)}
-		if w.Start.Before(p.From) {
-			w.Start = p.From
-		}
-		if w.End.After(last) {
-			w.End = last
-		}
-		if w.End.After(w.Start) {
+		w := Window{Start: later(cell, p.From), End: earlier(cell.Add(l.Span), end)}
+		if w.asks() {
 			p.Windows = append(p.Windows, w)
 		}
 	}
@@ -182,6 +173,13 @@ func ceilMinute(t time.Time) time.Time {
 	return f
 }
 
+// upTo is the end of a window that may ask up to now: the current second
+// included, no later one.
+func upTo(now time.Time) time.Time { return now.Truncate(time.Second).Add(time.Second) }
+
+// asks tells whether the APIs take w: its last second after its first.
+func (w Window) asks() bool { return w.End.Sub(w.Start) > time.Second }
+
 // Memory is what is already held of one stream, minute by minute.
 type Memory interface {
 	// Fresh tells whether minute m is held and still good at now.
@@ -191,7 +189,7 @@ type Memory interface {
 	Continues(m time.Time) bool
 }
 
-// Requests lists the requests, [Start, End] in whole seconds, that bring
+// Requests lists the requests, [Start, End) in whole seconds, that bring
 // the minutes [from, to) into mem at now. In each Span cell it asks from
 // the first minute mem lacks; a cell that does not continue from there is
 // asked for whole (within retention), so that the next range, a minute
@@ -200,7 +198,7 @@ type Memory interface {
 // for an upstream that takes a day a request, a day of cells. No request
 // ends past now, since some servers refuse an end in the future.
 func (l Limits) Requests(from, to, now time.Time, mem Memory) []Window {
-	nowSec := now.Truncate(time.Second)
+	end := upTo(now)
 	edge := l.Oldest(now)
 	var out []Window
 	for start := from.Truncate(Span); start.Before(to); start = start.Add(Span) {
@@ -217,14 +215,11 @@ func (l Limits) Requests(from, to, now time.Time, mem Memory) []Window {
 		if !mem.Continues(first) {
 			first = later(start, edge)
 		}
-		w := Window{Start: first, End: start.Add(Span - time.Second)}
-		if w.End.After(nowSec) {
-			w.End = nowSec
-		}
-		if !w.End.After(w.Start) {
+		w := Window{Start: first, End: earlier(start.Add(Span), end)}
+		if !w.asks() {
 			continue
 		}
-		if n := len(out); n > 0 && out[n-1].End.Add(time.Second).Equal(w.Start) && w.End.Sub(out[n-1].Start) < l.Span {
+		if n := len(out); n > 0 && out[n-1].End.Equal(w.Start) && w.End.Sub(out[n-1].Start) <= l.Span {
 			out[n-1].End = w.End
 			continue
 		}
@@ -235,6 +230,13 @@ func (l Limits) Requests(from, to, now time.Time, mem Memory) []Window {
 
 func later(a, b time.Time) time.Time {
 	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
 		return a
 	}
 	return b

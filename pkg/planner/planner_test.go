@@ -16,13 +16,13 @@ var now = time.Date(2026, 11, 29, 10, 37, 23, 0, time.UTC)
 func checkPlan(t *testing.T, p Plan, now time.Time) {
 	t.Helper()
 	for i, w := range p.Windows {
-		if w.End.Sub(w.Start) >= Span {
+		if w.End.Sub(w.Start) > Span {
 			t.Fatalf("window %d spans %s", i, w.End.Sub(w.Start))
 		}
-		if w.Start.Truncate(Span) != w.End.Truncate(Span) {
+		if w.Start.Truncate(Span) != w.End.Add(-time.Second).Truncate(Span) {
 			t.Fatalf("window %d crosses a grid line: %s–%s", i, w.Start, w.End)
 		}
-		if w.End.After(now) {
+		if w.End.After(now.Truncate(time.Second).Add(time.Second)) {
 			t.Fatalf("window %d ends in the future: %s", i, w.End)
 		}
 	}
@@ -157,7 +157,7 @@ func TestCloudAPILimits(t *testing.T) {
 		t.Fatalf("%d windows for a week, want 8", len(p.Windows))
 	}
 	for i, w := range p.Windows {
-		if w.End.Sub(w.Start) >= 24*time.Hour {
+		if w.End.Sub(w.Start) > 24*time.Hour {
 			t.Fatalf("window %d spans %v", i, w.End.Sub(w.Start))
 		}
 		if i > 0 && !w.Start.Equal(w.Start.Truncate(24*time.Hour)) {
@@ -224,11 +224,11 @@ func TestRequestsAskOnlyForWhatMemoryLacks(t *testing.T) {
 	// Nothing held: the legacy interface gets one request a two-hour cell,
 	// the first from its cell's start, the last ending now.
 	got := Legacy.Requests(from, to, now, held{})
-	if len(got) != 4 || !got[0].Start.Equal(from.Truncate(Span)) || !got[3].End.Equal(now.Truncate(time.Second)) {
+	if len(got) != 4 || !got[0].Start.Equal(from.Truncate(Span)) || !got[3].End.Equal(now.Truncate(time.Second).Add(time.Second)) {
 		t.Fatalf("cold: %v", got)
 	}
 	for i := 1; i < len(got); i++ {
-		if !got[i].Start.Equal(got[i-1].End.Add(time.Second)) {
+		if !got[i].Start.Equal(got[i-1].End) {
 			t.Fatalf("cold: a gap or overlap between %v and %v", got[i-1], got[i])
 		}
 	}
@@ -239,7 +239,7 @@ func TestRequestsAskOnlyForWhatMemoryLacks(t *testing.T) {
 	// All but the last ten minutes held: one request for the tail.
 	tail := to.Add(-10 * time.Minute)
 	got = Legacy.Requests(from, to, now, held{from.Truncate(Span), tail})
-	if len(got) != 1 || !got[0].Start.Equal(tail) || !got[0].End.Equal(now.Truncate(time.Second)) {
+	if len(got) != 1 || !got[0].Start.Equal(tail) || !got[0].End.Equal(now.Truncate(time.Second).Add(time.Second)) {
 		t.Fatalf("warm: %v", got)
 	}
 	// Everything held: nothing sent.

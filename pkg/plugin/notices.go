@@ -62,7 +62,7 @@ func failureNotice(s *collect.Series, loc *time.Location, summary bool) *data.No
 	spans := make([]string, 0, 3)
 	var missing time.Duration
 	for i, fl := range s.Failures {
-		missing += fl.Window.End.Sub(fl.Window.Start) + time.Second
+		missing += fl.Window.End.Sub(fl.Window.Start)
 		if i == 3 {
 			spans = append(spans, fmt.Sprintf("and %d more", len(s.Failures)-3))
 			continue

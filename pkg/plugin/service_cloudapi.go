@@ -88,7 +88,7 @@ func (c *cloudService) describeLive(domain string) string {
 func (c *cloudService) checkHealth(ctx context.Context, now time.Time) *backend.CheckHealthResult {
 	end := now.Add(-cloudapi.Delay).Truncate(time.Minute)
 	start := end.Add(-cloudHealthWindow)
-	res, err := c.client.PlayStatHistory(ctx, upstream.Query{Start: start, End: end.Add(-time.Second)})
+	res, err := c.client.PlayStatHistory(ctx, upstream.Query{Start: start, End: end})
 	if err != nil {
 		log.DefaultLogger.FromContext(ctx).Warn("Health check failed", "error", err)
 		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: healthMessage(err)}

@@ -82,7 +82,7 @@ func (l *legacyService) describeLive(domain string) string {
 // checkHealth asks for the minutes that started in the last healthWindow,
 // and reads them as a query would: a wrong time zone shows here first.
 func (l *legacyService) checkHealth(ctx context.Context, now time.Time) *backend.CheckHealthResult {
-	w := planner.Window{Start: now.Add(-healthWindow).Truncate(time.Minute).Add(time.Minute), End: now.Truncate(time.Second)}
+	w := planner.Window{Start: now.Add(-healthWindow).Truncate(time.Minute).Add(time.Minute), End: now.Truncate(time.Second).Add(time.Second)}
 	res, err := l.client.PlayStatHistory(ctx, upstream.Query{Start: w.Start, End: w.End})
 	if err != nil {
 		log.DefaultLogger.FromContext(ctx).Warn("Health check failed", "error", err)

@@ -7,7 +7,10 @@
 // in these types; nothing here knows either interface or Grafana.
 package upstream
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Num is a statistic that may be absent: the upstream sometimes sends null
 // or an empty string, and a gap must stay a gap rather than become a zero.
@@ -43,13 +46,26 @@ type Result struct {
 	RejectedExample string
 }
 
-// Query selects one window of statistics: [Start, End], both inclusive,
-// whole seconds; the caller decides what they include.
+// Query selects one window of statistics: [Start, End), whole seconds,
+// half-open like every range in the plugin. Both APIs take an inclusive
+// end time, which is Last.
 type Query struct {
 	Start    time.Time
 	End      time.Time
 	Domain   string // empty: every domain of the account
 	StreamID string // empty: the total of all streams
+}
+
+// Last is the last second q asks for: the end time both APIs take.
+func (q Query) Last() time.Time { return q.End.Add(-time.Second) }
+
+// CheckSpan refuses a query the APIs would: one whose last second is not
+// after its first.
+func (q Query) CheckSpan() error {
+	if !q.Last().After(q.Start) {
+		return fmt.Errorf("window [%s, %s) ends before its second second", q.Start.Format(time.DateTime), q.End.Format(time.DateTime))
+	}
+	return nil
 }
 
 // MaxLiveStreams is the most streams one listing keeps, whichever upstream
