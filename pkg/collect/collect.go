@@ -238,12 +238,12 @@ func zoneShift(windows []planner.Window, answers []answer, likely time.Duration)
 	return best
 }
 
-// Account reads one answer for one window the way a query does, for the
+// ReadWindow reads one answer for one window the way a query does, for the
 // health check: which points fall inside, and the zone shift if the rest
 // suggest one.
-func Account(w planner.Window, res *upstream.Result, likely time.Duration) Series {
+func ReadWindow(w planner.Window, res *upstream.Result, likely time.Duration) Series {
 	s := Series{Windows: 1}
-	s.Points = account(w, res, &s.Dropped)
+	s.Points = sift(w, res, &s.Dropped)
 	if s.Dropped.Outside > 0 {
 		s.Dropped.Shift = zoneShift([]planner.Window{w}, []answer{{res: res}}, likely)
 	}

@@ -225,7 +225,7 @@ type late struct{ clock *time.Time }
 func (l late) PlayStatHistory(_ context.Context, q upstream.Query) (*upstream.Result, error) {
 	res := &upstream.Result{NoSumInfo: true}
 	newest := l.clock.Add(-planner.CloudAPI.Delay)
-	for m := q.Start.Truncate(time.Minute); !m.After(q.End) && m.Before(newest); m = m.Add(time.Minute) {
+	for m := q.Start.Truncate(time.Minute); m.Before(q.End) && m.Before(newest); m = m.Add(time.Minute) {
 		if !m.Before(q.Start) {
 			res.Points = append(res.Points, upstream.Point{Time: m, Flux: upstream.Num{Value: 1, Valid: true}})
 		}

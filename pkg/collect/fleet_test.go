@@ -24,7 +24,7 @@ type counting struct {
 func (c *counting) PlayStatHistory(_ context.Context, q upstream.Query) (*upstream.Result, error) {
 	c.calls.Add(1)
 	res := &upstream.Result{NoSumInfo: true}
-	for m := q.Start.Truncate(time.Minute); !m.After(q.End) && !m.After(*c.clock.Load()); m = m.Add(time.Minute) {
+	for m := q.Start.Truncate(time.Minute); m.Before(q.End) && !m.After(*c.clock.Load()); m = m.Add(time.Minute) {
 		if !m.Before(q.Start) {
 			res.Points = append(res.Points, upstream.Point{Time: m, Bandwidth: upstream.Num{Value: float64(m.Unix() % 97), Valid: true}})
 		}

@@ -35,7 +35,7 @@ type Store struct {
 	mu      sync.Mutex
 	streams *lru.Cache[streamKey, *stream]
 	bytes   int64
-	// grown is what cells added since the last reckoning (account) hold,
+	// grown is what cells added since the last trim hold,
 	// so that an observer hears of a long range's minutes as they arrive,
 	// not only once its streams are done.
 	grown, told int64
@@ -200,7 +200,7 @@ func (s *Store) Range(ctx context.Context, job Job, streamID string) Series {
 	_ = wg.Wait()
 	s.report(fetches, answers, dropped, job, &out)
 	s.read(st, job.From, job.To, job, &out)
-	s.account(st)
+	s.trim(st)
 	return out
 }
 
@@ -281,7 +281,7 @@ func (s *Store) fetch(ctx context.Context, st *stream, f planner.Window, q upstr
 		return fetched{}, err
 	}
 	var got fetched
-	points := account(f, res, &got.dropped)
+	points := sift(f, res, &got.dropped)
 	s.apply(st, f, res, points, now)
 	got.res = res
 	if got.dropped.Outside == 0 {
@@ -406,7 +406,7 @@ func (s *Store) apply(st *stream, f planner.Window, res *upstream.Result, points
 	for _, p := range points {
 		c := st.cells[p.Time.Truncate(planner.Span).Unix()]
 		if c == nil {
-			continue // outside every cell asked for: account has counted it
+			continue // outside every cell asked for: sift has counted it
 		}
 		c.minutes.set(c.index(p.Time), &p)
 	}
@@ -469,9 +469,9 @@ func (s *Store) read(st *stream, from, to time.Time, job Job, out *Series) {
 	s.served.Add(served)
 }
 
-// account drops the oldest streams while the store holds more than its bound,
+// trim drops the oldest streams while the store holds more than its bound,
 // and the cells that have left retention.
-func (s *Store) account(st *stream) {
+func (s *Store) trim(st *stream) {
 	st.mu.Lock()
 	oldest := s.now().Add(-s.limits.Retention - planner.Span).Unix()
 	for k, c := range st.cells {
@@ -515,9 +515,9 @@ func (st *stream) size() int64 {
 	return st.bytes
 }
 
-// account returns the points of res that lie in w, one a minute, sorted,
+// sift returns the points of res that lie in w, one a minute, sorted,
 // and counts what it leaves out in d.
-func account(w planner.Window, res *upstream.Result, d *Dropped) []upstream.Point {
+func sift(w planner.Window, res *upstream.Result, d *Dropped) []upstream.Point {
 	if res.Rejected > 0 {
 		if d.Unreadable == 0 {
 			d.UnreadableExample = res.RejectedExample

@@ -88,7 +88,7 @@ func (l *legacyService) checkHealth(ctx context.Context, now time.Time) *backend
 		log.DefaultLogger.FromContext(ctx).Warn("Health check failed", "error", err)
 		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: healthMessage(err)}
 	}
-	s := collect.Account(w, res, likelyShift(l.s.Location, w.Start))
+	s := collect.ReadWindow(w, res, likelyShift(l.s.Location, w.Start))
 	if s.Dropped.Shift != 0 {
 		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: fmt.Sprintf(
 			"Connected to Tencent Cloud Live statistics for APPID %s, but %d of the %d minutes it answered lie outside the %d minutes asked for. %s",
