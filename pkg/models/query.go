@@ -151,11 +151,10 @@ func ParseQueryFor(q backend.DataQuery, maxStreams int, upstream string) (Query,
 	if out.Type == "" {
 		out.Type = strings.TrimSpace(m.QueryType)
 	}
-	switch out.Type {
-	case "":
+	if out.Type == "" {
 		out.Type = QueryTypeTimeSeries
-	case QueryTypeTimeSeries, QueryTypeSummary, QueryTypeLive, QueryTypeStreams:
-	default:
+	}
+	if !slices.Contains(QueryTypes, out.Type) {
 		return Query{}, fmt.Errorf("query type %s is unknown: use one of %s", quoteClip(out.Type), strings.Join(QueryTypes, ", "))
 	}
 	if err := checkListOptions(m, &out); err != nil {

@@ -177,9 +177,16 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery, fromAlert 
 	if err != nil {
 		return badRequest(err)
 	}
-	if q.Type == models.QueryTypeLive || q.Type == models.QueryTypeStreams {
-		return d.snapshotQuery(ctx, q)
+	resp := handlers[q.Type](d, ctx, q, dq, fromAlert)
+	if resp.Error != nil {
+		log.DefaultLogger.FromContext(ctx).Warn("Query failed", "refId", dq.RefID, "queryType", q.Type, "status", int(resp.Status), "error", resp.Error)
 	}
+	return resp
+}
+
+// rangeQuery answers the per-minute figures of a time range: a time series
+// or a summary.
+func (d *Datasource) rangeQuery(ctx context.Context, q models.Query, dq backend.DataQuery, fromAlert bool) backend.DataResponse {
 	now := d.now()
 	plan, err := d.svc.limits().Build(dq.TimeRange.From, dq.TimeRange.To, now)
 	if err != nil {
@@ -201,13 +208,9 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery, fromAlert 
 	// Everything the answer depends on, down to the minute the store's
 	// freshness follows; %#v keeps every field of Query in it.
 	key := fmt.Sprintf("%#v|%d|%d|%d|%d|%d", q, plan.From.Unix(), plan.To.Unix(), width, dq.MaxDataPoints, now.Unix()/60)
-	resp := d.answers.get(ctx, key, func(ctx context.Context) backend.DataResponse {
+	return d.answers.get(ctx, key, func(ctx context.Context) backend.DataResponse {
 		return d.answer(ctx, q, plan, width, dq.MaxDataPoints)
 	})
-	if resp.Error != nil {
-		log.DefaultLogger.FromContext(ctx).Warn("Query failed", "refId", dq.RefID, "status", int(resp.Status), "error", resp.Error)
-	}
-	return resp
 }
 
 // answerBytes is what q's answer may hold in flight: a row a stream and

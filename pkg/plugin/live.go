@@ -19,7 +19,7 @@ import (
 
 // snapshotQuery answers the live and streams query types from the listing
 // of the streams playing now; the time range plays no part.
-func (d *Datasource) snapshotQuery(ctx context.Context, q models.Query) backend.DataResponse {
+func (d *Datasource) snapshotQuery(ctx context.Context, q models.Query, _ backend.DataQuery, _ bool) backend.DataResponse {
 	snap, err := d.live.Snapshot(ctx, q.Domain)
 	if err != nil {
 		log.DefaultLogger.FromContext(ctx).Warn("Listing the streams playing now failed", "queryType", q.Type, "error", err)
