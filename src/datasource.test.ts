@@ -17,6 +17,7 @@ describe('DataSource', () => {
         streams: ['live_1', 'live_2', 'live_3'],
         kind: 'summary',
         metric: ['bandwidth', 'online'],
+        service: 'LEB',
       })
     );
   });
@@ -66,6 +67,12 @@ describe('DataSource', () => {
     expect(q.metrics).toEqual(['bandwidth', 'online', 'flux']);
   });
 
+  it('interpolates the service', () => {
+    const ds = new DataSource(settings);
+    expect(ds.applyTemplateVariables({ refId: 'A', serviceName: '$service' }, {}).serviceName).toBe('LEB');
+    expect(ds.applyTemplateVariables({ refId: 'A' }, {}).serviceName).toBeUndefined();
+  });
+
   it('leaves unknown variables for the backend to report', () => {
     const ds = new DataSource(settings);
     expect(ds.applyTemplateVariables({ refId: 'A', streamId: '$nope' }, {}).streamId).toBe('$nope');
@@ -86,6 +93,13 @@ describe('DataSource', () => {
   });
 
   it('lists the dashboard variables for the editors', () => {
-    expect(new DataSource(settings).getVariableNames()).toEqual(['$domain', '$stream', '$streams', '$kind', '$metric']);
+    expect(new DataSource(settings).getVariableNames()).toEqual([
+      '$domain',
+      '$stream',
+      '$streams',
+      '$kind',
+      '$metric',
+      '$service',
+    ]);
   });
 });

@@ -53,6 +53,7 @@ export class DataSource extends DataSourceWithBackend<LvbQuery, LvbOptions> {
       streamId: list(query.streamId ?? '').join(','),
       metrics: (query.metrics ?? []).flatMap(list),
       filter: query.filter ? srv.replace(query.filter, scopedVars, 'regex') : query.filter,
+      serviceName: query.serviceName ? srv.replace(query.serviceName, scopedVars).trim() : query.serviceName,
     };
   }
 

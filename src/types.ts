@@ -42,6 +42,8 @@ export interface LvbQuery extends DataQuery {
   filter?: string;
   /** A stream list's order: 'name' (default) or 'viewers', the most watched first. */
   orderBy?: string;
+  /** Cloud API 3.0: 'LVB' (standard live) or 'LEB' (fast live) only; empty for both. */
+  serviceName?: string;
 }
 
 /** A dashboard variable's query: the streams playing now on a domain. */
@@ -187,3 +189,16 @@ export const PLAIN_HTTP_WARNING: string = limits.plainHttpWarning;
 export const COUNT_PATTERN = new RegExp(limits.countPattern);
 export const CMD_PATTERN = new RegExp(limits.cmdPattern);
 export const MAX_SECRET_ID_LENGTH = limits.maxSecretIdLength;
+
+/** Cloud API 3.0's services, which Tencent bills apart; a query without one has both. */
+const SERVICE_LABELS: Record<string, { label: string; description: string }> = {
+  LVB: { label: 'Standard live (LVB)', description: 'RTMP, FLV and HLS playback' },
+  LEB: { label: 'Fast live (LEB)', description: 'WebRTC playback, billed apart' },
+};
+export const SERVICES: Array<{ value: string; label: string; description: string }> = [
+  { value: '', label: 'Both', description: 'Standard and fast live together' },
+  ...(limits.services as string[]).map((s) => ({ value: s, ...(SERVICE_LABELS[s] ?? { label: s, description: '' }) })),
+];
+
+/** The query types a service narrows (Cloud API 3.0 only). */
+export const SERVICE_QUERY_TYPES: string[] = limits.serviceQueryTypes;

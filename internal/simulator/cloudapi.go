@@ -58,6 +58,7 @@ type CloudRequest struct {
 	Start, End time.Time
 	Domain     string
 	Stream     string
+	Service    string
 	Code       string // the error code answered, "" for success
 }
 
@@ -142,7 +143,12 @@ func (c *CloudAPI) now() time.Time {
 // total) over [from, to): one value a minute, up to the newest minute the
 // API has.
 func (c *CloudAPI) Expected(stream string, from, to time.Time) []Value {
-	return c.minutes(c.Domain, stream, from, to.Add(-time.Second))
+	return c.minutes(c.Domain, "", stream, from, to.Add(-time.Second))
+}
+
+// ExpectedService is Expected for one service (ServiceLVB, ServiceLEB).
+func (c *CloudAPI) ExpectedService(stream, service string, from, to time.Time) []Value {
+	return c.minutes(c.Domain, service, stream, from, to.Add(-time.Second))
 }
 
 // LiveNow is what DescribeAllStreamPlayInfoList answers now: every stream
@@ -164,8 +170,9 @@ func (c *CloudAPI) live() []string {
 }
 
 // minutes are the values of the minutes in [start, end] up to the newest
-// available one, summed over the domain's streams when stream is "".
-func (c *CloudAPI) minutes(domain, stream string, start, end time.Time) []Value {
+// available one, of one service or both (""), summed over the domain's
+// streams when stream is "".
+func (c *CloudAPI) minutes(domain, service, stream string, start, end time.Time) []Value {
 	if domain != "" && domain != c.Domain {
 		return nil
 	}
@@ -182,7 +189,7 @@ func (c *CloudAPI) minutes(domain, stream string, start, end time.Time) []Value 
 	}
 	var out []Value
 	for m := ceilTo(start, time.Minute); !m.After(end); m = m.Add(time.Minute) {
-		if v, ok := shape(c.Shape, m, Total(streams, m)); ok {
+		if v, ok := shape(c.Shape, m, ServiceTotal(streams, service, m)); ok {
 			out = append(out, v)
 		}
 	}
@@ -321,8 +328,11 @@ func (c *CloudAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	start, err1 := cloudTime(str("StartTime"))
 	end, err2 := cloudTime(str("EndTime"))
-	rec.Start, rec.End, rec.Domain, rec.Stream = start, end, str("PlayDomain"), str("StreamName")
+	rec.Start, rec.End, rec.Domain, rec.Stream, rec.Service = start, end, str("PlayDomain"), str("StreamName"), str("ServiceName")
 	switch {
+	case rec.Service != "" && rec.Service != ServiceLVB && rec.Service != ServiceLEB:
+		answer(&cloudError{"InvalidParameterValue", "ServiceName must be LVB or LEB"}, nil)
+		return
 	case err1 != nil || err2 != nil:
 		answer(&cloudError{"InvalidParameter", "StartTime and EndTime must be YYYY-MM-DD hh:mm:ss or ISO 8601"}, nil)
 		return
@@ -337,7 +347,7 @@ func (c *CloudAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	list := []map[string]any{}
-	for _, v := range c.minutes(rec.Domain, rec.Stream, start, end) {
+	for _, v := range c.minutes(rec.Domain, rec.Service, rec.Stream, start, end) {
 		list = append(list, map[string]any{"Time": v.Time.In(Beijing).Format("2006-01-02 15:04:05"),
 			"Bandwidth": v.Bandwidth, "Flux": v.Flux, "Request": v.Requests, "Online": v.Online})
 	}

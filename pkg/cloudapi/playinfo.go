@@ -15,7 +15,8 @@ import (
 
 // PlayStatHistory asks DescribeStreamPlayInfoList for the minutes in
 // [q.Start, q.End) of a stream (StreamName, exact) or, without one, of the
-// domain (PlayDomain) or the whole account. The API keeps a month and
+// domain (PlayDomain) or the whole account, of one service (ServiceName)
+// or both. The API keeps a month and
 // answers at most a day a request. It answers no window total: the
 // minutes' flux is the total (Result.NoSumInfo).
 func (c *Client) PlayStatHistory(ctx context.Context, q upstream.Query) (*upstream.Result, error) {
@@ -31,6 +32,9 @@ func (c *Client) PlayStatHistory(ctx context.Context, q upstream.Query) (*upstre
 	}
 	if q.StreamID != "" {
 		params["StreamName"] = q.StreamID
+	}
+	if q.ServiceName != "" {
+		params["ServiceName"] = q.ServiceName
 	}
 	raw, err := c.send(ctx, ActionPlayInfo, params)
 	if err != nil {

@@ -22,7 +22,10 @@ type Source interface {
 
 // Job is what one query asks for.
 type Job struct {
-	Domain  string
+	Domain string
+	// Service is the Cloud API 3.0 service whose figures are asked for
+	// (LVB, LEB); "" for both, and for the legacy interface.
+	Service string
 	Streams []string // "" stands for the total over all streams
 	// From and To are the range, [From, To) in whole minutes; Windows are
 	// the planner's windows of it, by which failures are reported.
@@ -62,6 +65,7 @@ type Failure struct {
 // Series is the merged answer for one stream.
 type Series struct {
 	Domain   string
+	Service  string
 	StreamID string
 	// Points are sorted, one a minute inside the range, or one a bucket
 	// when the job asked for buckets.

@@ -43,7 +43,9 @@ type FleetStats struct {
 	Foreign int64 // fleet values that did not decode, and were ignored
 }
 
-func fleetStream(domain, stream string) string { return domain + "\x00" + stream }
+func fleetStream(domain, service, stream string) string {
+	return domain + "\x00" + service + "\x00" + stream
+}
 
 func requestKey(f planner.Window) string {
 	return strconv.FormatInt(f.Start.Unix(), 10) + "-" + strconv.FormatInt(ceilMinute(f.End).Unix(), 10)

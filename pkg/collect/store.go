@@ -145,7 +145,7 @@ func (s *Store) Stats() StoreStats {
 		Fleet: FleetStats{Pulled: s.pulled.Load(), Waited: s.waited.Load(), Foreign: s.foreign.Load()}}
 }
 
-type streamKey struct{ domain, stream string }
+type streamKey struct{ domain, service, stream string }
 
 type stream struct {
 	mu    sync.Mutex
@@ -169,13 +169,13 @@ func (st *stream) put(k int64, c *cell) int64 {
 // memory lacks, in buckets when job.Bucket is set. job.Windows are the
 // planner's windows of the range, by which failures are reported.
 func (s *Store) Range(ctx context.Context, job Job, streamID string) Series {
-	out := Series{Domain: job.Domain, StreamID: streamID, Windows: len(job.Windows)}
+	out := Series{Domain: job.Domain, Service: job.Service, StreamID: streamID, Windows: len(job.Windows)}
 	if !job.To.After(job.From) {
 		return out
 	}
-	st := s.stream(job.Domain, streamID)
+	st := s.stream(streamKey{job.Domain, job.Service, streamID})
 	now := s.now()
-	name := fleetStream(job.Domain, streamID)
+	name := fleetStream(job.Domain, job.Service, streamID)
 	if s.fleet != nil {
 		s.pull(ctx, st, name, job.From, job.To, now)
 	}
@@ -191,7 +191,7 @@ func (s *Store) Range(ctx context.Context, job Job, streamID string) Series {
 				answers[i].err = err // the viewer left: start nothing new
 				return nil
 			}
-			got, err := s.fetchOne(ctx, st, name, upstream.Query{Start: f.Start, End: f.End, Domain: job.Domain, StreamID: streamID}, f, now)
+			got, err := s.fetchOne(ctx, st, name, upstream.Query{Start: f.Start, End: f.End, Domain: job.Domain, ServiceName: job.Service, StreamID: streamID}, f, now)
 			answers[i] = answer{res: got.res, inside: got.inside, err: err}
 			dropped[i] = got.dropped
 			return nil
@@ -324,10 +324,9 @@ func failed(fs []Failure, w planner.Window) bool {
 	return false
 }
 
-func (s *Store) stream(domain, streamID string) *stream {
+func (s *Store) stream(k streamKey) *stream {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k := streamKey{domain, streamID}
 	if st, ok := s.streams.Get(k); ok {
 		return st
 	}

@@ -190,6 +190,11 @@ func (c *Client) PlayStatHistory(ctx context.Context, q upstream.Query) (*upstre
 	if err := q.CheckSpan(); err != nil {
 		return nil, fmt.Errorf("lvb: %w", err)
 	}
+	if q.ServiceName != "" {
+		// Asked without the filter, the answer would be both services'
+		// figures under one service's name.
+		return nil, fmt.Errorf("lvb: %s has no service filter (asked for %s); Tencent Cloud API 3.0 has", Interface, q.ServiceName)
+	}
 	parse := func(body []byte) (*upstream.Result, error) { return ParseResponse(body, c.loc) }
 	u := c.URL(q)
 	return retry(ctx, c.retry, func() (*upstream.Result, error) { return get(ctx, c, u, parse) })

@@ -55,6 +55,10 @@ type Limits struct {
 	// MaxLiveLimit is the most streams a stream list's limit keeps.
 	MaxLiveLimit int      `json:"maxLiveLimit"`
 	OrderBy      []string `json:"orderBy"`
+	// Services are Cloud API 3.0's services a query may narrow to, on
+	// the ServiceQueryTypes.
+	Services          []string `json:"services"`
+	ServiceQueryTypes []string `json:"serviceQueryTypes"`
 }
 
 const countPattern = `^[0-9]{1,6}$`
@@ -93,6 +97,8 @@ func SettingsLimits() Limits {
 		MaxNewest:         MaxNewest,
 		MaxLiveLimit:      MaxLiveLimit,
 		OrderBy:           []string{OrderByName, OrderByViewers},
+		Services:          Services,
+		ServiceQueryTypes: serviceQueryTypes,
 	}
 }
 

@@ -95,6 +95,16 @@ func MetricsOf(upstream string) []string {
 	return AllMetrics
 }
 
+// Services of Tencent Cloud API 3.0, which bills them apart: standard
+// live and fast (WebRTC) live. A query without one has both together.
+const (
+	ServiceLVB = "LVB"
+	ServiceLEB = "LEB"
+)
+
+// Services lists the services a query may narrow to.
+var Services = []string{ServiceLVB, ServiceLEB}
+
 // queryModel is the query JSON the editor saves.
 type queryModel struct {
 	QueryType string      `json:"queryType"`
@@ -117,6 +127,8 @@ type queryModel struct {
 	// Limit keeps the first streams of a list (after its order): "the top
 	// five" for a dashboard variable whose All means the busiest.
 	Limit flexCount `json:"limit"`
+	// ServiceName narrows Cloud API 3.0's figures to one service.
+	ServiceName string `json:"serviceName"`
 }
 
 // Query is a checked query.
@@ -131,6 +143,7 @@ type Query struct {
 	Filter      string // live and streams: a checked regular expression
 	OrderBy     string // streams: OrderByName or OrderByViewers
 	Limit       int    // live and streams: the first streams kept; 0 for all
+	Service     string // ServiceLVB, ServiceLEB, or "" for both (Cloud API 3.0 only)
 }
 
 // ParseQuery reads and checks one query of a request to the legacy upstream.
@@ -147,6 +160,7 @@ func ParseQueryFor(q backend.DataQuery, maxStreams int, upstream string) (Query,
 			return Query{}, queryJSONError(err)
 		}
 	}
+	var err error
 	out := Query{Type: strings.TrimSpace(q.QueryType)}
 	if out.Type == "" {
 		out.Type = strings.TrimSpace(m.QueryType)
@@ -160,8 +174,10 @@ func ParseQueryFor(q backend.DataQuery, maxStreams int, upstream string) (Query,
 	if err := checkListOptions(m, &out); err != nil {
 		return Query{}, err
 	}
+	if out.Service, err = checkService(m.ServiceName, out.Type, upstream); err != nil {
+		return Query{}, err
+	}
 
-	var err error
 	if out.Domain, err = CheckDomain(m.Domain); err != nil {
 		return Query{}, err
 	}
@@ -387,4 +403,27 @@ func checkListOptions(m queryModel, out *Query) error {
 		return fmt.Errorf("order %s is unknown: use %q or %q", quoteClip(out.OrderBy), OrderByName, OrderByViewers)
 	}
 	return nil
+}
+
+// serviceQueryTypes are the query types a service narrows.
+var serviceQueryTypes = []string{QueryTypeTimeSeries, QueryTypeSummary}
+
+// checkService reads a query's service: one of Services, in any case, or
+// empty for both.
+func checkService(raw, queryType, upstream string) (string, error) {
+	service := strings.ToUpper(strings.TrimSpace(raw))
+	if service == "" {
+		return "", nil
+	}
+	if !slices.Contains(Services, service) {
+		return "", fmt.Errorf("serviceName %s is unknown: use %s (standard live), %s (fast live, WebRTC), or leave it empty for both",
+			quoteClip(raw), ServiceLVB, ServiceLEB)
+	}
+	if upstream != UpstreamCloudAPI {
+		return "", fmt.Errorf("serviceName narrows Tencent Cloud API 3.0's figures; the statistics interface (Get_LivePlayStatHistory) has no such filter: choose Cloud API 3.0 in the data source settings, or leave serviceName empty")
+	}
+	if !slices.Contains(serviceQueryTypes, queryType) {
+		return "", fmt.Errorf("serviceName applies to %s queries; the streams playing now are listed for both services: leave it empty", strings.Join(serviceQueryTypes, " and "))
+	}
+	return service, nil
 }

@@ -272,6 +272,18 @@ func SettingKeys() []string {
 	return keys
 }
 
+// QueryKeys are the query JSON keys the plugin reads, for checking what
+// the README documents.
+func QueryKeys() []string {
+	t := reflect.TypeFor[queryModel]()
+	keys := make([]string, 0, t.NumField())
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		keys = append(keys, name)
+	}
+	return keys
+}
+
 // SecureSettingKeys are the secureJsonData keys the plugin reads.
 func SecureSettingKeys() []string { return []string{"apiKey", "secretKey"} }
 

@@ -230,7 +230,7 @@ func (d *Datasource) answer(ctx context.Context, q models.Query, plan planner.Pl
 	defer d.memory.Reserve(answerBytes(q, plan, width))()
 	framer := newFramer(q, width)
 	series := collect.Run(ctx, d.store, collect.Job{
-		Domain: q.Domain, Streams: q.Streams, From: plan.From, To: plan.To, Windows: plan.Windows,
+		Domain: q.Domain, Service: q.Service, Streams: q.Streams, From: plan.From, To: plan.To, Windows: plan.Windows,
 		Bucket: width, Aggregation: q.Aggregation, BucketZone: d.settings.Location,
 		ZoneRead:    d.svc.zoneRead(),
 		LikelyShift: likelyShift(d.settings.Location, plan.From),
@@ -304,6 +304,9 @@ func (d *Datasource) describe(q models.Query, plan planner.Plan, width time.Dura
 	who, loc, windows := d.svc.describe()
 	if len(plan.Windows) == 0 {
 		return fmt.Sprintf("%s domain=%s stream_id=%s: nothing to fetch", who, domain, streams)
+	}
+	if q.Service != "" {
+		domain += " service=" + q.Service
 	}
 	s := fmt.Sprintf("%s domain=%s stream_id=%s from %s to %s: %d minutes a stream, in %s",
 		who, domain, streams,

@@ -49,6 +49,9 @@ func seriesLabels(s *collect.Series) data.Labels {
 	if s.StreamID != "" {
 		l["stream_id"] = s.StreamID
 	}
+	if s.Service != "" {
+		l["service"] = s.Service
+	}
 	return l
 }
 
@@ -335,6 +338,15 @@ func summaryFrame(series []collect.Series, sums []summary, statistic string, new
 		}
 	}
 	fields := data.Fields{data.NewField("domain", nil, domain), data.NewField("stream_id", nil, stream)}
+	if len(series) > 0 && series[0].Service != "" {
+		// A label column, as domain and stream_id are, so that an alert
+		// rule's instances say which service they judge.
+		service := make([]string, n)
+		for row := range service {
+			service[row] = series[0].Service
+		}
+		fields = append(fields, data.NewField("service", nil, service))
+	}
 	for _, name := range models.AllStatistics {
 		if statistic != "" && name != statistic {
 			continue

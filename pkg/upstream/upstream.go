@@ -50,10 +50,13 @@ type Result struct {
 // half-open like every range in the plugin. Both APIs take an inclusive
 // end time, which is Last.
 type Query struct {
-	Start    time.Time
-	End      time.Time
-	Domain   string // empty: every domain of the account
-	StreamID string // empty: the total of all streams
+	Start  time.Time
+	End    time.Time
+	Domain string // empty: every domain of the account
+	// ServiceName is Cloud API 3.0's service (LVB standard live, LEB fast
+	// live); empty: both, and always for the legacy interface.
+	ServiceName string
+	StreamID    string // empty: the total of all streams
 }
 
 // Last is the last second q asks for: the end time both APIs take.

@@ -219,4 +219,29 @@ describe('QueryEditor', () => {
     await userEvent.click(screen.getByLabelText('Metrics'));
     expect(await screen.findByText('Requests')).toBeInTheDocument();
   });
+
+  it('offers the service on Cloud API 3.0 only, for time series and summaries', async () => {
+    const cloud = new DataSource(instanceSettings({ upstream: 'cloudapi' }));
+    let saved: LvbQuery | undefined;
+    const { rerender } = render(
+      <QueryEditor query={{ refId: 'B' }} datasource={cloud} onChange={(q) => (saved = q)} onRunQuery={() => {}} />
+    );
+    await userEvent.click(screen.getByLabelText('Service'));
+    await userEvent.click(await screen.findByText('Fast live (LEB)'));
+    expect(saved?.serviceName).toBe('LEB');
+    rerender(
+      <QueryEditor
+        query={{ refId: 'B', queryType: 'live' }}
+        datasource={cloud}
+        onChange={() => {}}
+        onRunQuery={() => {}}
+      />
+    );
+    expect(screen.queryByLabelText('Service')).not.toBeInTheDocument();
+  });
+
+  it('offers no service on the statistics interface', () => {
+    renderEditor({ refId: 'A', queryType: 'summary' });
+    expect(screen.queryByLabelText('Service')).not.toBeInTheDocument();
+  });
 });

@@ -15,6 +15,8 @@ import {
   metricsOf,
   MAX_NEWEST,
   QUERY_TYPES,
+  SERVICE_QUERY_TYPES,
+  SERVICES,
   STATISTICS,
   StreamSuggestion,
 } from '../types';
@@ -69,6 +71,13 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
     ...variableOptions,
   ];
 
+  // Only Cloud API 3.0 tells the services apart.
+  const showService = datasource.upstream === 'cloudapi' && SERVICE_QUERY_TYPES.includes(queryType);
+  const serviceOptions: Array<SelectableValue<string>> = [...SERVICES, ...variableOptions];
+  if (query.serviceName && !serviceOptions.some((o) => o.value === query.serviceName)) {
+    serviceOptions.push({ label: query.serviceName, value: query.serviceName });
+  }
+
   const metrics = query.metrics ?? [];
   const metricOptions: Array<SelectableValue<string>> = [
     ...metricsOf(datasource.upstream).map((m) => ({ value: m, ...METRIC_LABELS[m] })),
@@ -117,6 +126,22 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
             }}
           />
         </InlineField>
+        {showService && (
+          <InlineField
+            label="Service"
+            labelWidth={LABEL_WIDTH}
+            tooltip="Standard live (LVB) or fast live (LEB, WebRTC), which Tencent bills apart; Both: their figures together. Template variables allowed."
+          >
+            <Select
+              inputId="lvb-service"
+              width={24}
+              options={serviceOptions}
+              value={query.serviceName ?? ''}
+              allowCustomValue
+              onChange={(v: SelectableValue<string>) => commit({ ...query, serviceName: v.value || undefined })}
+            />
+          </InlineField>
+        )}
       </InlineFieldRow>
       <InlineFieldRow>
         <InlineField
