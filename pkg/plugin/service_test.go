@@ -89,4 +89,3 @@ func TestServiceNameIsRefusedWhereItCannotApply(t *testing.T) {
 		})
 	}
 }
-
