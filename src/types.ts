@@ -4,7 +4,7 @@ import { DataQuery } from '@grafana/schema';
 import limits from './limits.json';
 
 /** The query types the backend answers. */
-export type QueryType = 'timeseries' | 'summary' | 'live' | 'streams';
+export type QueryType = 'timeseries' | 'summary' | 'live' | 'streams' | 'billing' | 'billingTotals';
 
 /** The metrics of a time-series query; they are also the value field names of its frames. */
 export type Metric = 'bandwidth' | 'online' | 'flux' | 'requests';
@@ -44,6 +44,8 @@ export interface LvbQuery extends DataQuery {
   orderBy?: string;
   /** Cloud API 3.0: 'LVB' (standard live) or 'LEB' (fast live) only; empty for both. */
   serviceName?: string;
+  /** Billing: the points' width in minutes (5, 60 or 1440); empty for the finest the panel shows. */
+  granularity?: number;
 }
 
 /** A dashboard variable's query: the streams playing now on a domain. */
@@ -78,7 +80,39 @@ export const QUERY_TYPES: Array<{ value: QueryType; label: string; description: 
     label: 'Live now',
     description: 'The streams playing now, the busiest first: bandwidth and viewers at this minute',
   },
+  {
+    value: 'billing',
+    label: 'Billing',
+    description: "Tencent's billing data: billable bandwidth and traffic every 5 minutes, hour or day (Cloud API 3.0)",
+  },
+  {
+    value: 'billingTotals',
+    label: 'Billing totals',
+    description: 'What Tencent bills the range by: peak and 95th-percentile bandwidth, total traffic (Cloud API 3.0)',
+  },
 ];
+
+/** The query types only Cloud API 3.0 answers. */
+export const CLOUD_API_QUERY_TYPES: string[] = limits.cloudApiQueryTypes;
+
+/** The billing query types, which are per domain or account, never per stream. */
+export const BILLING_QUERY_TYPES = ['billing', 'billingTotals'];
+
+/** The billing points' widths, in minutes; empty: the finest the panel shows. */
+const GRANULARITY_LABELS: Record<number, string> = { 5: '5 minutes', 60: '1 hour', 1440: '1 day' };
+export const GRANULARITIES: Array<{ value: number; label: string }> = [
+  { value: 0, label: 'Auto' },
+  ...(limits.billingGranularities as number[]).map((g) => ({
+    value: g,
+    label: GRANULARITY_LABELS[g] ?? `${g} minutes`,
+  })),
+];
+
+/** The metrics of the billing data. */
+export const BILLING_METRICS: Metric[] = ['bandwidth', 'flux'];
+
+/** The actions a Cloud API key's CAM policy must allow. */
+export const CLOUD_API_ACTIONS: string[] = limits.cloudApiActions;
 
 export const STATISTICS: Array<{ value: string; label: string; description: string }> = [
   { value: '', label: 'All', description: 'Every statistic, one column each' },

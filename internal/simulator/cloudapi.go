@@ -272,7 +272,7 @@ func (c *CloudAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Header.Get("X-TC-Version") != "2018-08-01":
 		answer(&cloudError{"InvalidParameterValue", "the Version is not 2018-08-01"}, nil)
 		return
-	case action != "DescribeStreamPlayInfoList" && action != "DescribeAllStreamPlayInfoList":
+	case !slices.Contains([]string{"DescribeStreamPlayInfoList", "DescribeAllStreamPlayInfoList", "DescribeBillBandwidthAndFluxList"}, action):
 		answer(&cloudError{"InvalidAction", "the action " + action + " does not exist"}, nil)
 		return
 	case denied:
@@ -295,6 +295,14 @@ func (c *CloudAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	oldest := monthBack(now.In(Beijing))
 	if o := now.Add(-CloudRetention); o.After(oldest) {
 		oldest = o
+	}
+	if action == "DescribeBillBandwidthAndFluxList" {
+		rec.Start, _ = cloudTime(str("StartTime"))
+		rec.End, _ = cloudTime(str("EndTime"))
+		rec.Service = str("ServiceName")
+		data, e := c.billAnswer(params, now)
+		answer(e, data)
+		return
 	}
 	if action == "DescribeAllStreamPlayInfoList" {
 		at, err := cloudTime(str("QueryTime"))

@@ -43,7 +43,12 @@ const (
 var DefaultRates = map[string]float64{
 	ActionPlayInfo: 30,
 	ActionAllPlay:  20,
+	ActionBill:     100,
 }
+
+// Actions are the actions the plugin calls, which a key's CAM policy must
+// allow.
+var Actions = []string{ActionPlayInfo, ActionAllPlay, ActionBill}
 
 // ActionOf is the action a request made by the SDK calls.
 func ActionOf(r *http.Request) string { return r.Header.Get("X-TC-Action") }

@@ -60,7 +60,7 @@ func (e *Error) describe() (what, fix string) {
 			"Synchronise the server's clock (NTP)"
 	case upstream.KindPermission:
 		return "the key is not allowed to call this action",
-			"Grant the key's user or role a CAM policy that allows live:DescribeStreamPlayInfoList and live:DescribeAllStreamPlayInfoList"
+			"Grant the key's user or role a CAM policy that allows " + camActions()
 	case upstream.KindNotEnabled:
 		return "the Live service is not enabled for this account, or the account is in arrears",
 			"Activate Cloud Live (CSS) in the console and check the account's balance"
@@ -160,4 +160,13 @@ func notEnabled(code string) bool {
 		}
 	}
 	return false
+}
+
+// camActions lists the actions a policy must allow, as CAM names them.
+func camActions() string {
+	out := make([]string, len(Actions))
+	for i, a := range Actions {
+		out[i] = "live:" + a
+	}
+	return strings.Join(out, ", ")
 }

@@ -59,6 +59,13 @@ type Limits struct {
 	// the ServiceQueryTypes.
 	Services          []string `json:"services"`
 	ServiceQueryTypes []string `json:"serviceQueryTypes"`
+	// CloudAPIQueryTypes are answered by Cloud API 3.0 only.
+	CloudAPIQueryTypes []string `json:"cloudApiQueryTypes"`
+	// BillingGranularities are the billing points' widths, in minutes.
+	BillingGranularities []int `json:"billingGranularities"`
+	// CloudAPIActions are the actions a Cloud API key's CAM policy must
+	// allow.
+	CloudAPIActions []string `json:"cloudApiActions"`
 }
 
 const countPattern = `^[0-9]{1,6}$`
@@ -86,19 +93,22 @@ func SettingsLimits() Limits {
 			UpstreamLegacy:   int(collect.MinSettle(planner.Legacy) / time.Minute),
 			UpstreamCloudAPI: int(collect.MinSettle(planner.CloudAPI) / time.Minute),
 		},
-		WhereKeys:         map[string]string{UpstreamLegacy: legacy.WhereKeys, UpstreamCloudAPI: cloudapi.WhereKeys},
-		PlainHTTPWarning:  legacy.PlainHTTPWarning,
-		CountPattern:      countPattern,
-		CmdPattern:        legacy.CmdPattern,
-		MaxDomainLength:   MaxDomainLength,
-		MaxStreamIDLength: MaxStreamIDLength,
-		QueryTypes:        QueryTypes,
-		Statistics:        AllStatistics,
-		MaxNewest:         MaxNewest,
-		MaxLiveLimit:      MaxLiveLimit,
-		OrderBy:           []string{OrderByName, OrderByViewers},
-		Services:          Services,
-		ServiceQueryTypes: serviceQueryTypes,
+		WhereKeys:            map[string]string{UpstreamLegacy: legacy.WhereKeys, UpstreamCloudAPI: cloudapi.WhereKeys},
+		PlainHTTPWarning:     legacy.PlainHTTPWarning,
+		CountPattern:         countPattern,
+		CmdPattern:           legacy.CmdPattern,
+		MaxDomainLength:      MaxDomainLength,
+		MaxStreamIDLength:    MaxStreamIDLength,
+		QueryTypes:           QueryTypes,
+		Statistics:           AllStatistics,
+		MaxNewest:            MaxNewest,
+		MaxLiveLimit:         MaxLiveLimit,
+		OrderBy:              []string{OrderByName, OrderByViewers},
+		Services:             Services,
+		ServiceQueryTypes:    serviceQueryTypes,
+		CloudAPIQueryTypes:   CloudAPIQueryTypes,
+		BillingGranularities: planner.BillGranularities,
+		CloudAPIActions:      cloudapi.Actions,
 	}
 }
 

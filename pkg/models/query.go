@@ -15,6 +15,7 @@ import (
 	"golang.org/x/net/idna"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/downsample"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
 )
 
 // Limits of the query's free-text fields. A host name has at most 253
@@ -36,10 +37,27 @@ const (
 	// QueryTypeStreams is the stream IDs playing now, for a dashboard
 	// variable.
 	QueryTypeStreams = "streams"
+	// QueryTypeBilling is Tencent's billing points: billable bandwidth
+	// and traffic every 5 minutes, hour or day (Cloud API 3.0).
+	QueryTypeBilling = "billing"
+	// QueryTypeBillingTotals is the figures Tencent bills a range by:
+	// peak and 95th-percentile bandwidth, and traffic (Cloud API 3.0).
+	QueryTypeBillingTotals = "billingTotals"
 )
 
 // QueryTypes lists every query type, in the order the errors name them.
-var QueryTypes = []string{QueryTypeTimeSeries, QueryTypeSummary, QueryTypeLive, QueryTypeStreams}
+var QueryTypes = []string{QueryTypeTimeSeries, QueryTypeSummary, QueryTypeLive, QueryTypeStreams,
+	QueryTypeBilling, QueryTypeBillingTotals}
+
+// CloudAPIQueryTypes are the query types only Tencent Cloud API 3.0
+// answers.
+var CloudAPIQueryTypes = []string{QueryTypeBilling, QueryTypeBillingTotals}
+
+// billingQueryTypes are the query types of the billing data.
+var billingQueryTypes = []string{QueryTypeBilling, QueryTypeBillingTotals}
+
+// BillingMetrics are the metrics of the billing data.
+var BillingMetrics = []string{MetricBandwidth, MetricFlux}
 
 // Summary statistics, which are also the summary frame's number fields.
 const (
@@ -129,6 +147,8 @@ type queryModel struct {
 	Limit flexCount `json:"limit"`
 	// ServiceName narrows Cloud API 3.0's figures to one service.
 	ServiceName string `json:"serviceName"`
+	// Granularity is the billing points' width in minutes: 5, 60 or 1440.
+	Granularity flexCount `json:"granularity"`
 }
 
 // Query is a checked query.
@@ -144,6 +164,7 @@ type Query struct {
 	OrderBy     string // streams: OrderByName or OrderByViewers
 	Limit       int    // live and streams: the first streams kept; 0 for all
 	Service     string // ServiceLVB, ServiceLEB, or "" for both (Cloud API 3.0 only)
+	Granularity int    // billing: 5, 60 or 1440 minutes; 0 for the finest the panel shows
 }
 
 // ParseQuery reads and checks one query of a request to the legacy upstream.
@@ -170,6 +191,18 @@ func ParseQueryFor(q backend.DataQuery, maxStreams int, upstream string) (Query,
 	}
 	if !slices.Contains(QueryTypes, out.Type) {
 		return Query{}, fmt.Errorf("query type %s is unknown: use one of %s", quoteClip(out.Type), strings.Join(QueryTypes, ", "))
+	}
+	if slices.Contains(CloudAPIQueryTypes, out.Type) && upstream != UpstreamCloudAPI {
+		return Query{}, fmt.Errorf("query type %s is answered by Tencent Cloud API 3.0 only; the statistics interface (Get_LivePlayStatHistory) has no such data: add a data source on Cloud API 3.0 (SecretId and SecretKey) for it", out.Type)
+	}
+	if out.Granularity, err = checkGranularity(m.Granularity, out.Type); err != nil {
+		return Query{}, err
+	}
+	if slices.Contains(billingQueryTypes, out.Type) {
+		metrics = BillingMetrics
+		if strings.TrimSpace(m.StreamID) != "" {
+			return Query{}, fmt.Errorf("billing data is per domain or account, not per stream: remove the stream IDs from this %s query", out.Type)
+		}
 	}
 	if err := checkListOptions(m, &out); err != nil {
 		return Query{}, err
@@ -406,7 +439,7 @@ func checkListOptions(m queryModel, out *Query) error {
 }
 
 // serviceQueryTypes are the query types a service narrows.
-var serviceQueryTypes = []string{QueryTypeTimeSeries, QueryTypeSummary}
+var serviceQueryTypes = []string{QueryTypeTimeSeries, QueryTypeSummary, QueryTypeBilling, QueryTypeBillingTotals}
 
 // checkService reads a query's service: one of Services, in any case, or
 // empty for both.
@@ -426,4 +459,22 @@ func checkService(raw, queryType, upstream string) (string, error) {
 		return "", fmt.Errorf("serviceName applies to %s queries; the streams playing now are listed for both services: leave it empty", strings.Join(serviceQueryTypes, " and "))
 	}
 	return service, nil
+}
+
+// checkGranularity reads a billing query's point width: 5, 60 or 1440
+// minutes, or empty for the finest the panel can show.
+func checkGranularity(c flexCount, queryType string) (int, error) {
+	if c.err != nil {
+		return 0, fmt.Errorf("granularity: %w", c.err)
+	}
+	if !c.set {
+		return 0, nil
+	}
+	if queryType != QueryTypeBilling {
+		return 0, fmt.Errorf("granularity applies to %s queries only; this query is %s", QueryTypeBilling, queryType)
+	}
+	if !slices.Contains(planner.BillGranularities, c.n) {
+		return 0, fmt.Errorf("granularity %d is not one Tencent offers: use 5, 60 or 1440 minutes, or leave it empty for the finest the panel can show", c.n)
+	}
+	return c.n, nil
 }

@@ -14,8 +14,10 @@ type handler func(d *Datasource, ctx context.Context, q models.Query, dq backend
 // handlers answer the query types, one entry each (models.QueryTypes
 // lists them, and says which upstream serves which).
 var handlers = map[string]handler{
-	models.QueryTypeTimeSeries: (*Datasource).rangeQuery,
-	models.QueryTypeSummary:    (*Datasource).rangeQuery,
-	models.QueryTypeLive:       (*Datasource).snapshotQuery,
-	models.QueryTypeStreams:    (*Datasource).snapshotQuery,
+	models.QueryTypeTimeSeries:    (*Datasource).rangeQuery,
+	models.QueryTypeSummary:       (*Datasource).rangeQuery,
+	models.QueryTypeLive:          (*Datasource).snapshotQuery,
+	models.QueryTypeStreams:       (*Datasource).snapshotQuery,
+	models.QueryTypeBilling:       (*Datasource).billingQuery,
+	models.QueryTypeBillingTotals: (*Datasource).billingTotalsQuery,
 }

@@ -63,14 +63,18 @@ func (c *cloudService) bounds(sp *fleet.Space) (func(*http.Request) budget.Share
 		}
 		return cloudapi.DefaultRates[action]
 	}
-	play := sp.Limiter(cloudapi.ActionPlayInfo, c.s.MaxConcurrency, rate(cloudapi.ActionPlayInfo))
-	all := sp.Limiter(cloudapi.ActionAllPlay, c.s.MaxConcurrency, rate(cloudapi.ActionAllPlay))
+	limiters := map[string]*fleet.Limiter{}
+	pacers := make([]budget.Pacer, 0, len(cloudapi.Actions))
+	for _, a := range cloudapi.Actions {
+		limiters[a] = sp.Limiter(a, c.s.MaxConcurrency, rate(a))
+		pacers = append(pacers, limiters[a])
+	}
 	return func(r *http.Request) budget.Shared {
-		if cloudapi.ActionOf(r) == cloudapi.ActionAllPlay {
-			return all
+		if l := limiters[cloudapi.ActionOf(r)]; l != nil {
+			return l
 		}
-		return play
-	}, []budget.Pacer{play, all}
+		return limiters[cloudapi.ActionPlayInfo]
+	}, pacers
 }
 
 func (c *cloudService) describe() (string, *time.Location, string) {
@@ -108,6 +112,10 @@ func (c *cloudService) checkHealth(ctx context.Context, now time.Time) *backend.
 		msg += " Listing the streams playing now failed: " + err.Error()
 	}
 	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: msg}
+}
+
+func (c *cloudService) bill(ctx context.Context, q cloudapi.BillQuery) (*cloudapi.Bill, error) {
+	return c.client.Bill(ctx, q)
 }
 
 // cloudHealthWindow is how far back "Save & test" looks on Cloud API 3.0.

@@ -134,6 +134,7 @@ describe('ConfigEditor', () => {
     expect(screen.queryByLabelText(/Time zone/)).not.toBeInTheDocument();
     expect(screen.getByTestId('lvb-cam-policy')).toHaveTextContent('live:DescribeStreamPlayInfoList');
     expect(screen.getByTestId('lvb-cam-policy')).toHaveTextContent('live:DescribeAllStreamPlayInfoList');
+    expect(screen.getByTestId('lvb-cam-policy')).toHaveTextContent('live:DescribeBillBandwidthAndFluxList');
     expect(screen.getByText(/Cloud Access Management \(CAM\) → API keys/)).toBeInTheDocument();
 
     await userEvent.click(screen.getByPlaceholderText('AKID…'));

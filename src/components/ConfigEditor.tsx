@@ -3,14 +3,15 @@ import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
 import { Alert, Collapse, Field, FieldSet, Input, RadioButtonGroup, SecretInput, Stack, TextLink } from '@grafana/ui';
 
 import {
+  CLOUD_API_ACTIONS,
   COUNT_PATTERN,
   DEFAULTS,
   LIMITS,
   LvbOptions,
   LvbSecureOptions,
   MIN_SETTLE_MINUTES,
-  Upstream,
   PLAIN_HTTP_WARNING,
+  Upstream,
   WHERE_KEYS,
 } from '../types';
 import {
@@ -47,7 +48,7 @@ const CAM_POLICY = JSON.stringify({
   statement: [
     {
       effect: 'allow',
-      action: ['live:DescribeStreamPlayInfoList', 'live:DescribeAllStreamPlayInfoList'],
+      action: CLOUD_API_ACTIONS.map((a) => `live:${a}`),
       resource: ['*'],
     },
   ],

@@ -1,7 +1,7 @@
 import React, { useState } from 'react';
 import { FieldType, getDefaultTimeRange, LoadingState, toDataFrame } from '@grafana/data';
 import { setTemplateSrv } from '@grafana/runtime';
-import { render, screen } from '@testing-library/react';
+import { cleanup, render, screen } from '@testing-library/react';
 import { userEvent as userEventLib } from '@testing-library/user-event';
 
 import { QueryEditor } from './QueryEditor';
@@ -243,5 +243,28 @@ describe('QueryEditor', () => {
   it('offers no service on the statistics interface', () => {
     renderEditor({ refId: 'A', queryType: 'summary' });
     expect(screen.queryByLabelText('Service')).not.toBeInTheDocument();
+  });
+
+  it('offers billing on Cloud API 3.0 only, per domain, with its granularity', async () => {
+    renderEditor({ refId: 'A' });
+    await userEvent.click(screen.getByLabelText('Query type'));
+    expect(await screen.findByText('Summary')).toBeInTheDocument();
+    expect(screen.queryByText('Billing')).not.toBeInTheDocument();
+    cleanup();
+
+    const cloud = new DataSource(instanceSettings({ upstream: 'cloudapi' }));
+    let saved: LvbQuery | undefined;
+    render(
+      <QueryEditor
+        query={{ refId: 'B', queryType: 'billing' }}
+        datasource={cloud}
+        onChange={(q) => (saved = q)}
+        onRunQuery={() => {}}
+      />
+    );
+    expect(screen.queryByLabelText('Stream IDs')).not.toBeInTheDocument();
+    await userEvent.click(screen.getByLabelText('Granularity'));
+    await userEvent.click(await screen.findByText('1 day'));
+    expect(saved?.granularity).toBe(1440);
   });
 });

@@ -9,6 +9,10 @@ import { DataSource } from '../datasource';
 import { CountField } from './CountField';
 import {
   AGGREGATIONS,
+  BILLING_METRICS,
+  BILLING_QUERY_TYPES,
+  CLOUD_API_QUERY_TYPES,
+  GRANULARITIES,
   LvbOptions,
   LvbQuery,
   METRIC_LABELS,
@@ -52,7 +56,12 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
   };
 
   const queryType = query.queryType || 'timeseries';
-  const typeOptions: Array<SelectableValue<string>> = [...QUERY_TYPES, ...variableOptions];
+  const cloud = datasource.upstream === 'cloudapi';
+  const billing = BILLING_QUERY_TYPES.includes(queryType);
+  const typeOptions: Array<SelectableValue<string>> = [
+    ...QUERY_TYPES.filter((t) => cloud || !CLOUD_API_QUERY_TYPES.includes(t.value)),
+    ...variableOptions,
+  ];
   if (!typeOptions.some((o) => o.value === queryType)) {
     typeOptions.push({ label: queryType, value: queryType });
   }
@@ -72,7 +81,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
   ];
 
   // Only Cloud API 3.0 tells the services apart.
-  const showService = datasource.upstream === 'cloudapi' && SERVICE_QUERY_TYPES.includes(queryType);
+  const showService = cloud && SERVICE_QUERY_TYPES.includes(queryType);
   const serviceOptions: Array<SelectableValue<string>> = [...SERVICES, ...variableOptions];
   if (query.serviceName && !serviceOptions.some((o) => o.value === query.serviceName)) {
     serviceOptions.push({ label: query.serviceName, value: query.serviceName });
@@ -80,7 +89,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
 
   const metrics = query.metrics ?? [];
   const metricOptions: Array<SelectableValue<string>> = [
-    ...metricsOf(datasource.upstream).map((m) => ({ value: m, ...METRIC_LABELS[m] })),
+    ...(billing ? BILLING_METRICS : metricsOf(datasource.upstream)).map((m) => ({ value: m, ...METRIC_LABELS[m] })),
     ...variableOptions,
   ];
   for (const m of metrics) {
@@ -143,35 +152,55 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
           </InlineField>
         )}
       </InlineFieldRow>
-      <InlineFieldRow>
-        <InlineField
-          label="Stream IDs"
-          labelWidth={LABEL_WIDTH}
-          grow
-          tooltip="Pick a stream playing now or type any stream ID and press Enter; add several to get a series each. Empty: the total of all streams. A multi-value template variable gives a series per value."
-          invalid={suggestions.error !== undefined}
-          error={suggestions.error}
-        >
-          <MultiSelect
-            inputId="lvb-streams"
-            options={streamOptions}
-            value={streams}
-            allowCustomValue
-            isLoading={suggestions.loading}
-            onOpenMenu={suggestions.load}
-            placeholder={queryType === 'live' ? 'All streams playing' : 'All streams (total)'}
-            onChange={(v: Array<SelectableValue<string>>) =>
-              commit({
-                ...query,
-                streamId: v
-                  .map((o) => o.value ?? '')
-                  .filter((s) => s !== '')
-                  .join(','),
-              })
-            }
-          />
-        </InlineField>
-      </InlineFieldRow>
+      {billing ? (
+        queryType === 'billing' && (
+          <InlineFieldRow>
+            <InlineField
+              label="Granularity"
+              labelWidth={LABEL_WIDTH}
+              tooltip="The billing points' width. Auto: the finest the panel can show (5 minutes for a day, an hour for a month, a day beyond). An hour's or a day's bandwidth is the peak of its 5-minute points, as Tencent bills it."
+            >
+              <Select
+                inputId="lvb-granularity"
+                width={24}
+                options={GRANULARITIES}
+                value={query.granularity ?? 0}
+                onChange={(v: SelectableValue<number>) => commit({ ...query, granularity: v.value || undefined })}
+              />
+            </InlineField>
+          </InlineFieldRow>
+        )
+      ) : (
+        <InlineFieldRow>
+          <InlineField
+            label="Stream IDs"
+            labelWidth={LABEL_WIDTH}
+            grow
+            tooltip="Pick a stream playing now or type any stream ID and press Enter; add several to get a series each. Empty: the total of all streams. A multi-value template variable gives a series per value."
+            invalid={suggestions.error !== undefined}
+            error={suggestions.error}
+          >
+            <MultiSelect
+              inputId="lvb-streams"
+              options={streamOptions}
+              value={streams}
+              allowCustomValue
+              isLoading={suggestions.loading}
+              onOpenMenu={suggestions.load}
+              placeholder={queryType === 'live' ? 'All streams playing' : 'All streams (total)'}
+              onChange={(v: Array<SelectableValue<string>>) =>
+                commit({
+                  ...query,
+                  streamId: v
+                    .map((o) => o.value ?? '')
+                    .filter((s) => s !== '')
+                    .join(','),
+                })
+              }
+            />
+          </InlineField>
+        </InlineFieldRow>
+      )}
       {queryType === 'summary' && (
         <InlineFieldRow>
           <InlineField
@@ -201,7 +230,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
         </InlineFieldRow>
       )}
       {/* A summary and the live list have fixed columns; metrics only choose a time series' frames. */}
-      {queryType !== 'summary' && queryType !== 'live' && (
+      {queryType !== 'summary' && queryType !== 'live' && queryType !== 'billingTotals' && (
         <InlineFieldRow>
           <InlineField
             label="Metrics"
@@ -222,7 +251,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
           </InlineField>
         </InlineFieldRow>
       )}
-      {queryType !== 'summary' && queryType !== 'live' && (
+      {queryType !== 'summary' && queryType !== 'live' && !billing && (
         <InlineFieldRow>
           <InlineField
             label="Long ranges"
