@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 
 	"github.com/grafana/grafana-foundation-sdk/go/bargauge"
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
@@ -44,6 +45,7 @@ type Query struct {
 	Statistic   string   `json:"statistic,omitempty"`
 	OrderBy     string   `json:"orderBy,omitempty"`
 	Limit       int      `json:"limit,omitempty"`
+	Granularity int      `json:"granularity,omitempty"`
 	// Total asks for the domain's (or account's) total rather than the
 	// selected streams; it is not part of the query model.
 	Total bool `json:"-"`
@@ -82,11 +84,15 @@ var ds = common.DataSourceRef{Type: ptr(PluginID), Uid: ptr("${datasource}")}
 
 func target(q Query) queryBuilder {
 	q.Domain = "$domain"
-	if q.QueryType != "live" && !q.Total {
+	if q.QueryType != "live" && !q.Total && !slices.Contains(BillingTypes, q.QueryType) {
 		q.StreamID = "$streams"
 	}
 	return queryBuilder{q}
 }
+
+// BillingTypes are the query types of Tencent's billing data, which only
+// Cloud API 3.0 data sources answer (the Bill row says so).
+var BillingTypes = []string{"billing", "billingTotals"}
 
 // TopStreams is how many of the busiest streams the streams variable's
 // All selects.
@@ -109,6 +115,30 @@ func Overview() (dashboard.Dashboard, error) {
 			WithTarget(target(Query{RefID: "A", QueryType: "timeseries", Metrics: []string{metric}, Aggregation: "max", Total: total})).
 			Unit(unit).Min(0).DrawStyle(style).FillOpacity(10).Height(8)
 	}
+	billTotal := func(title, field, unit, help string) *stat.PanelBuilder {
+		return stat.NewPanelBuilder().Title(title).Description(help).Datasource(ds).
+			WithTarget(target(Query{RefID: "A", QueryType: "billingTotals"})).
+			TimeFrom("now/M").
+			Unit(unit).Height(4).Span(8).
+			ColorMode(common.BigValueColorModeNone).GraphMode(common.BigValueGraphModeNone).
+			ReduceOptions(common.NewReduceDataOptionsBuilder().Values(false).Calcs([]string{"lastNotNull"}).Fields("/^" + field + "$/")).
+			Orientation(common.VizOrientationAuto)
+	}
+	const billNote = " Tencent's billing data (DescribeBillBandwidthAndFluxList), which is what the invoice says; Cloud API 3.0 data sources only (the statistics interface answers 400)."
+	bill := dashboard.NewRowBuilder("Bill (Cloud API 3.0)").Collapsed(true).
+		WithPanel(billTotal("Billing p95 this month", "p95_bandwidth", "Mbits",
+			"The 95th percentile of the month's 5-minute billing points so far: the figure 95th-percentile billing charges."+billNote)).
+		WithPanel(billTotal("Billing peak this month", "peak_bandwidth", "Mbits",
+			"The month's highest 5-minute billing point so far."+billNote)).
+		WithPanel(billTotal("Traffic this month", "sum_flux", "decmbytes",
+			"The month's billable traffic so far."+billNote)).
+		WithPanel(timeseries.NewPanelBuilder().Title("Daily billing bandwidth, last 90 days").
+			Description("Each Beijing day's billing bandwidth: the peak of its 5-minute points, as Tencent bills it."+billNote).
+			Datasource(ds).
+			WithTarget(target(Query{RefID: "A", QueryType: "billing", Granularity: 1440, Metrics: []string{"bandwidth"}})).
+			TimeFrom("90d").
+			Unit("Mbits").Min(0).DrawStyle(common.GraphDrawStyleBars).FillOpacity(60).Height(8).Span(24))
+
 	all := "$__all"
 	streams := dashboard.NewQueryVariableBuilder("streams").Label("Streams").
 		Description(fmt.Sprintf("The %d streams with the most viewers playing now on the domain (All), or the ones you pick: a series each in the per-stream row.", TopStreams)).
@@ -155,6 +185,7 @@ func Overview() (dashboard.Dashboard, error) {
 			"Viewers per selected stream. Long ranges show the peak of each bucket.").Span(12)).
 		WithPanel(series("Flux by stream", "flux", "decmbytes", common.GraphDrawStyleBars, false,
 			"Traffic per selected stream and minute (or bucket: summed).").Span(12)).
+		WithRow(bill).
 		WithRow(dashboard.NewRowBuilder("Now")).
 		WithPanel(bargauge.NewPanelBuilder().Title("Top streams now").
 			Description("Every stream playing on the domain at this minute, the busiest first, refreshed once a minute.").

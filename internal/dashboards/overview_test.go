@@ -47,14 +47,16 @@ func TestDashboardQueriesAreValid(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The raw JSON too: the SDK keeps unknown targets as maps.
+	type panel struct {
+		Type       string             `json:"type"`
+		Title      string             `json:"title"`
+		Datasource map[string]string  `json:"datasource"`
+		Targets    []json.RawMessage  `json:"targets"`
+		GridPos    struct{ X, W int } `json:"gridPos"`
+		Panels     []panel            `json:"panels"` // a collapsed row's
+	}
 	var doc struct {
-		Panels []struct {
-			Type       string             `json:"type"`
-			Title      string             `json:"title"`
-			Datasource map[string]string  `json:"datasource"`
-			Targets    []json.RawMessage  `json:"targets"`
-			GridPos    struct{ X, W int } `json:"gridPos"`
-		} `json:"panels"`
+		Panels     []panel `json:"panels"`
 		Templating struct {
 			List []struct {
 				Name  string          `json:"name"`
@@ -71,15 +73,25 @@ func TestDashboardQueriesAreValid(t *testing.T) {
 		t.Helper()
 		var m map[string]any
 		_ = json.Unmarshal(target, &m)
-		q, err := models.ParseQuery(backend.DataQuery{RefID: "A", JSON: []byte(fill.Replace(string(target))),
-			QueryType: "", TimeRange: backend.TimeRange{From: time.Now().Add(-time.Hour), To: time.Now()}}, models.DefaultMaxStreams)
+		// Billing panels are for Cloud API 3.0 data sources; the rest
+		// answer on either.
+		upstream := models.UpstreamLegacy
+		if typ, _ := m["queryType"].(string); slices.Contains(BillingTypes, typ) {
+			upstream = models.UpstreamCloudAPI
+		}
+		q, err := models.ParseQueryFor(backend.DataQuery{RefID: "A", JSON: []byte(fill.Replace(string(target))),
+			QueryType: "", TimeRange: backend.TimeRange{From: time.Now().Add(-time.Hour), To: time.Now()}}, models.DefaultMaxStreams, upstream)
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
 		return q.Type
 	}
 	var types []string
+	var panels []panel
 	for _, p := range doc.Panels {
+		panels = append(append(panels, p), p.Panels...)
+	}
+	for _, p := range panels {
 		if p.GridPos.X+p.GridPos.W > 24 {
 			t.Fatalf("panel %q runs off the grid", p.Title)
 		}
@@ -96,7 +108,7 @@ func TestDashboardQueriesAreValid(t *testing.T) {
 			types = append(types, check("panel "+p.Title, tg))
 		}
 	}
-	for _, want := range []string{models.QueryTypeTimeSeries, models.QueryTypeSummary, models.QueryTypeLive} {
+	for _, want := range []string{models.QueryTypeTimeSeries, models.QueryTypeSummary, models.QueryTypeLive, models.QueryTypeBilling, models.QueryTypeBillingTotals} {
 		if !slices.Contains(types, want) {
 			t.Fatalf("no panel of query type %s (have %v)", want, types)
 		}
