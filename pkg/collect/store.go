@@ -58,6 +58,15 @@ type Store struct {
 // arrived yet as known and absent, and never ask for them again.
 func MinSettle(l planner.Limits) time.Duration { return l.Delay + time.Minute }
 
+// SettleFor is the settle time used for a configured one (0: the
+// default) on an upstream of limits l: never less than MinSettle.
+func SettleFor(settle time.Duration, l planner.Limits) time.Duration {
+	if settle <= 0 {
+		settle = DefaultSettle
+	}
+	return max(settle, MinSettle(l))
+}
+
 // Defaults of the store's settings.
 const (
 	DefaultSettle   = 15 * time.Minute
@@ -80,10 +89,7 @@ func NewStore(src Source, limits planner.Limits, fetchers int, settle time.Durat
 	if now == nil {
 		now = time.Now
 	}
-	if settle <= 0 {
-		settle = DefaultSettle
-	}
-	settle = max(settle, MinSettle(limits))
+	settle = SettleFor(settle, limits)
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxBytes
 	}

@@ -149,3 +149,31 @@ func TestBillingIsRefusedOnTheStatisticsInterface(t *testing.T) {
 		}
 	}
 }
+
+// Billing points settle as minutes do: asked again, settled spans are
+// served from memory, and only the span that reaches now is asked afresh.
+func TestSettledBillingIsNotAskedTwice(t *testing.T) {
+	e := newCloudEnv(t, nil)
+	model := map[string]any{"queryType": "billing", "granularity": 5}
+	past := dq("A", beijingDay(10), beijingDay(1), model)
+	first := e.query(t, past).Responses["A"]
+	if first.Error != nil || e.sim.Calls() != 9 {
+		t.Fatalf("%d calls, %v", e.sim.Calls(), first.Error)
+	}
+	e.sim.Reset()
+	again := e.query(t, past).Responses["A"]
+	if again.Error != nil || e.sim.Calls() != 0 || again.Frames[0].Rows() != first.Frames[0].Rows() {
+		t.Fatalf("asked again: %d calls, %d points (first %d), %v", e.sim.Calls(), again.Frames[0].Rows(), first.Frames[0].Rows(), again.Error)
+	}
+	// Up to now: the nine days are in memory; yesterday is asked once,
+	// and kept; today, which has not settled, is asked every time.
+	for i, want := range []int{2, 1} {
+		e.sim.Reset()
+		if r := e.query(t, dq("A", beijingDay(10), testNow, model)).Responses["A"]; r.Error != nil {
+			t.Fatal(r.Error)
+		}
+		if got := e.sim.Calls(); got != want {
+			t.Fatalf("a range up to now, time %d: %d requests, want %d", i+1, got, want)
+		}
+	}
+}

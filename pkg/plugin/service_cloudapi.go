@@ -13,6 +13,7 @@ import (
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/budget"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/collect"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/fleet"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/models"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
@@ -24,7 +25,13 @@ import (
 type cloudService struct {
 	s      models.Settings
 	client *cloudapi.Client
+	now    func() time.Time
+	// bills keeps the billing answers of settled spans.
+	bills *collect.Kept[cloudapi.BillQuery, *cloudapi.Bill]
 }
+
+// billBytes is what a billing answer holds in memory, about.
+func billBytes(b *cloudapi.Bill) int64 { return 256 + int64(len(b.Points))*64 }
 
 func newCloudService(s models.Settings, opts httpclient.Options, b *budget.Budget, retry upstream.Retry, now func() time.Time) (service, *http.Client, error) {
 	// The SDK signs with TC3 itself; Grafana's middlewares and the budget
@@ -41,7 +48,12 @@ func newCloudService(s models.Settings, opts httpclient.Options, b *budget.Budge
 	if err != nil {
 		return nil, nil, err
 	}
-	return &cloudService{s: s, client: c}, hc, nil
+	if now == nil {
+		now = time.Now
+	}
+	// A quarter of the store's bound: billing answers are few and small
+	// beside the minutes of streams.
+	return &cloudService{s: s, client: c, now: now, bills: collect.NewKept[cloudapi.BillQuery](s.CacheBytes/4, billBytes)}, hc, nil
 }
 
 func (c *cloudService) source() client         { return c.client }
@@ -114,8 +126,13 @@ func (c *cloudService) checkHealth(ctx context.Context, now time.Time) *backend.
 	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: msg}
 }
 
+// bill answers q from memory when its span has settled there (ended a
+// settle time ago: Tencent may revise a point until then, as it does
+// minutes), and else from the API, once for identical requests meanwhile.
 func (c *cloudService) bill(ctx context.Context, q cloudapi.BillQuery) (*cloudapi.Bill, error) {
-	return c.client.Bill(ctx, q)
+	settled := !q.End.After(c.now().Add(-collect.SettleFor(c.s.Settle, planner.CloudAPI)))
+	b, _, err := c.bills.Get(ctx, q, settled, func(ctx context.Context) (*cloudapi.Bill, error) { return c.client.Bill(ctx, q) })
+	return b, err
 }
 
 // cloudHealthWindow is how far back "Save & test" looks on Cloud API 3.0.
