@@ -54,6 +54,7 @@ export class DataSource extends DataSourceWithBackend<LvbQuery, LvbOptions> {
       metrics: (query.metrics ?? []).flatMap(list),
       filter: query.filter ? srv.replace(query.filter, scopedVars, 'regex') : query.filter,
       serviceName: query.serviceName ? srv.replace(query.serviceName, scopedVars).trim() : query.serviceName,
+      codes: query.codes ? query.codes.flatMap(list) : query.codes,
     };
   }
 

@@ -4,7 +4,7 @@ import { DataQuery } from '@grafana/schema';
 import limits from './limits.json';
 
 /** The query types the backend answers. */
-export type QueryType = 'timeseries' | 'summary' | 'live' | 'streams' | 'billing' | 'billingTotals';
+export type QueryType = 'timeseries' | 'summary' | 'live' | 'streams' | 'billing' | 'billingTotals' | 'errors';
 
 /** The metrics of a time-series query; they are also the value field names of its frames. */
 export type Metric = 'bandwidth' | 'online' | 'flux' | 'requests';
@@ -46,6 +46,8 @@ export interface LvbQuery extends DataQuery {
   serviceName?: string;
   /** Billing: the points' width in minutes (5, 60 or 1440); empty for the finest the panel shows. */
   granularity?: number;
+  /** Errors: the HTTP error classes counted ('4xx', '5xx'); empty for both. */
+  codes?: string[];
 }
 
 /** A dashboard variable's query: the streams playing now on a domain. */
@@ -90,13 +92,24 @@ export const QUERY_TYPES: Array<{ value: QueryType; label: string; description: 
     label: 'Billing totals',
     description: 'What Tencent bills the range by: peak and 95th-percentile bandwidth, total traffic (Cloud API 3.0)',
   },
+  {
+    value: 'errors',
+    label: 'Errors',
+    description: 'Playback requests answered 4xx or 5xx, per minute, over the last day (Cloud API 3.0)',
+  },
 ];
+
+/** The HTTP error classes an errors query counts. */
+export const ERROR_CLASSES: string[] = limits.errorClasses;
 
 /** The query types only Cloud API 3.0 answers. */
 export const CLOUD_API_QUERY_TYPES: string[] = limits.cloudApiQueryTypes;
 
-/** The billing query types, which are per domain or account, never per stream. */
+/** The billing query types. */
 export const BILLING_QUERY_TYPES = ['billing', 'billingTotals'];
+
+/** The query types that are per domain or account, never per stream. */
+export const DOMAIN_QUERY_TYPES = [...BILLING_QUERY_TYPES, 'errors'];
 
 /** The billing points' widths, in minutes; empty: the finest the panel shows. */
 const GRANULARITY_LABELS: Record<number, string> = { 5: '5 minutes', 60: '1 hour', 1440: '1 day' };

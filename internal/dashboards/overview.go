@@ -46,6 +46,7 @@ type Query struct {
 	OrderBy     string   `json:"orderBy,omitempty"`
 	Limit       int      `json:"limit,omitempty"`
 	Granularity int      `json:"granularity,omitempty"`
+	Codes       []string `json:"codes,omitempty"`
 	// Total asks for the domain's (or account's) total rather than the
 	// selected streams; it is not part of the query model.
 	Total bool `json:"-"`
@@ -84,7 +85,7 @@ var ds = common.DataSourceRef{Type: ptr(PluginID), Uid: ptr("${datasource}")}
 
 func target(q Query) queryBuilder {
 	q.Domain = "$domain"
-	if q.QueryType != "live" && !q.Total && !slices.Contains(BillingTypes, q.QueryType) {
+	if q.QueryType != "live" && !q.Total && !slices.Contains(cloudOnly, q.QueryType) {
 		q.StreamID = "$streams"
 	}
 	return queryBuilder{q}
@@ -93,6 +94,10 @@ func target(q Query) queryBuilder {
 // BillingTypes are the query types of Tencent's billing data, which only
 // Cloud API 3.0 data sources answer (the Bill row says so).
 var BillingTypes = []string{"billing", "billingTotals"}
+
+// cloudOnly are the query types only Cloud API 3.0 data sources answer,
+// and that are per domain, never per stream.
+var cloudOnly = append(slices.Clone(BillingTypes), "errors")
 
 // TopStreams is how many of the busiest streams the streams variable's
 // All selects.
@@ -133,7 +138,7 @@ func Overview() (dashboard.Dashboard, error) {
 		WithPanel(billTotal("Traffic this month", "sum_flux", "decmbytes",
 			"The month's billable traffic so far."+billNote)).
 		WithPanel(timeseries.NewPanelBuilder().Title("Daily billing bandwidth, last 90 days").
-			Description("Each Beijing day's billing bandwidth: the peak of its 5-minute points, as Tencent bills it."+billNote).
+			Description("Each Beijing day's billing bandwidth: the peak of its 5-minute points, as Tencent bills it." + billNote).
 			Datasource(ds).
 			WithTarget(target(Query{RefID: "A", QueryType: "billing", Granularity: 1440, Metrics: []string{"bandwidth"}})).
 			TimeFrom("90d").
@@ -186,6 +191,12 @@ func Overview() (dashboard.Dashboard, error) {
 		WithPanel(series("Flux by stream", "flux", "decmbytes", common.GraphDrawStyleBars, false,
 			"Traffic per selected stream and minute (or bucket: summed).").Span(12)).
 		WithRow(bill).
+		WithRow(dashboard.NewRowBuilder("Quality (Cloud API 3.0)").Collapsed(true).
+			WithPanel(timeseries.NewPanelBuilder().Title("Playback errors per minute").
+				Description("Playback requests answered 4xx and 5xx on the domain, per minute (DescribePlayErrorCodeDetailInfoList). Tencent keeps the last day; a longer range is shortened, with a notice. Cloud API 3.0 data sources only (the statistics interface answers 400).").
+				Datasource(ds).
+				WithTarget(target(Query{RefID: "A", QueryType: "errors", Codes: []string{"4xx", "5xx"}})).
+				Unit("short").Min(0).DrawStyle(common.GraphDrawStyleLine).FillOpacity(10).Height(8).Span(24))).
 		WithRow(dashboard.NewRowBuilder("Now")).
 		WithPanel(bargauge.NewPanelBuilder().Title("Top streams now").
 			Description("Every stream playing on the domain at this minute, the busiest first, refreshed once a minute.").

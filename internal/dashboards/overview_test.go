@@ -76,7 +76,7 @@ func TestDashboardQueriesAreValid(t *testing.T) {
 		// Billing panels are for Cloud API 3.0 data sources; the rest
 		// answer on either.
 		upstream := models.UpstreamLegacy
-		if typ, _ := m["queryType"].(string); slices.Contains(BillingTypes, typ) {
+		if typ, _ := m["queryType"].(string); slices.Contains(cloudOnly, typ) {
 			upstream = models.UpstreamCloudAPI
 		}
 		q, err := models.ParseQueryFor(backend.DataQuery{RefID: "A", JSON: []byte(fill.Replace(string(target))),
@@ -108,7 +108,7 @@ func TestDashboardQueriesAreValid(t *testing.T) {
 			types = append(types, check("panel "+p.Title, tg))
 		}
 	}
-	for _, want := range []string{models.QueryTypeTimeSeries, models.QueryTypeSummary, models.QueryTypeLive, models.QueryTypeBilling, models.QueryTypeBillingTotals} {
+	for _, want := range []string{models.QueryTypeTimeSeries, models.QueryTypeSummary, models.QueryTypeLive, models.QueryTypeBilling, models.QueryTypeBillingTotals, models.QueryTypeErrors} {
 		if !slices.Contains(types, want) {
 			t.Fatalf("no panel of query type %s (have %v)", want, types)
 		}

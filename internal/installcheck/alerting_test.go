@@ -28,6 +28,7 @@ import (
 type bandwidthRule struct {
 	From, To  int // seconds before the evaluation
 	Model     map[string]any
+	Reduce    string // the reducer between query and threshold; "" for none (numbers)
 	Op        string
 	Threshold float64
 	For       string
@@ -37,6 +38,7 @@ type bandwidthRule struct {
 // provisionedRule is one rule of provisioning/alerting/lvbstat.yaml.
 type provisionedRule struct {
 	UID         string       `yaml:"uid"`
+	Condition   string       `yaml:"condition"`
 	For         string       `yaml:"for"`
 	NoDataState string       `yaml:"noDataState"`
 	Data        []alertQuery `yaml:"data"`
@@ -54,7 +56,7 @@ func provisionedAlertRules(t *testing.T) map[string]bandwidthRule {
 	out := map[string]bandwidthRule{}
 	for _, g := range f.Groups {
 		for _, r := range g.Rules {
-			out[r.UID] = ruleOf(t, r.For, r.NoDataState, func(ref string) (map[string]any, map[string]int) {
+			out[r.UID] = ruleOf(t, r.Condition, r.For, r.NoDataState, func(ref string) (map[string]any, map[string]int) {
 				for _, d := range r.Data {
 					if d.RefID == ref {
 						return d.Model, d.RelativeTimeRange
@@ -77,14 +79,21 @@ func provisionedBandwidthRule(t *testing.T) bandwidthRule {
 	return r
 }
 
-// ruleOf reads the rule from its data A (the query) and B (the threshold).
-func ruleOf(t *testing.T, pending, noData string, data func(ref string) (map[string]any, map[string]int)) bandwidthRule {
+// ruleOf reads the rule from its condition (a threshold), on either a
+// query or a reduce step of a query.
+func ruleOf(t *testing.T, condition, pending, noData string, data func(ref string) (map[string]any, map[string]int)) bandwidthRule {
 	t.Helper()
-	a, rng := data("A")
-	c, _ := data("B")
-	if c["type"] != "threshold" || c["expression"] != "A" {
-		t.Fatalf("B is not a threshold on A: %v", c)
+	c, _ := data(condition)
+	on, _ := c["expression"].(string)
+	if c["type"] != "threshold" || on == "" {
+		t.Fatalf("the condition %s is not a threshold: %v", condition, c)
 	}
+	var reduce string
+	if r, _ := data(on); r["type"] == "reduce" {
+		reduce, _ = r["reducer"].(string)
+		on, _ = r["expression"].(string)
+	}
+	a, rng := data(on)
 	conds, _ := c["conditions"].([]any)
 	if len(conds) != 1 {
 		t.Fatalf("threshold conditions %v", c["conditions"])
@@ -100,7 +109,7 @@ func ruleOf(t *testing.T, pending, noData string, data func(ref string) (map[str
 	raw, _ := json.Marshal(a)
 	_ = json.Unmarshal(raw, &model)
 	delete(model, "refId")
-	return bandwidthRule{From: rng["from"], To: rng["to"], Model: model, Op: fmt.Sprint(ev["type"]), Threshold: threshold, For: pending, NoData: noData}
+	return bandwidthRule{From: rng["from"], To: rng["to"], Model: model, Reduce: reduce, Op: fmt.Sprint(ev["type"]), Threshold: threshold, For: pending, NoData: noData}
 }
 
 func terraformBandwidthRule(t *testing.T) bandwidthRule {
@@ -150,7 +159,7 @@ func terraformBandwidthRule(t *testing.T) bandwidthRule {
 			if a, ok := rc.Attributes["no_data_state"]; ok {
 				_ = gohcl.DecodeExpression(a.Expr, ctx, &noData)
 			}
-			return ruleOf(t, pending, noData, func(ref string) (map[string]any, map[string]int) { return models[ref], ranges[ref] })
+			return ruleOf(t, "B", pending, noData, func(ref string) (map[string]any, map[string]int) { return models[ref], ranges[ref] })
 		}
 	}
 	t.Fatal("no rule in the Terraform example")
@@ -163,6 +172,9 @@ type upstreamUnderTest struct {
 	name     string
 	settings func(uid string) backend.DataSourceInstanceSettings
 	shape    func(f func(time.Time, simulator.Value) (simulator.Value, bool))
+	// shapeErrors sets every minute's error counts; nil where the
+	// upstream has none.
+	shapeErrors func(n int64)
 }
 
 func upstreamsUnderTest(t *testing.T, clock *time.Time) []upstreamUnderTest {
@@ -201,6 +213,9 @@ func upstreamsUnderTest(t *testing.T, clock *time.Time) []upstreamUnderTest {
 			name:     "Cloud API 3.0",
 			settings: settings(map[string]any{"upstream": "cloudapi", "cloudApiUrl": csrv.URL, "secretId": id}, map[string]string{"secretKey": secret}),
 			shape:    func(f func(time.Time, simulator.Value) (simulator.Value, bool)) { cloud.Shape = f },
+			shapeErrors: func(n int64) {
+				cloud.ErrorShape = func(string, time.Time, int64) int64 { return n }
+			},
 		},
 	}
 }
@@ -222,6 +237,9 @@ func (r bandwidthRule) state(t *testing.T, ds *plugin.Datasource, at time.Time) 
 	if res.Error != nil {
 		return "Error: " + res.Error.Error()
 	}
+	if r.Reduce != "" {
+		return r.judge(t, reduce(t, r.Reduce, res.Frames))
+	}
 	statistic := fmt.Sprint(r.Model["statistic"])
 	var values []float64
 	for _, f := range res.Frames {
@@ -235,11 +253,52 @@ func (r bandwidthRule) state(t *testing.T, ds *plugin.Datasource, at time.Time) 
 			}
 		}
 	}
-	switch {
-	case len(values) == 0:
-		return "NoData"
-	case len(values) > 1:
+	if len(values) > 1 {
 		t.Fatalf("the account's total answered %d values", len(values))
+	}
+	return r.judge(t, values)
+}
+
+// reduce is Grafana's reduce step on a time series: one number of its
+// values (none when it has no value).
+func reduce(t *testing.T, reducer string, frames data.Frames) []float64 {
+	t.Helper()
+	if len(frames) != 1 {
+		t.Fatalf("the rule's query answers %d series; the total is one", len(frames))
+	}
+	var values []float64
+	for _, f := range frames[0].Fields {
+		if f.Type().Time() {
+			continue
+		}
+		for i := range f.Len() {
+			if v, ok := f.NullableFloatAt(i); ok == nil && v != nil {
+				values = append(values, *v)
+			}
+		}
+	}
+	if len(values) == 0 {
+		return nil
+	}
+	out := values[0]
+	for _, v := range values[1:] {
+		switch reducer {
+		case "min":
+			out = min(out, v)
+		case "max":
+			out = max(out, v)
+		default:
+			t.Fatalf("reducer %s", reducer)
+		}
+	}
+	return []float64{out}
+}
+
+// judge is the threshold step: Alerting, Normal or NoData.
+func (r bandwidthRule) judge(t *testing.T, values []float64) string {
+	t.Helper()
+	if len(values) == 0 {
+		return "NoData"
 	}
 	switch r.Op {
 	case "gt":
@@ -365,12 +424,20 @@ func TestEveryProvisionedRuleJudgesBothUpstreams(t *testing.T) {
 	clock := t0
 	uid := 0
 	for name, r := range provisionedAlertRules(t) {
+		errorsRule := r.Model["queryType"] == "errors"
 		for _, up := range upstreamsUnderTest(t, &clock) {
-			for _, level := range []float64{r.Threshold + 100, r.Threshold - 100} {
-				up.shape(func(m time.Time, v simulator.Value) (simulator.Value, bool) {
-					v.Bandwidth = level
-					return v, true
-				})
+			if errorsRule && up.shapeErrors == nil {
+				continue // the rule is on the Cloud API 3.0 data source
+			}
+			for _, level := range []float64{r.Threshold + 100, max(r.Threshold-100, 0)} {
+				if errorsRule {
+					up.shapeErrors(int64(level))
+				} else {
+					up.shape(func(m time.Time, v simulator.Value) (simulator.Value, bool) {
+						v.Bandwidth = level
+						return v, true
+					})
+				}
 				uid++
 				ds, err := plugin.New(context.Background(), up.settings(fmt.Sprintf("rule-%d", uid)), plugin.Options{Now: func() time.Time { return clock }})
 				if err != nil {

@@ -59,8 +59,15 @@ func checkQuery(t *testing.T, where string, model any) models.Query {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := models.ParseQuery(backend.DataQuery{RefID: "A", JSON: raw,
-		TimeRange: backend.TimeRange{From: time.Now().Add(-time.Hour), To: time.Now()}}, models.DefaultMaxStreams)
+	// A query type only Cloud API 3.0 answers is checked as its data
+	// source reads it.
+	upstream := models.UpstreamLegacy
+	var m struct{ QueryType string }
+	if json.Unmarshal(raw, &m) == nil && slices.Contains(models.CloudAPIQueryTypes, m.QueryType) {
+		upstream = models.UpstreamCloudAPI
+	}
+	q, err := models.ParseQueryFor(backend.DataQuery{RefID: "A", JSON: raw,
+		TimeRange: backend.TimeRange{From: time.Now().Add(-time.Hour), To: time.Now()}}, models.DefaultMaxStreams, upstream)
 	if err != nil {
 		t.Fatalf("%s: the plugin refuses the query: %v", where, err)
 	}

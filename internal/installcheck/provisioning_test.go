@@ -113,6 +113,10 @@ func TestProvisionedAlertRules(t *testing.T) {
 	readYAML(t, "provisioning/datasources/lvbstat.yaml", &ds)
 	var f provisionedRules
 	readYAML(t, "provisioning/alerting/lvbstat.yaml", &f)
+	uids := map[string]bool{}
+	for _, d := range ds.Datasources {
+		uids[d.UID] = true
+	}
 	var types []string
 	for _, g := range f.Groups {
 		if g.Folder == "" || g.Interval == "" {
@@ -127,13 +131,16 @@ func TestProvisionedAlertRules(t *testing.T) {
 					if e, _ := d.Model["expression"].(string); !refs[e] {
 						t.Errorf("%s: expression %s refers to %q, not an earlier query", r.Title, d.RefID, e)
 					}
-				case ds.Datasources[0].UID:
+				case "":
+					t.Errorf("%s: query %s names no data source", r.Title, d.RefID)
+				default:
+					if !uids[d.DatasourceUID] {
+						t.Errorf("%s: query %s uses data source %q, which is not provisioned", r.Title, d.RefID, d.DatasourceUID)
+					}
 					if d.RelativeTimeRange["from"] <= 0 {
 						t.Errorf("%s: query %s has no time range", r.Title, d.RefID)
 					}
 					types = append(types, checkQuery(t, r.Title, d.Model).Type)
-				default:
-					t.Errorf("%s: query %s uses data source %q, which is not provisioned", r.Title, d.RefID, d.DatasourceUID)
 				}
 			}
 			if !refs[r.Condition] || r.UID == "" {
@@ -141,7 +148,12 @@ func TestProvisionedAlertRules(t *testing.T) {
 			}
 		}
 	}
-	if len(types) < 2 || slices.ContainsFunc(types, func(typ string) bool { return typ != models.QueryTypeSummary }) {
-		t.Fatalf("rules query %v; want summaries: numbers, which a threshold judges without a reduce step", types)
+	// Summaries are numbers, which a threshold judges without a reduce
+	// step; error counts are time series, reduced first (the harness of
+	// alerting_test.go evaluates both).
+	if len(types) < 3 || slices.ContainsFunc(types, func(typ string) bool {
+		return typ != models.QueryTypeSummary && typ != models.QueryTypeErrors
+	}) {
+		t.Fatalf("rules query %v; want summaries and error counts", types)
 	}
 }

@@ -34,6 +34,9 @@ type CloudAPI struct {
 	Now, Clock func() time.Time
 	// Shape is as the statistics interface's simulator's.
 	Shape func(m time.Time, v Value) (Value, bool)
+	// ErrorShape, when set, gives the error count of class in the minute
+	// at m in place of n, the simulator's own.
+	ErrorShape func(class string, m time.Time, n int64) int64
 
 	// Faults make the endpoint misbehave, for tests.
 	Faults CloudFaults
@@ -272,7 +275,7 @@ func (c *CloudAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Header.Get("X-TC-Version") != "2018-08-01":
 		answer(&cloudError{"InvalidParameterValue", "the Version is not 2018-08-01"}, nil)
 		return
-	case !slices.Contains([]string{"DescribeStreamPlayInfoList", "DescribeAllStreamPlayInfoList", "DescribeBillBandwidthAndFluxList"}, action):
+	case !slices.Contains([]string{"DescribeStreamPlayInfoList", "DescribeAllStreamPlayInfoList", "DescribeBillBandwidthAndFluxList", "DescribePlayErrorCodeDetailInfoList"}, action):
 		answer(&cloudError{"InvalidAction", "the action " + action + " does not exist"}, nil)
 		return
 	case denied:
@@ -301,6 +304,13 @@ func (c *CloudAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.End, _ = cloudTime(str("EndTime"))
 		rec.Service = str("ServiceName")
 		data, e := c.billAnswer(params, now)
+		answer(e, data)
+		return
+	}
+	if action == "DescribePlayErrorCodeDetailInfoList" {
+		rec.Start, _ = cloudTime(str("StartTime"))
+		rec.End, _ = cloudTime(str("EndTime"))
+		data, e := c.errorsAnswer(params, now)
 		answer(e, data)
 		return
 	}

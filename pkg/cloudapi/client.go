@@ -41,14 +41,15 @@ const (
 // DefaultRates are the actions' default request-rate limits per account,
 // a second, as Tencent documents them (the Chinese site's, the lower).
 var DefaultRates = map[string]float64{
-	ActionPlayInfo: 30,
-	ActionAllPlay:  20,
-	ActionBill:     100,
+	ActionPlayInfo:   30,
+	ActionAllPlay:    20,
+	ActionBill:       100,
+	ActionPlayErrors: 100,
 }
 
 // Actions are the actions the plugin calls, which a key's CAM policy must
 // allow.
-var Actions = []string{ActionPlayInfo, ActionAllPlay, ActionBill}
+var Actions = []string{ActionPlayInfo, ActionAllPlay, ActionBill, ActionPlayErrors}
 
 // ActionOf is the action a request made by the SDK calls.
 func ActionOf(r *http.Request) string { return r.Header.Get("X-TC-Action") }

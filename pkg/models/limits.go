@@ -66,6 +66,8 @@ type Limits struct {
 	// CloudAPIActions are the actions a Cloud API key's CAM policy must
 	// allow.
 	CloudAPIActions []string `json:"cloudApiActions"`
+	// ErrorClasses are the HTTP error classes an errors query counts.
+	ErrorClasses []string `json:"errorClasses"`
 }
 
 const countPattern = `^[0-9]{1,6}$`
@@ -109,6 +111,7 @@ func SettingsLimits() Limits {
 		CloudAPIQueryTypes:   CloudAPIQueryTypes,
 		BillingGranularities: planner.BillGranularities,
 		CloudAPIActions:      cloudapi.Actions,
+		ErrorClasses:         cloudapi.ErrorClasses,
 	}
 }
 

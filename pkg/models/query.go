@@ -14,6 +14,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"golang.org/x/net/idna"
 
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/downsample"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
 )
@@ -43,15 +44,21 @@ const (
 	// QueryTypeBillingTotals is the figures Tencent bills a range by:
 	// peak and 95th-percentile bandwidth, and traffic (Cloud API 3.0).
 	QueryTypeBillingTotals = "billingTotals"
+	// QueryTypeErrors is playback requests answered with an HTTP error,
+	// per minute and class (4xx, 5xx) (Cloud API 3.0).
+	QueryTypeErrors = "errors"
 )
 
 // QueryTypes lists every query type, in the order the errors name them.
 var QueryTypes = []string{QueryTypeTimeSeries, QueryTypeSummary, QueryTypeLive, QueryTypeStreams,
-	QueryTypeBilling, QueryTypeBillingTotals}
+	QueryTypeBilling, QueryTypeBillingTotals, QueryTypeErrors}
 
 // CloudAPIQueryTypes are the query types only Tencent Cloud API 3.0
 // answers.
-var CloudAPIQueryTypes = []string{QueryTypeBilling, QueryTypeBillingTotals}
+var CloudAPIQueryTypes = []string{QueryTypeBilling, QueryTypeBillingTotals, QueryTypeErrors}
+
+// domainQueryTypes are per domain or account, never per stream.
+var domainQueryTypes = []string{QueryTypeBilling, QueryTypeBillingTotals, QueryTypeErrors}
 
 // billingQueryTypes are the query types of the billing data.
 var billingQueryTypes = []string{QueryTypeBilling, QueryTypeBillingTotals}
@@ -149,6 +156,8 @@ type queryModel struct {
 	ServiceName string `json:"serviceName"`
 	// Granularity is the billing points' width in minutes: 5, 60 or 1440.
 	Granularity flexCount `json:"granularity"`
+	// Codes are the HTTP error classes of an errors query: 4xx, 5xx.
+	Codes flexStrings `json:"codes"`
 }
 
 // Query is a checked query.
@@ -158,13 +167,14 @@ type Query struct {
 	Streams     []string // "" alone stands for the total of all streams
 	Metrics     []string
 	Aggregation downsample.Aggregation
-	Statistic   string // summary only; "" for every statistic
-	Newest      int    // summary only: the newest minutes that arrived; 0 for the whole range
-	Filter      string // live and streams: a checked regular expression
-	OrderBy     string // streams: OrderByName or OrderByViewers
-	Limit       int    // live and streams: the first streams kept; 0 for all
-	Service     string // ServiceLVB, ServiceLEB, or "" for both (Cloud API 3.0 only)
-	Granularity int    // billing: 5, 60 or 1440 minutes; 0 for the finest the panel shows
+	Statistic   string   // summary only; "" for every statistic
+	Newest      int      // summary only: the newest minutes that arrived; 0 for the whole range
+	Filter      string   // live and streams: a checked regular expression
+	OrderBy     string   // streams: OrderByName or OrderByViewers
+	Limit       int      // live and streams: the first streams kept; 0 for all
+	Service     string   // ServiceLVB, ServiceLEB, or "" for both (Cloud API 3.0 only)
+	Granularity int      // billing: 5, 60 or 1440 minutes; 0 for the finest the panel shows
+	Codes       []string // errors: the HTTP error classes, in cloudapi.ErrorClasses' order
 }
 
 // ParseQuery reads and checks one query of a request to the legacy upstream.
@@ -200,9 +210,12 @@ func ParseQueryFor(q backend.DataQuery, maxStreams int, upstream string) (Query,
 	}
 	if slices.Contains(billingQueryTypes, out.Type) {
 		metrics = BillingMetrics
-		if strings.TrimSpace(m.StreamID) != "" {
-			return Query{}, fmt.Errorf("billing data is per domain or account, not per stream: remove the stream IDs from this %s query", out.Type)
-		}
+	}
+	if slices.Contains(domainQueryTypes, out.Type) && strings.TrimSpace(m.StreamID) != "" {
+		return Query{}, fmt.Errorf("%s queries are per domain or account, not per stream: remove the stream IDs", out.Type)
+	}
+	if out.Codes, err = checkCodes(m.Codes, out.Type); err != nil {
+		return Query{}, err
 	}
 	if err := checkListOptions(m, &out); err != nil {
 		return Query{}, err
@@ -477,4 +490,33 @@ func checkGranularity(c flexCount, queryType string) (int, error) {
 		return 0, fmt.Errorf("granularity %d is not one Tencent offers: use 5, 60 or 1440 minutes, or leave it empty for the finest the panel can show", c.n)
 	}
 	return c.n, nil
+}
+
+// checkCodes reads an errors query's classes: any of cloudapi.ErrorClasses,
+// in any case; none for all of them.
+func checkCodes(raw []string, queryType string) ([]string, error) {
+	var out []string
+	for _, c := range raw {
+		c = strings.ToLower(strings.TrimSpace(c))
+		if c == "" {
+			continue
+		}
+		if queryType != QueryTypeErrors {
+			return nil, fmt.Errorf("codes apply to %s queries only; this query is %s", QueryTypeErrors, queryType)
+		}
+		if !slices.Contains(cloudapi.ErrorClasses, c) {
+			return nil, fmt.Errorf("code %s is not an error class Tencent counts: use %s", quoteClip(c), strings.Join(cloudapi.ErrorClasses, " or "))
+		}
+		out = append(out, c)
+	}
+	if queryType != QueryTypeErrors {
+		return nil, nil
+	}
+	var ordered []string
+	for _, c := range cloudapi.ErrorClasses {
+		if len(out) == 0 || slices.Contains(out, c) {
+			ordered = append(ordered, c)
+		}
+	}
+	return ordered, nil
 }

@@ -49,6 +49,9 @@ var (
 	// request, "data within one month of the current time", and "the last
 	// 4 minutes or so cannot be queried due to delay" (five, to be safe).
 	CloudAPI = Limits{Span: 24 * time.Hour, Retention: 30 * 24 * time.Hour, MonthIn: Beijing, Delay: 5 * time.Minute}
+	// PlayErrors is DescribePlayErrorCodeDetailInfoList of Cloud API 3.0:
+	// per-minute error counts of the last day only, a day a request.
+	PlayErrors = Limits{Span: 24 * time.Hour, Retention: 24 * time.Hour, Delay: 5 * time.Minute}
 )
 
 // Kept says how long the upstream keeps statistics, for messages.
@@ -56,7 +59,10 @@ func (l Limits) Kept() string {
 	if l.MonthIn != nil {
 		return "one month"
 	}
-	return fmt.Sprintf("%d days", int(l.Retention/(24*time.Hour)))
+	if days := int(l.Retention / (24 * time.Hour)); days != 1 {
+		return fmt.Sprintf("%d days", days)
+	}
+	return "one day"
 }
 
 // Oldest is the first minute that may be asked for at now, a minute clear

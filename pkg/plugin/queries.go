@@ -20,4 +20,5 @@ var handlers = map[string]handler{
 	models.QueryTypeStreams:       (*Datasource).snapshotQuery,
 	models.QueryTypeBilling:       (*Datasource).billingQuery,
 	models.QueryTypeBillingTotals: (*Datasource).billingTotalsQuery,
+	models.QueryTypeErrors:        (*Datasource).errorsQuery,
 }

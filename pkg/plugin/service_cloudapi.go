@@ -26,8 +26,10 @@ type cloudService struct {
 	s      models.Settings
 	client *cloudapi.Client
 	now    func() time.Time
-	// bills keeps the billing answers of settled spans.
+	// bills and errs keep the billing and error-count answers of settled
+	// spans.
 	bills *collect.Kept[cloudapi.BillQuery, *cloudapi.Bill]
+	errs  *collect.Kept[cloudapi.ErrorQuery, *cloudapi.ErrorCounts]
 }
 
 // billBytes is what a billing answer holds in memory, about.
@@ -53,7 +55,10 @@ func newCloudService(s models.Settings, opts httpclient.Options, b *budget.Budge
 	}
 	// A quarter of the store's bound: billing answers are few and small
 	// beside the minutes of streams.
-	return &cloudService{s: s, client: c, now: now, bills: collect.NewKept[cloudapi.BillQuery](s.CacheBytes/4, billBytes)}, hc, nil
+	return &cloudService{s: s, client: c, now: now,
+		bills: collect.NewKept[cloudapi.BillQuery](s.CacheBytes/4, billBytes),
+		errs:  collect.NewKept[cloudapi.ErrorQuery](s.CacheBytes/16, errorBytes),
+	}, hc, nil
 }
 
 func (c *cloudService) source() client         { return c.client }
@@ -133,6 +138,22 @@ func (c *cloudService) bill(ctx context.Context, q cloudapi.BillQuery) (*cloudap
 	settled := !q.End.After(c.now().Add(-collect.SettleFor(c.s.Settle, planner.CloudAPI)))
 	b, _, err := c.bills.Get(ctx, q, settled, func(ctx context.Context) (*cloudapi.Bill, error) { return c.client.Bill(ctx, q) })
 	return b, err
+}
+
+// errorBytes is what an error-count answer holds in memory, about.
+func errorBytes(e *cloudapi.ErrorCounts) int64 {
+	n := int64(256)
+	for _, l := range e.Classes {
+		n += int64(len(l)) * 40
+	}
+	return n
+}
+
+// playErrors answers q from memory when its span has settled, as bill.
+func (c *cloudService) playErrors(ctx context.Context, q cloudapi.ErrorQuery) (*cloudapi.ErrorCounts, error) {
+	settled := !q.End.After(c.now().Add(-collect.SettleFor(c.s.Settle, planner.PlayErrors)))
+	e, _, err := c.errs.Get(ctx, q, settled, func(ctx context.Context) (*cloudapi.ErrorCounts, error) { return c.client.PlayErrors(ctx, q) })
+	return e, err
 }
 
 // cloudHealthWindow is how far back "Save & test" looks on Cloud API 3.0.

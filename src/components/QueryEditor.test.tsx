@@ -267,4 +267,22 @@ describe('QueryEditor', () => {
     await userEvent.click(await screen.findByText('1 day'));
     expect(saved?.granularity).toBe(1440);
   });
+
+  it('counts errors per class on Cloud API 3.0, per domain', async () => {
+    const cloud = new DataSource(instanceSettings({ upstream: 'cloudapi' }));
+    let saved: LvbQuery | undefined;
+    render(
+      <QueryEditor
+        query={{ refId: 'C', queryType: 'errors' }}
+        datasource={cloud}
+        onChange={(q) => (saved = q)}
+        onRunQuery={() => {}}
+      />
+    );
+    expect(screen.queryByLabelText('Stream IDs')).not.toBeInTheDocument();
+    expect(screen.queryByLabelText('Metrics')).not.toBeInTheDocument();
+    await userEvent.click(screen.getByLabelText('Codes'));
+    await userEvent.click(await screen.findByText('5xx'));
+    expect(saved?.codes).toEqual(['5xx']);
+  });
 });

@@ -12,6 +12,8 @@ import {
   BILLING_METRICS,
   BILLING_QUERY_TYPES,
   CLOUD_API_QUERY_TYPES,
+  DOMAIN_QUERY_TYPES,
+  ERROR_CLASSES,
   GRANULARITIES,
   LvbOptions,
   LvbQuery,
@@ -58,6 +60,8 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
   const queryType = query.queryType || 'timeseries';
   const cloud = datasource.upstream === 'cloudapi';
   const billing = BILLING_QUERY_TYPES.includes(queryType);
+  const perDomain = DOMAIN_QUERY_TYPES.includes(queryType);
+  const codes = query.codes ?? [];
   const typeOptions: Array<SelectableValue<string>> = [
     ...QUERY_TYPES.filter((t) => cloud || !CLOUD_API_QUERY_TYPES.includes(t.value)),
     ...variableOptions,
@@ -152,7 +156,28 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
           </InlineField>
         )}
       </InlineFieldRow>
-      {billing ? (
+      {queryType === 'errors' && (
+        <InlineFieldRow>
+          <InlineField
+            label="Codes"
+            labelWidth={LABEL_WIDTH}
+            grow
+            tooltip="Which HTTP error classes to count, a series each. None selected: both. Tencent keeps the last day of them."
+          >
+            <MultiSelect
+              inputId="lvb-codes"
+              options={[...ERROR_CLASSES.map((c) => ({ label: c, value: c })), ...variableOptions]}
+              value={codes}
+              allowCustomValue
+              placeholder="4xx and 5xx"
+              onChange={(v: Array<SelectableValue<string>>) =>
+                commit({ ...query, codes: v.map((o) => o.value ?? '').filter((s) => s !== '') })
+              }
+            />
+          </InlineField>
+        </InlineFieldRow>
+      )}
+      {perDomain ? (
         queryType === 'billing' && (
           <InlineFieldRow>
             <InlineField
@@ -230,7 +255,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
         </InlineFieldRow>
       )}
       {/* A summary and the live list have fixed columns; metrics only choose a time series' frames. */}
-      {queryType !== 'summary' && queryType !== 'live' && queryType !== 'billingTotals' && (
+      {queryType !== 'summary' && queryType !== 'live' && queryType !== 'billingTotals' && queryType !== 'errors' && (
         <InlineFieldRow>
           <InlineField
             label="Metrics"
@@ -251,7 +276,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
           </InlineField>
         </InlineFieldRow>
       )}
-      {queryType !== 'summary' && queryType !== 'live' && !billing && (
+      {queryType !== 'summary' && queryType !== 'live' && !perDomain && (
         <InlineFieldRow>
           <InlineField
             label="Long ranges"
