@@ -121,10 +121,11 @@ func (e *Error) Fault() upstream.Fault {
 
 var _ upstream.Failure = (*Error)(nil)
 
-// Credential codes whose messages differ.
+// Error codes about credentials whose messages differ (codes, not
+// credentials).
 const (
-	codeSignature = "AuthFailure.SignatureFailure"
-	codeToken     = "AuthFailure.TokenFailure"
+	codeSignature = "AuthFailure.SignatureFailure" // #nosec G101 -- an error code's name
+	codeToken     = "AuthFailure.TokenFailure"     // #nosec G101 -- an error code's name
 )
 
 // classify maps an API error code to its Kind.
