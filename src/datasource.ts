@@ -55,6 +55,8 @@ export class DataSource extends DataSourceWithBackend<LvbQuery, LvbOptions> {
       filter: query.filter ? srv.replace(query.filter, scopedVars, 'regex') : query.filter,
       serviceName: query.serviceName ? srv.replace(query.serviceName, scopedVars).trim() : query.serviceName,
       codes: query.codes ? query.codes.flatMap(list) : query.codes,
+      provinces: query.provinces ? query.provinces.flatMap(list) : query.provinces,
+      isps: query.isps ? query.isps.flatMap(list) : query.isps,
     };
   }
 

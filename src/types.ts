@@ -4,7 +4,8 @@ import { DataQuery } from '@grafana/schema';
 import limits from './limits.json';
 
 /** The query types the backend answers. */
-export type QueryType = 'timeseries' | 'summary' | 'live' | 'streams' | 'billing' | 'billingTotals' | 'errors';
+export type QueryType =
+  'timeseries' | 'summary' | 'live' | 'streams' | 'billing' | 'billingTotals' | 'errors' | 'regions';
 
 /** The metrics of a time-series query; they are also the value field names of its frames. */
 export type Metric = 'bandwidth' | 'online' | 'flux' | 'requests';
@@ -48,6 +49,13 @@ export interface LvbQuery extends DataQuery {
   granularity?: number;
   /** Errors: the HTTP error classes counted ('4xx', '5xx'); empty for both. */
   codes?: string[];
+  /** Regions: Tencent's province and ISP names (广东省, 电信); empty for all. */
+  provinces?: string[];
+  isps?: string[];
+  /** Regions: keep the busiest N province and ISP pairs. */
+  top?: number;
+  /** Regions: 'timeseries' (a series per pair, default) or 'table' (a row per pair). */
+  format?: string;
 }
 
 /** A dashboard variable's query: the streams playing now on a domain. */
@@ -97,6 +105,16 @@ export const QUERY_TYPES: Array<{ value: QueryType; label: string; description: 
     label: 'Errors',
     description: 'Playback requests answered 4xx or 5xx, per minute, over the last day (Cloud API 3.0)',
   },
+  {
+    value: 'regions',
+    label: 'Regions',
+    description: 'Playback by province and ISP, per minute, the busiest first (Cloud API 3.0)',
+  },
+];
+
+export const REGION_FORMATS: Array<{ value: string; label: string; description: string }> = [
+  { value: 'timeseries', label: 'Series', description: 'A series per province and ISP' },
+  { value: 'table', label: 'Table', description: 'A row per province and ISP: peaks and totals over the range' },
 ];
 
 /** The HTTP error classes an errors query counts. */
@@ -109,7 +127,7 @@ export const CLOUD_API_QUERY_TYPES: string[] = limits.cloudApiQueryTypes;
 export const BILLING_QUERY_TYPES = ['billing', 'billingTotals'];
 
 /** The query types that are per domain or account, never per stream. */
-export const DOMAIN_QUERY_TYPES = [...BILLING_QUERY_TYPES, 'errors'];
+export const DOMAIN_QUERY_TYPES = [...BILLING_QUERY_TYPES, 'errors', 'regions'];
 
 /** The billing points' widths, in minutes; empty: the finest the panel shows. */
 const GRANULARITY_LABELS: Record<number, string> = { 5: '5 minutes', 60: '1 hour', 1440: '1 day' };

@@ -47,6 +47,8 @@ type Query struct {
 	Limit       int      `json:"limit,omitempty"`
 	Granularity int      `json:"granularity,omitempty"`
 	Codes       []string `json:"codes,omitempty"`
+	Top         int      `json:"top,omitempty"`
+	Format      string   `json:"format,omitempty"`
 	// Total asks for the domain's (or account's) total rather than the
 	// selected streams; it is not part of the query model.
 	Total bool `json:"-"`
@@ -97,7 +99,7 @@ var BillingTypes = []string{"billing", "billingTotals"}
 
 // cloudOnly are the query types only Cloud API 3.0 data sources answer,
 // and that are per domain, never per stream.
-var cloudOnly = append(slices.Clone(BillingTypes), "errors")
+var cloudOnly = append(slices.Clone(BillingTypes), "errors", "regions")
 
 // TopStreams is how many of the busiest streams the streams variable's
 // All selects.
@@ -196,7 +198,15 @@ func Overview() (dashboard.Dashboard, error) {
 				Description("Playback requests answered 4xx and 5xx on the domain, per minute (DescribePlayErrorCodeDetailInfoList). Tencent keeps the last day; a longer range is shortened, with a notice. Cloud API 3.0 data sources only (the statistics interface answers 400).").
 				Datasource(ds).
 				WithTarget(target(Query{RefID: "A", QueryType: "errors", Codes: []string{"4xx", "5xx"}})).
-				Unit("short").Min(0).DrawStyle(common.GraphDrawStyleLine).FillOpacity(10).Height(8).Span(24))).
+				Unit("short").Min(0).DrawStyle(common.GraphDrawStyleLine).FillOpacity(10).Height(8).Span(12)).
+			WithPanel(bargauge.NewPanelBuilder().Title("Busiest provinces and ISPs").
+				Description("Peak playback bandwidth over the range by province and ISP (DescribeGroupProIspPlayInfoList), the busiest ten. Cloud API 3.0 data sources only.").
+				Datasource(ds).
+				WithTarget(target(Query{RefID: "A", QueryType: "regions", Top: 10, Format: "table"})).
+				Unit("Mbits").Min(0).Height(8).Span(12).
+				Orientation(common.VizOrientationHorizontal).
+				DisplayMode(common.BarGaugeDisplayModeGradient).
+				ReduceOptions(common.NewReduceDataOptionsBuilder().Values(true).Limit(10).Calcs([]string{"lastNotNull"}).Fields("/^peak_bandwidth$/")))).
 		WithRow(dashboard.NewRowBuilder("Now")).
 		WithPanel(bargauge.NewPanelBuilder().Title("Top streams now").
 			Description("Every stream playing on the domain at this minute, the busiest first, refreshed once a minute.").

@@ -108,7 +108,7 @@ func TestDashboardQueriesAreValid(t *testing.T) {
 			types = append(types, check("panel "+p.Title, tg))
 		}
 	}
-	for _, want := range []string{models.QueryTypeTimeSeries, models.QueryTypeSummary, models.QueryTypeLive, models.QueryTypeBilling, models.QueryTypeBillingTotals, models.QueryTypeErrors} {
+	for _, want := range []string{models.QueryTypeTimeSeries, models.QueryTypeSummary, models.QueryTypeLive, models.QueryTypeBilling, models.QueryTypeBillingTotals, models.QueryTypeErrors, models.QueryTypeRegions} {
 		if !slices.Contains(types, want) {
 			t.Fatalf("no panel of query type %s (have %v)", want, types)
 		}

@@ -275,7 +275,7 @@ func (c *CloudAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Header.Get("X-TC-Version") != "2018-08-01":
 		answer(&cloudError{"InvalidParameterValue", "the Version is not 2018-08-01"}, nil)
 		return
-	case !slices.Contains([]string{"DescribeStreamPlayInfoList", "DescribeAllStreamPlayInfoList", "DescribeBillBandwidthAndFluxList", "DescribePlayErrorCodeDetailInfoList"}, action):
+	case !slices.Contains([]string{"DescribeStreamPlayInfoList", "DescribeAllStreamPlayInfoList", "DescribeBillBandwidthAndFluxList", "DescribePlayErrorCodeDetailInfoList", "DescribeGroupProIspPlayInfoList"}, action):
 		answer(&cloudError{"InvalidAction", "the action " + action + " does not exist"}, nil)
 		return
 	case denied:
@@ -304,6 +304,13 @@ func (c *CloudAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.End, _ = cloudTime(str("EndTime"))
 		rec.Service = str("ServiceName")
 		data, e := c.billAnswer(params, now)
+		answer(e, data)
+		return
+	}
+	if action == "DescribeGroupProIspPlayInfoList" {
+		rec.Start, _ = cloudTime(str("StartTime"))
+		rec.End, _ = cloudTime(str("EndTime"))
+		data, e := c.regionsAnswer(params, now)
 		answer(e, data)
 		return
 	}

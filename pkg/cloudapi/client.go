@@ -45,11 +45,12 @@ var DefaultRates = map[string]float64{
 	ActionAllPlay:    20,
 	ActionBill:       100,
 	ActionPlayErrors: 100,
+	ActionRegions:    200,
 }
 
 // Actions are the actions the plugin calls, which a key's CAM policy must
 // allow.
-var Actions = []string{ActionPlayInfo, ActionAllPlay, ActionBill, ActionPlayErrors}
+var Actions = []string{ActionPlayInfo, ActionAllPlay, ActionBill, ActionPlayErrors, ActionRegions}
 
 // ActionOf is the action a request made by the SDK calls.
 func ActionOf(r *http.Request) string { return r.Header.Get("X-TC-Action") }

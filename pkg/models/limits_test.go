@@ -17,7 +17,7 @@ func TestLimitsJSONIsCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(committed, LimitsJSON()) {
-		t.Fatalf("src/limits.json is out of date: run `go generate ./pkg/plugin` and commit it")
+		t.Fatalf("src/limits.json is out of date: run `go generate ./pkg/models` and commit it")
 	}
 }
 

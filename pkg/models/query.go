@@ -47,18 +47,31 @@ const (
 	// QueryTypeErrors is playback requests answered with an HTTP error,
 	// per minute and class (4xx, 5xx) (Cloud API 3.0).
 	QueryTypeErrors = "errors"
+	// QueryTypeRegions is playback by province and ISP, per minute
+	// (Cloud API 3.0).
+	QueryTypeRegions = "regions"
 )
 
 // QueryTypes lists every query type, in the order the errors name them.
 var QueryTypes = []string{QueryTypeTimeSeries, QueryTypeSummary, QueryTypeLive, QueryTypeStreams,
-	QueryTypeBilling, QueryTypeBillingTotals, QueryTypeErrors}
+	QueryTypeBilling, QueryTypeBillingTotals, QueryTypeErrors, QueryTypeRegions}
 
 // CloudAPIQueryTypes are the query types only Tencent Cloud API 3.0
 // answers.
-var CloudAPIQueryTypes = []string{QueryTypeBilling, QueryTypeBillingTotals, QueryTypeErrors}
+var CloudAPIQueryTypes = []string{QueryTypeBilling, QueryTypeBillingTotals, QueryTypeErrors, QueryTypeRegions}
 
 // domainQueryTypes are per domain or account, never per stream.
-var domainQueryTypes = []string{QueryTypeBilling, QueryTypeBillingTotals, QueryTypeErrors}
+var domainQueryTypes = []string{QueryTypeBilling, QueryTypeBillingTotals, QueryTypeErrors, QueryTypeRegions}
+
+// Formats of a regions query: a series per province and ISP, or a row
+// each (a table a bar gauge or a table panel shows).
+const (
+	FormatTimeSeries = "timeseries"
+	FormatTable      = "table"
+)
+
+// MaxRegionNames bounds a regions query's provinces and ISPs.
+const MaxRegionNames = 64
 
 // billingQueryTypes are the query types of the billing data.
 var billingQueryTypes = []string{QueryTypeBilling, QueryTypeBillingTotals}
@@ -158,6 +171,13 @@ type queryModel struct {
 	Granularity flexCount `json:"granularity"`
 	// Codes are the HTTP error classes of an errors query: 4xx, 5xx.
 	Codes flexStrings `json:"codes"`
+	// Provinces and ISPs narrow a regions query (Tencent's names); Top
+	// keeps its busiest province and ISP pairs; Format chooses series or
+	// a table.
+	Provinces flexStrings `json:"provinces"`
+	ISPs      flexStrings `json:"isps"`
+	Top       flexCount   `json:"top"`
+	Format    string      `json:"format"`
 }
 
 // Query is a checked query.
@@ -175,6 +195,10 @@ type Query struct {
 	Service     string   // ServiceLVB, ServiceLEB, or "" for both (Cloud API 3.0 only)
 	Granularity int      // billing: 5, 60 or 1440 minutes; 0 for the finest the panel shows
 	Codes       []string // errors: the HTTP error classes, in cloudapi.ErrorClasses' order
+	Provinces   []string // regions: Tencent's province names; none for all
+	ISPs        []string // regions: Tencent's ISP names; none for all
+	Top         int      // regions: the busiest province and ISP pairs kept; 0 for all
+	Format      string   // regions: FormatTimeSeries or FormatTable
 }
 
 // ParseQuery reads and checks one query of a request to the legacy upstream.
@@ -215,6 +239,9 @@ func ParseQueryFor(q backend.DataQuery, maxStreams int, upstream string) (Query,
 		return Query{}, fmt.Errorf("%s queries are per domain or account, not per stream: remove the stream IDs", out.Type)
 	}
 	if out.Codes, err = checkCodes(m.Codes, out.Type); err != nil {
+		return Query{}, err
+	}
+	if err := checkRegions(m, &out); err != nil {
 		return Query{}, err
 	}
 	if err := checkListOptions(m, &out); err != nil {
@@ -519,4 +546,59 @@ func checkCodes(raw []string, queryType string) ([]string, error) {
 		}
 	}
 	return ordered, nil
+}
+
+// checkRegions reads a regions query's provinces, ISPs, top and format;
+// on another query type they must be empty.
+func checkRegions(m queryModel, out *Query) error {
+	names := func(field string, raw []string) ([]string, error) {
+		var list []string
+		for _, n := range raw {
+			if n = strings.TrimSpace(n); n == "" {
+				continue
+			}
+			if utf8.RuneCountInString(n) > maxLabelLength || strings.ContainsFunc(n, unicode.IsControl) {
+				return nil, fmt.Errorf("%s: %s is not a province or ISP name as Tencent writes them (such as 广东省, 电信)", field, quoteClip(n))
+			}
+			if !slices.Contains(list, n) {
+				list = append(list, n)
+			}
+		}
+		if len(list) > MaxRegionNames {
+			return nil, fmt.Errorf("%s names %d places; at most %d", field, len(list), MaxRegionNames)
+		}
+		return list, nil
+	}
+	var err error
+	if out.Provinces, err = names("provinces", m.Provinces); err != nil {
+		return err
+	}
+	if out.ISPs, err = names("isps", m.ISPs); err != nil {
+		return err
+	}
+	if m.Top.err != nil {
+		return fmt.Errorf("top: %w", m.Top.err)
+	}
+	out.Format = strings.ToLower(strings.TrimSpace(m.Format))
+	regions := out.Type == QueryTypeRegions
+	if !regions {
+		if len(out.Provinces)+len(out.ISPs) > 0 || m.Top.set || out.Format != "" {
+			return fmt.Errorf("provinces, isps, top and format apply to %s queries only; this query is %s", QueryTypeRegions, out.Type)
+		}
+		return nil
+	}
+	if m.Top.set {
+		if m.Top.n < 1 || m.Top.n > MaxLiveLimit {
+			return fmt.Errorf("top is %d: keep 1 to %d of the busiest province and ISP pairs, or leave it empty for all of them", m.Top.n, MaxLiveLimit)
+		}
+		out.Top = m.Top.n
+	}
+	switch out.Format {
+	case "":
+		out.Format = FormatTimeSeries
+	case FormatTimeSeries, FormatTable:
+	default:
+		return fmt.Errorf("format %s is unknown: use %q (a series per province and ISP) or %q (a row each)", quoteClip(m.Format), FormatTimeSeries, FormatTable)
+	}
+	return nil
 }

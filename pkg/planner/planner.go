@@ -52,6 +52,9 @@ var (
 	// PlayErrors is DescribePlayErrorCodeDetailInfoList of Cloud API 3.0:
 	// per-minute error counts of the last day only, a day a request.
 	PlayErrors = Limits{Span: 24 * time.Hour, Retention: 24 * time.Hour, Delay: 5 * time.Minute}
+	// Regions is DescribeGroupProIspPlayInfoList of Cloud API 3.0: three
+	// hours a request (the stricter of Tencent's two pages), a month kept.
+	Regions = Limits{Span: 3 * time.Hour, Retention: 30 * 24 * time.Hour, MonthIn: Beijing, Delay: 5 * time.Minute}
 )
 
 // Kept says how long the upstream keeps statistics, for messages.

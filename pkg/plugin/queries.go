@@ -21,4 +21,5 @@ var handlers = map[string]handler{
 	models.QueryTypeBilling:       (*Datasource).billingQuery,
 	models.QueryTypeBillingTotals: (*Datasource).billingTotalsQuery,
 	models.QueryTypeErrors:        (*Datasource).errorsQuery,
+	models.QueryTypeRegions:       (*Datasource).regionsQuery,
 }

@@ -156,5 +156,11 @@ func (c *cloudService) playErrors(ctx context.Context, q cloudapi.ErrorQuery) (*
 	return e, err
 }
 
+// regions asks for playback by province and ISP. Fetched fresh: its key
+// holds lists, and a panel asks for the last hours, mostly unsettled.
+func (c *cloudService) regions(ctx context.Context, q cloudapi.RegionQuery) (*cloudapi.Regions, error) {
+	return c.client.Regions(ctx, q)
+}
+
 // cloudHealthWindow is how far back "Save & test" looks on Cloud API 3.0.
 const cloudHealthWindow = 15 * time.Minute

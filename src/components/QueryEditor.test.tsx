@@ -285,4 +285,23 @@ describe('QueryEditor', () => {
     await userEvent.click(await screen.findByText('5xx'));
     expect(saved?.codes).toEqual(['5xx']);
   });
+
+  it('narrows regions to typed provinces and ISPs, the busiest N, as a table', async () => {
+    const cloud = new DataSource(instanceSettings({ upstream: 'cloudapi' }));
+    let saved: LvbQuery = { refId: 'R', queryType: 'regions' };
+    const { rerender } = render(
+      <QueryEditor query={saved} datasource={cloud} onChange={(q) => (saved = q)} onRunQuery={() => {}} />
+    );
+    expect(screen.queryByLabelText('Stream IDs')).not.toBeInTheDocument();
+    await userEvent.type(screen.getByLabelText('ISPs'), '电信{enter}');
+    expect(saved.isps).toEqual(['电信']);
+    rerender(<QueryEditor query={saved} datasource={cloud} onChange={(q) => (saved = q)} onRunQuery={() => {}} />);
+    await userEvent.type(screen.getByLabelText('Top'), '3');
+    await userEvent.tab();
+    expect(saved.top).toBe(3);
+    rerender(<QueryEditor query={saved} datasource={cloud} onChange={(q) => (saved = q)} onRunQuery={() => {}} />);
+    await userEvent.click(screen.getByLabelText('Format'));
+    await userEvent.click(await screen.findByText('Table'));
+    expect(saved).toMatchObject({ isps: ['电信'], top: 3, format: 'table' });
+  });
 });

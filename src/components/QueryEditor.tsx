@@ -19,8 +19,10 @@ import {
   LvbQuery,
   METRIC_LABELS,
   metricsOf,
+  MAX_LIVE_LIMIT,
   MAX_NEWEST,
   QUERY_TYPES,
+  REGION_FORMATS,
   SERVICE_QUERY_TYPES,
   SERVICES,
   STATISTICS,
@@ -176,6 +178,72 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
             />
           </InlineField>
         </InlineFieldRow>
+      )}
+      {queryType === 'regions' && (
+        <>
+          <InlineFieldRow>
+            <InlineField
+              label="Provinces"
+              labelWidth={LABEL_WIDTH}
+              grow
+              tooltip="Tencent's province names, such as 广东省; type one and press Enter. Empty: every province."
+            >
+              <MultiSelect
+                inputId="lvb-provinces"
+                options={[...(query.provinces ?? []).map((p) => ({ label: p, value: p })), ...variableOptions]}
+                value={query.provinces ?? []}
+                allowCustomValue
+                placeholder="All provinces"
+                onChange={(v: Array<SelectableValue<string>>) =>
+                  commit({ ...query, provinces: v.map((o) => o.value ?? '').filter((s) => s !== '') })
+                }
+              />
+            </InlineField>
+            <InlineField
+              label="ISPs"
+              labelWidth={LABEL_WIDTH}
+              grow
+              tooltip="Tencent's ISP names, such as 电信, 联通, 移动; type one and press Enter. Empty: every ISP."
+            >
+              <MultiSelect
+                inputId="lvb-isps"
+                options={[...(query.isps ?? []).map((p) => ({ label: p, value: p })), ...variableOptions]}
+                value={query.isps ?? []}
+                allowCustomValue
+                placeholder="All ISPs"
+                onChange={(v: Array<SelectableValue<string>>) =>
+                  commit({ ...query, isps: v.map((o) => o.value ?? '').filter((s) => s !== '') })
+                }
+              />
+            </InlineField>
+          </InlineFieldRow>
+          <InlineFieldRow>
+            <InlineField
+              label="Format"
+              labelWidth={LABEL_WIDTH}
+              tooltip="A series per province and ISP, or a row each (for a bar gauge or a table)"
+            >
+              <Select
+                inputId="lvb-format"
+                width={24}
+                options={REGION_FORMATS}
+                value={query.format || 'timeseries'}
+                onChange={(v: SelectableValue<string>) => commit({ ...query, format: v.value })}
+              />
+            </InlineField>
+            <CountField
+              id="lvb-top"
+              label="Top"
+              labelWidth={LABEL_WIDTH}
+              tooltip={`Keep the busiest N province and ISP pairs (1 to ${MAX_LIVE_LIMIT}). Empty: all of them.`}
+              value={query.top}
+              min={1}
+              max={MAX_LIVE_LIMIT}
+              empty="all of them"
+              onCommit={(top) => commit({ ...query, top })}
+            />
+          </InlineFieldRow>
+        </>
       )}
       {perDomain ? (
         queryType === 'billing' && (

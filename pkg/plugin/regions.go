@@ -1,0 +1,228 @@
+package plugin
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/models"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
+)
+
+// regionCounter is an upstream with playback by province and ISP (Cloud
+// API 3.0).
+type regionCounter interface {
+	regions(ctx context.Context, q cloudapi.RegionQuery) (*cloudapi.Regions, error)
+}
+
+// region is one province and ISP's points over the range, and its total
+// bandwidth, by which the busiest come first.
+type region struct {
+	province, isp string
+	points        []upstream.Point
+	weight        float64
+}
+
+// regionsQuery answers playback by province and ISP: a series per pair and
+// metric, labelled province and isp as Tencent names them, the busiest
+// pairs first (top keeps the first); or, as a table, a row per pair with
+// its peaks and totals over the range.
+func (d *Datasource) regionsQuery(ctx context.Context, q models.Query, dq backend.DataQuery, _ bool) backend.DataResponse {
+	rc, ok := d.svc.(regionCounter)
+	if !ok {
+		return badRequest(fmt.Errorf("query type %s needs Tencent Cloud API 3.0", q.Type))
+	}
+	plan, err := planner.Regions.Build(dq.TimeRange.From, dq.TimeRange.To, d.now())
+	if err != nil {
+		return badRequest(err)
+	}
+	answers := make([]*cloudapi.Regions, len(plan.Windows))
+	errs := make([]error, len(plan.Windows))
+	var g errgroup.Group
+	g.SetLimit(d.settings.MaxConcurrency)
+	for i, w := range plan.Windows {
+		g.Go(func() error {
+			answers[i], errs[i] = rc.regions(ctx, cloudapi.RegionQuery{Start: w.Start, End: w.End, Domain: q.Domain, Provinces: q.Provinces, ISPs: q.ISPs})
+			return nil
+		})
+	}
+	_ = g.Wait()
+
+	byPair := map[[2]string]*region{}
+	var failed, rejected int
+	var firstErr error
+	var example string
+	for i, a := range answers {
+		if errs[i] != nil {
+			if failed == 0 {
+				firstErr = errs[i]
+			}
+			failed++
+			continue
+		}
+		if a.Rejected > 0 && rejected == 0 {
+			example = a.RejectedExample
+		}
+		rejected += a.Rejected
+		for _, s := range a.Series {
+			key := [2]string{s.Province, s.ISP}
+			r := byPair[key]
+			if r == nil {
+				r = &region{province: s.Province, isp: s.ISP}
+				byPair[key] = r
+			}
+			for _, p := range s.Points {
+				if !p.Time.Before(plan.From) && p.Time.Before(plan.To) {
+					r.points = append(r.points, p)
+				}
+			}
+		}
+	}
+	if len(plan.Windows) > 0 && failed == len(plan.Windows) {
+		return errorResponse(firstErr)
+	}
+	list := make([]*region, 0, len(byPair))
+	for _, r := range byPair {
+		slices.SortFunc(r.points, func(a, b upstream.Point) int { return a.Time.Compare(b.Time) })
+		r.points = slices.CompactFunc(r.points, func(a, b upstream.Point) bool { return a.Time.Equal(b.Time) })
+		for _, p := range r.points {
+			if p.Bandwidth.Valid {
+				r.weight += p.Bandwidth.Value
+			}
+		}
+		list = append(list, r)
+	}
+	slices.SortFunc(list, func(a, b *region) int {
+		return cmp.Or(cmp.Compare(b.weight, a.weight), cmp.Compare(a.province, b.province), cmp.Compare(a.isp, b.isp))
+	})
+	meta := &data.FrameMeta{ExecutedQueryString: describeRegions(q, plan)}
+	for _, n := range plan.Notices {
+		meta.Notices = append(meta.Notices, data.Notice{Severity: data.NoticeSeverityWarning, Text: n})
+	}
+	if rejected > 0 {
+		meta.Notices = append(meta.Notices, data.Notice{Severity: data.NoticeSeverityWarning,
+			Text: fmt.Sprintf("%d province and ISP values could not be read and are left out, such as %s", rejected, example)})
+	}
+	if q.Top > 0 && len(list) > q.Top {
+		meta.Notices = append(meta.Notices, data.Notice{Severity: data.NoticeSeverityInfo,
+			Text: fmt.Sprintf("The %d busiest of %d province and ISP pairs are shown (top).", q.Top, len(list))})
+		list = list[:q.Top]
+	}
+
+	var resp backend.DataResponse
+	if q.Format == models.FormatTable {
+		resp.Frames = data.Frames{regionsTable(q, list, meta)}
+	} else {
+		meta.Type, meta.TypeVersion = data.FrameTypeTimeSeriesMulti, data.FrameTypeVersion{0, 1}
+		for _, r := range list {
+			times := timeField(r.points, time.Minute)
+			for _, metric := range q.Metrics {
+				value := valueField(metric, r.points)
+				value.Labels = data.Labels{"province": r.province, "isp": r.isp}
+				if q.Domain != "" {
+					value.Labels["domain"] = q.Domain
+				}
+				value.Config = &data.FieldConfig{Unit: metricUnits[metric], DisplayNameFromDS: r.province + " " + r.isp + " " + metric}
+				if metric == models.MetricBandwidth || metric == models.MetricFlux {
+					value.Config.Decimals = ptr(uint16(3))
+				}
+				f := data.NewFrame(metric, times, value)
+				f.Meta = meta
+				resp.Frames = append(resp.Frames, f)
+			}
+		}
+	}
+	if failed > 0 {
+		e := errorResponse(fmt.Errorf("%d of %d province and ISP requests failed; the data shown is incomplete: %w", failed, len(plan.Windows), firstErr))
+		resp.Error, resp.ErrorSource, resp.Status = e.Error, e.ErrorSource, e.Status
+	}
+	return resp
+}
+
+// regionsTable is a numeric-long row per province and ISP, the busiest
+// first: the peaks of bandwidth and viewers over the range and its totals
+// of traffic and requests, for a bar gauge or a table.
+func regionsTable(q models.Query, list []*region, meta *data.FrameMeta) *data.Frame {
+	n := len(list)
+	province, isp := make([]string, n), make([]string, n)
+	peakBW, peakOnline, sumFlux, sumReq := make([]*float64, n), make([]*int64, n), make([]*float64, n), make([]*int64, n)
+	for i, r := range list {
+		province[i], isp[i] = r.province, r.isp
+		var bw, on, fl, rq upstream.Num
+		for _, p := range r.points {
+			if p.Bandwidth.Valid && (!bw.Valid || p.Bandwidth.Value > bw.Value) {
+				bw = p.Bandwidth
+			}
+			if p.Online.Valid && (!on.Valid || p.Online.Value > on.Value) {
+				on = p.Online
+			}
+			if p.Flux.Valid {
+				fl = upstream.Num{Value: fl.Value + p.Flux.Value, Valid: true}
+			}
+			if p.Requests.Valid {
+				rq = upstream.Num{Value: rq.Value + p.Requests.Value, Valid: true}
+			}
+		}
+		peakBW[i] = numPtr(bw)
+		if fl.Valid {
+			sumFlux[i] = ptr(math.Round(fl.Value*1000) / 1000)
+		}
+		if on.Valid {
+			peakOnline[i] = ptr(int64(math.Round(on.Value)))
+		}
+		if rq.Valid {
+			sumReq[i] = ptr(int64(math.Round(rq.Value)))
+		}
+	}
+	field := func(name, unit string, values any) *data.Field {
+		f := data.NewField(name, nil, values)
+		f.Config = &data.FieldConfig{Unit: unit}
+		return f
+	}
+	f := data.NewFrame("regions",
+		data.NewField("province", nil, province), data.NewField("isp", nil, isp),
+		field(models.StatPeakBandwidth, UnitBandwidth, peakBW),
+		field(models.StatPeakOnline, UnitOnline, peakOnline),
+		field(models.StatSumFlux, UnitFlux, sumFlux),
+		field("sum_requests", UnitOnline, sumReq))
+	if q.Domain != "" {
+		domain := make([]string, n)
+		for i := range domain {
+			domain[i] = q.Domain
+		}
+		f.Fields = slices.Insert(f.Fields, 0, data.NewField("domain", nil, domain))
+	}
+	meta.Type, meta.TypeVersion = data.FrameTypeNumericLong, data.FrameTypeVersion{0, 1}
+	f.Meta = meta
+	return f
+}
+
+func describeRegions(q models.Query, plan planner.Plan) string {
+	domain := q.Domain
+	if domain == "" {
+		domain = "(all domains)"
+	}
+	where := ""
+	if len(q.Provinces) > 0 {
+		where += " provinces=" + strings.Join(q.Provinces, ",")
+	}
+	if len(q.ISPs) > 0 {
+		where += " isps=" + strings.Join(q.ISPs, ",")
+	}
+	if len(plan.Windows) == 0 {
+		return fmt.Sprintf("%s (Cloud API 3.0) domain=%s%s: nothing to fetch", cloudapi.ActionRegions, domain, where)
+	}
+	return fmt.Sprintf("%s (Cloud API 3.0) domain=%s%s from %s to %s Beijing time: %d requests of at most three hours",
+		cloudapi.ActionRegions, domain, where, plan.From.In(cloudapi.Beijing).Format(time.DateTime),
+		plan.To.In(cloudapi.Beijing).Format(time.DateTime), len(plan.Windows))
+}
