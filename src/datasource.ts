@@ -17,6 +17,9 @@ export class DataSource extends DataSourceWithBackend<LvbQuery, LvbOptions> {
     super(instanceSettings);
     this.upstream = instanceSettings.jsonData.upstream === 'cloudapi' ? 'cloudapi' : 'legacy';
     this.variables = new StreamsVariableSupport(this);
+    // Annotation queries use the query editor; the events query's frame has the fields
+    // Grafana reads by name (time, timeEnd, text, tags).
+    this.annotations = {};
   }
 
   /**

@@ -5,7 +5,7 @@ import limits from './limits.json';
 
 /** The query types the backend answers. */
 export type QueryType =
-  'timeseries' | 'summary' | 'live' | 'streams' | 'billing' | 'billingTotals' | 'errors' | 'regions';
+  'timeseries' | 'summary' | 'live' | 'streams' | 'billing' | 'billingTotals' | 'errors' | 'regions' | 'events';
 
 /** The metrics of a time-series query; they are also the value field names of its frames. */
 export type Metric = 'bandwidth' | 'online' | 'flux' | 'requests';
@@ -109,6 +109,11 @@ export const QUERY_TYPES: Array<{ value: QueryType; label: string; description: 
     value: 'regions',
     label: 'Regions',
     description: 'Playback by province and ISP, per minute, the busiest first (Cloud API 3.0)',
+  },
+  {
+    value: 'events',
+    label: 'Push events',
+    description: "Streams' push sessions, when they started and stopped and why: dashboard annotations (Cloud API 3.0)",
   },
 ];
 

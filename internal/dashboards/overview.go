@@ -99,7 +99,7 @@ var BillingTypes = []string{"billing", "billingTotals"}
 
 // cloudOnly are the query types only Cloud API 3.0 data sources answer,
 // and that are per domain, never per stream.
-var cloudOnly = append(slices.Clone(BillingTypes), "errors", "regions")
+var cloudOnly = append(slices.Clone(BillingTypes), "errors", "regions", "events")
 
 // TopStreams is how many of the busiest streams the streams variable's
 // All selects.
@@ -170,6 +170,11 @@ func Overview() (dashboard.Dashboard, error) {
 			Description("The playback domain (not its CNAME target). Empty: every domain of the account.").
 			DefaultValue(dashboard.StringOrMap{String: ptr("")})).
 		WithVariable(streams).
+		// The streams' push sessions as annotations; off by default, since
+		// only Cloud API 3.0 data sources have them.
+		Annotation(dashboard.NewAnnotationQueryBuilder().Name("Push events (Cloud API 3.0)").
+			Datasource(ds).Enable(false).IconColor("orange").
+			Target(queryBuilder{Query{RefID: "Anno", QueryType: "events", StreamID: "$streams"}})).
 		WithRow(dashboard.NewRowBuilder("Domain total over the range")).
 		WithPanel(total("Total flux", "sum_flux", "decmbytes", "sum",
 			"Traffic of every stream of the domain (or account) over the range, from Tencent's own window totals where a window is whole.")).

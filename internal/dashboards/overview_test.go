@@ -56,6 +56,12 @@ func TestDashboardQueriesAreValid(t *testing.T) {
 		Panels     []panel            `json:"panels"` // a collapsed row's
 	}
 	var doc struct {
+		Annotations struct {
+			List []struct {
+				Name   string          `json:"name"`
+				Target json.RawMessage `json:"target"`
+			} `json:"list"`
+		} `json:"annotations"`
 		Panels     []panel `json:"panels"`
 		Templating struct {
 			List []struct {
@@ -87,6 +93,9 @@ func TestDashboardQueriesAreValid(t *testing.T) {
 		return q.Type
 	}
 	var types []string
+	for _, a := range doc.Annotations.List {
+		types = append(types, check("annotation "+a.Name, a.Target))
+	}
 	var panels []panel
 	for _, p := range doc.Panels {
 		panels = append(append(panels, p), p.Panels...)
@@ -108,7 +117,7 @@ func TestDashboardQueriesAreValid(t *testing.T) {
 			types = append(types, check("panel "+p.Title, tg))
 		}
 	}
-	for _, want := range []string{models.QueryTypeTimeSeries, models.QueryTypeSummary, models.QueryTypeLive, models.QueryTypeBilling, models.QueryTypeBillingTotals, models.QueryTypeErrors, models.QueryTypeRegions} {
+	for _, want := range []string{models.QueryTypeTimeSeries, models.QueryTypeSummary, models.QueryTypeLive, models.QueryTypeBilling, models.QueryTypeBillingTotals, models.QueryTypeErrors, models.QueryTypeRegions, models.QueryTypeEvents} {
 		if !slices.Contains(types, want) {
 			t.Fatalf("no panel of query type %s (have %v)", want, types)
 		}

@@ -275,7 +275,7 @@ func (c *CloudAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Header.Get("X-TC-Version") != "2018-08-01":
 		answer(&cloudError{"InvalidParameterValue", "the Version is not 2018-08-01"}, nil)
 		return
-	case !slices.Contains([]string{"DescribeStreamPlayInfoList", "DescribeAllStreamPlayInfoList", "DescribeBillBandwidthAndFluxList", "DescribePlayErrorCodeDetailInfoList", "DescribeGroupProIspPlayInfoList"}, action):
+	case !slices.Contains([]string{"DescribeStreamPlayInfoList", "DescribeAllStreamPlayInfoList", "DescribeBillBandwidthAndFluxList", "DescribePlayErrorCodeDetailInfoList", "DescribeGroupProIspPlayInfoList", "DescribeLiveStreamEventList"}, action):
 		answer(&cloudError{"InvalidAction", "the action " + action + " does not exist"}, nil)
 		return
 	case denied:
@@ -304,6 +304,14 @@ func (c *CloudAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.End, _ = cloudTime(str("EndTime"))
 		rec.Service = str("ServiceName")
 		data, e := c.billAnswer(params, now)
+		answer(e, data)
+		return
+	}
+	if action == "DescribeLiveStreamEventList" {
+		rec.Start, _ = time.Parse(time.RFC3339, str("StartTime"))
+		rec.End, _ = time.Parse(time.RFC3339, str("EndTime"))
+		rec.Stream = str("StreamName")
+		data, e := c.eventsAnswer(params, now)
 		answer(e, data)
 		return
 	}

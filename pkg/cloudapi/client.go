@@ -46,11 +46,12 @@ var DefaultRates = map[string]float64{
 	ActionBill:       100,
 	ActionPlayErrors: 100,
 	ActionRegions:    200,
+	ActionEvents:     300,
 }
 
 // Actions are the actions the plugin calls, which a key's CAM policy must
 // allow.
-var Actions = []string{ActionPlayInfo, ActionAllPlay, ActionBill, ActionPlayErrors, ActionRegions}
+var Actions = []string{ActionPlayInfo, ActionAllPlay, ActionBill, ActionPlayErrors, ActionRegions, ActionEvents}
 
 // ActionOf is the action a request made by the SDK calls.
 func ActionOf(r *http.Request) string { return r.Header.Get("X-TC-Action") }

@@ -50,15 +50,18 @@ const (
 	// QueryTypeRegions is playback by province and ISP, per minute
 	// (Cloud API 3.0).
 	QueryTypeRegions = "regions"
+	// QueryTypeEvents is the streams' push sessions, as annotations
+	// (Cloud API 3.0).
+	QueryTypeEvents = "events"
 )
 
 // QueryTypes lists every query type, in the order the errors name them.
 var QueryTypes = []string{QueryTypeTimeSeries, QueryTypeSummary, QueryTypeLive, QueryTypeStreams,
-	QueryTypeBilling, QueryTypeBillingTotals, QueryTypeErrors, QueryTypeRegions}
+	QueryTypeBilling, QueryTypeBillingTotals, QueryTypeErrors, QueryTypeRegions, QueryTypeEvents}
 
 // CloudAPIQueryTypes are the query types only Tencent Cloud API 3.0
 // answers.
-var CloudAPIQueryTypes = []string{QueryTypeBilling, QueryTypeBillingTotals, QueryTypeErrors, QueryTypeRegions}
+var CloudAPIQueryTypes = []string{QueryTypeBilling, QueryTypeBillingTotals, QueryTypeErrors, QueryTypeRegions, QueryTypeEvents}
 
 // domainQueryTypes are per domain or account, never per stream.
 var domainQueryTypes = []string{QueryTypeBilling, QueryTypeBillingTotals, QueryTypeErrors, QueryTypeRegions}

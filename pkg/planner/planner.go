@@ -55,6 +55,9 @@ var (
 	// Regions is DescribeGroupProIspPlayInfoList of Cloud API 3.0: three
 	// hours a request (the stricter of Tencent's two pages), a month kept.
 	Regions = Limits{Span: 3 * time.Hour, Retention: 30 * 24 * time.Hour, MonthIn: Beijing, Delay: 5 * time.Minute}
+	// Events is DescribeLiveStreamEventList of Cloud API 3.0: push
+	// sessions, 30 days a request, within 60 days of now.
+	Events = Limits{Span: 30 * 24 * time.Hour, Retention: 60 * 24 * time.Hour}
 )
 
 // Kept says how long the upstream keeps statistics, for messages.

@@ -22,4 +22,5 @@ var handlers = map[string]handler{
 	models.QueryTypeBillingTotals: (*Datasource).billingTotalsQuery,
 	models.QueryTypeErrors:        (*Datasource).errorsQuery,
 	models.QueryTypeRegions:       (*Datasource).regionsQuery,
+	models.QueryTypeEvents:        (*Datasource).eventsQuery,
 }

@@ -162,5 +162,10 @@ func (c *cloudService) regions(ctx context.Context, q cloudapi.RegionQuery) (*cl
 	return c.client.Regions(ctx, q)
 }
 
+// events lists push sessions, fresh: sessions begin and end.
+func (c *cloudService) events(ctx context.Context, q cloudapi.EventQuery) (*cloudapi.Events, error) {
+	return c.client.Events(ctx, q)
+}
+
 // cloudHealthWindow is how far back "Save & test" looks on Cloud API 3.0.
 const cloudHealthWindow = 15 * time.Minute

@@ -304,4 +304,20 @@ describe('QueryEditor', () => {
     await userEvent.click(await screen.findByText('Table'));
     expect(saved).toMatchObject({ isps: ['电信'], top: 3, format: 'table' });
   });
+
+  it('lists push events per stream, with no metrics, on Cloud API 3.0', async () => {
+    const cloud = new DataSource(instanceSettings({ upstream: 'cloudapi' }));
+    expect(cloud.annotations).toEqual({});
+    render(
+      <QueryEditor
+        query={{ refId: 'E', queryType: 'events' }}
+        datasource={cloud}
+        onChange={() => {}}
+        onRunQuery={() => {}}
+      />
+    );
+    expect(screen.getByLabelText('Stream IDs')).toBeInTheDocument();
+    expect(screen.queryByLabelText('Metrics')).not.toBeInTheDocument();
+    expect(screen.queryByLabelText('Long ranges')).not.toBeInTheDocument();
+  });
 });

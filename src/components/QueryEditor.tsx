@@ -124,7 +124,11 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
         <InlineField
           label="Domain"
           labelWidth={LABEL_WIDTH}
-          tooltip="The original playback domain, not its CNAME target. Empty: every domain of the APPID. Template variables allowed."
+          tooltip={
+            queryType === 'events'
+              ? 'The push domain. Empty: every push domain of the account. Template variables allowed.'
+              : 'The original playback domain, not its CNAME target. Empty: every domain of the APPID. Template variables allowed.'
+          }
         >
           <Input
             id="lvb-domain"
@@ -323,7 +327,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
         </InlineFieldRow>
       )}
       {/* A summary and the live list have fixed columns; metrics only choose a time series' frames. */}
-      {queryType !== 'summary' && queryType !== 'live' && queryType !== 'billingTotals' && queryType !== 'errors' && (
+      {!['summary', 'live', 'billingTotals', 'errors', 'events'].includes(queryType) && (
         <InlineFieldRow>
           <InlineField
             label="Metrics"
@@ -344,7 +348,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
           </InlineField>
         </InlineFieldRow>
       )}
-      {queryType !== 'summary' && queryType !== 'live' && !perDomain && (
+      {!['summary', 'live', 'events'].includes(queryType) && !perDomain && (
         <InlineFieldRow>
           <InlineField
             label="Long ranges"

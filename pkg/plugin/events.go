@@ -1,0 +1,161 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/models"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
+)
+
+// eventLister is an upstream with push sessions (Cloud API 3.0).
+type eventLister interface {
+	events(ctx context.Context, q cloudapi.EventQuery) (*cloudapi.Events, error)
+}
+
+// eventsQuery answers the push sessions that started in the range, of the
+// named streams or all, as an annotation frame: time and timeEnd (empty
+// while the push goes on), a text naming the stream, how long it pushed
+// and why it stopped, and tags. Fetched fresh: sessions end and begin.
+func (d *Datasource) eventsQuery(ctx context.Context, q models.Query, dq backend.DataQuery, _ bool) backend.DataResponse {
+	el, ok := d.svc.(eventLister)
+	if !ok {
+		return badRequest(fmt.Errorf("query type %s needs Tencent Cloud API 3.0", q.Type))
+	}
+	plan, err := planner.Events.Build(dq.TimeRange.From, dq.TimeRange.To, d.now())
+	if err != nil {
+		return badRequest(err)
+	}
+	type ask struct {
+		stream string
+		w      planner.Window
+	}
+	var asks []ask
+	for _, s := range q.Streams {
+		for _, w := range plan.Windows {
+			asks = append(asks, ask{s, w})
+		}
+	}
+	answers := make([]*cloudapi.Events, len(asks))
+	errs := make([]error, len(asks))
+	var g errgroup.Group
+	g.SetLimit(d.settings.MaxConcurrency)
+	for i, a := range asks {
+		g.Go(func() error {
+			answers[i], errs[i] = el.events(ctx, cloudapi.EventQuery{Start: a.w.Start, End: a.w.End, Domain: q.Domain, Stream: a.stream})
+			return nil
+		})
+	}
+	_ = g.Wait()
+
+	var list []cloudapi.Event
+	var failed, rejected, unreached int
+	var firstErr error
+	var example string
+	for i, a := range answers {
+		if errs[i] != nil {
+			if failed == 0 {
+				firstErr = errs[i]
+			}
+			failed++
+			continue
+		}
+		if a.Rejected > 0 && rejected == 0 {
+			example = a.RejectedExample
+		}
+		rejected += a.Rejected
+		unreached += max(a.Total-len(a.List)-a.Rejected, 0)
+		list = append(list, a.List...)
+	}
+	if len(asks) > 0 && failed == len(asks) {
+		return errorResponse(firstErr)
+	}
+	slices.SortStableFunc(list, func(a, b cloudapi.Event) int {
+		if c := a.Start.Compare(b.Start); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Stream, b.Stream)
+	})
+	list = slices.CompactFunc(list, func(a, b cloudapi.Event) bool {
+		return a.Start.Equal(b.Start) && a.Stream == b.Stream && a.Domain == b.Domain
+	})
+
+	meta := &data.FrameMeta{ExecutedQueryString: describeEvents(q, plan, len(asks))}
+	for _, n := range plan.Notices {
+		meta.Notices = append(meta.Notices, data.Notice{Severity: data.NoticeSeverityWarning, Text: n})
+	}
+	if rejected > 0 {
+		meta.Notices = append(meta.Notices, data.Notice{Severity: data.NoticeSeverityWarning,
+			Text: fmt.Sprintf("%d push sessions could not be read and are left out, such as %s", rejected, example)})
+	}
+	if unreached > 0 {
+		meta.Notices = append(meta.Notices, data.Notice{Severity: data.NoticeSeverityWarning,
+			Text: fmt.Sprintf("%d push sessions are beyond the %d records Tencent lets a request reach; narrow the range or name the stream", unreached, cloudapi.MaxEventRecords)})
+	}
+	resp := backend.DataResponse{Frames: data.Frames{eventsFrame(list, d.now(), meta)}}
+	if failed > 0 {
+		e := errorResponse(fmt.Errorf("%d of %d push-session requests failed; the sessions shown are incomplete: %w", failed, len(asks), firstErr))
+		resp.Error, resp.ErrorSource, resp.Status = e.Error, e.ErrorSource, e.Status
+	}
+	return resp
+}
+
+// eventsFrame has the fields Grafana's annotations read by name: time,
+// timeEnd, text and tags (comma-separated), and the stream and domain.
+func eventsFrame(list []cloudapi.Event, now time.Time, meta *data.FrameMeta) *data.Frame {
+	n := len(list)
+	start, end := make([]time.Time, n), make([]*time.Time, n)
+	text, tags, stream, domain := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	for i, e := range list {
+		start[i], stream[i], domain[i] = e.Start, e.Stream, e.Domain
+		tags[i] = "push," + e.Stream
+		if e.End.IsZero() {
+			text[i] = fmt.Sprintf("%s: pushing since %s (%s so far)", e.Stream, e.Start.UTC().Format("15:04 UTC"), roundDuration(now.Sub(e.Start)))
+			continue
+		}
+		end[i] = ptr(e.End)
+		reason := e.StopReason
+		if reason == "" {
+			reason = "no reason given"
+		}
+		text[i] = fmt.Sprintf("%s: pushed for %s; stopped: %s", e.Stream, roundDuration(e.End.Sub(e.Start)), reason)
+		tags[i] += ",stopped"
+	}
+	f := data.NewFrame("events",
+		data.NewField("time", nil, start), data.NewField("timeEnd", nil, end),
+		data.NewField("text", nil, text), data.NewField("tags", nil, tags),
+		data.NewField("stream_id", nil, stream), data.NewField("domain", nil, domain))
+	f.Meta = meta
+	return f
+}
+
+func roundDuration(d time.Duration) string {
+	d = d.Round(time.Minute)
+	if d < time.Hour {
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	}
+	return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+}
+
+func describeEvents(q models.Query, plan planner.Plan, requests int) string {
+	domain, streams := q.Domain, strings.Join(q.Streams, ",")
+	if domain == "" {
+		domain = "(all push domains)"
+	}
+	if streams == "" {
+		streams = "(all streams)"
+	}
+	if len(plan.Windows) == 0 {
+		return fmt.Sprintf("%s (Cloud API 3.0) domain=%s stream=%s: nothing to fetch", cloudapi.ActionEvents, domain, streams)
+	}
+	return fmt.Sprintf("%s (Cloud API 3.0) domain=%s stream=%s: the push sessions that started from %s to %s UTC, %d requests (and their pages of %d) of at most 30 days",
+		cloudapi.ActionEvents, domain, streams, plan.From.UTC().Format(time.DateTime), plan.To.UTC().Format(time.DateTime), requests, cloudapi.EventPageSize)
+}
