@@ -102,9 +102,17 @@ func describeBilling(action string, q models.Query, plan planner.BillPlan) strin
 	if len(plan.Windows) == 0 {
 		return fmt.Sprintf("%s (Cloud API 3.0) domain=%s: nothing to fetch", action, domain)
 	}
-	return fmt.Sprintf("%s (Cloud API 3.0) domain=%s granularity=%d minutes from %s to %s Beijing time: %d requests of at most %s",
+	return fmt.Sprintf("%s (Cloud API 3.0) domain=%s granularity=%d minutes from %s to %s Beijing time: %s of at most %s",
 		action, domain, plan.Granularity, plan.From.In(cloudapi.Beijing).Format(time.DateTime), plan.To.In(cloudapi.Beijing).Format(time.DateTime),
-		len(plan.Windows), spanName(planner.BillSpanOf(plan.Granularity)))
+		requestCount(len(plan.Windows)), spanName(planner.BillSpanOf(plan.Granularity)))
+}
+
+// requestCount says how many requests, for the query inspector.
+func requestCount(n int) string {
+	if n == 1 {
+		return "1 request"
+	}
+	return fmt.Sprintf("%d requests", n)
 }
 
 func spanName(d time.Duration) string {

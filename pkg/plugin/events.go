@@ -156,6 +156,6 @@ func describeEvents(q models.Query, plan planner.Plan, requests int) string {
 	if len(plan.Windows) == 0 {
 		return fmt.Sprintf("%s (Cloud API 3.0) domain=%s stream=%s: nothing to fetch", cloudapi.ActionEvents, domain, streams)
 	}
-	return fmt.Sprintf("%s (Cloud API 3.0) domain=%s stream=%s: the push sessions that started from %s to %s UTC, %d requests (and their pages of %d) of at most 30 days",
-		cloudapi.ActionEvents, domain, streams, plan.From.UTC().Format(time.DateTime), plan.To.UTC().Format(time.DateTime), requests, cloudapi.EventPageSize)
+	return fmt.Sprintf("%s (Cloud API 3.0) domain=%s stream=%s: the push sessions that started from %s to %s UTC, %s (and their pages of %d) of at most 30 days",
+		cloudapi.ActionEvents, domain, streams, plan.From.UTC().Format(time.DateTime), plan.To.UTC().Format(time.DateTime), requestCount(requests), cloudapi.EventPageSize)
 }

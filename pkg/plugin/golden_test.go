@@ -53,3 +53,36 @@ func TestGoldenFrames(t *testing.T) {
 		})
 	}
 }
+
+// TestGoldenCloudFrames pins the frames of the queries only Cloud API 3.0
+// answers, and of a service's time series.
+func TestGoldenCloudFrames(t *testing.T) {
+	day := beijingDay(1)
+	cases := []struct {
+		name     string
+		from, to time.Time
+		model    map[string]any
+	}{
+		{"timeseries-service", testNow.Add(-20 * time.Minute), testNow,
+			map[string]any{"streamId": "live_1", "serviceName": "LEB", "metrics": []string{"bandwidth"}}},
+		{"billing", day.AddDate(0, 0, -1), day,
+			map[string]any{"queryType": "billing", "domain": testDomain, "granularity": 60}},
+		{"billing-totals", day.AddDate(0, 0, -1), day,
+			map[string]any{"queryType": "billingTotals", "serviceName": "LVB"}},
+		{"errors", testNow.Add(-20 * time.Minute), testNow,
+			map[string]any{"queryType": "errors", "domain": testDomain}},
+		{"regions", testNow.Add(-15 * time.Minute), testNow,
+			map[string]any{"queryType": "regions", "top": 2, "metrics": []string{"bandwidth"}}},
+		{"regions-table", testNow.Add(-time.Hour), testNow,
+			map[string]any{"queryType": "regions", "isps": []string{"电信"}, "format": "table"}},
+		{"events", testNow.Add(-12 * time.Hour), testNow,
+			map[string]any{"queryType": "events", "streamId": "live_1,live_2"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newCloudEnv(t, nil)
+			r := e.query(t, dq("A", tc.from, tc.to, tc.model)).Responses["A"]
+			experimental.CheckGoldenJSONResponse(t, "testdata/golden", tc.name, &r, *updateGolden)
+		})
+	}
+}

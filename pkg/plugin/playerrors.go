@@ -123,7 +123,7 @@ func describeErrors(q models.Query, plan planner.Plan) string {
 	if len(plan.Windows) == 0 {
 		return fmt.Sprintf("%s (Cloud API 3.0) domain=%s: nothing to fetch", cloudapi.ActionPlayErrors, domain)
 	}
-	return fmt.Sprintf("%s (Cloud API 3.0) domain=%s StatType=%s from %s to %s Beijing time, per minute: %d requests of at most a day; Tencent keeps the last day",
+	return fmt.Sprintf("%s (Cloud API 3.0) domain=%s StatType=%s from %s to %s Beijing time, per minute: %s of at most a day; Tencent keeps the last day",
 		cloudapi.ActionPlayErrors, domain, strings.Join(q.Codes, ","), plan.From.In(cloudapi.Beijing).Format(time.DateTime),
-		plan.To.In(cloudapi.Beijing).Format(time.DateTime), len(plan.Windows))
+		plan.To.In(cloudapi.Beijing).Format(time.DateTime), requestCount(len(plan.Windows)))
 }

@@ -222,7 +222,7 @@ func describeRegions(q models.Query, plan planner.Plan) string {
 	if len(plan.Windows) == 0 {
 		return fmt.Sprintf("%s (Cloud API 3.0) domain=%s%s: nothing to fetch", cloudapi.ActionRegions, domain, where)
 	}
-	return fmt.Sprintf("%s (Cloud API 3.0) domain=%s%s from %s to %s Beijing time: %d requests of at most three hours",
+	return fmt.Sprintf("%s (Cloud API 3.0) domain=%s%s from %s to %s Beijing time: %s of at most three hours",
 		cloudapi.ActionRegions, domain, where, plan.From.In(cloudapi.Beijing).Format(time.DateTime),
-		plan.To.In(cloudapi.Beijing).Format(time.DateTime), len(plan.Windows))
+		plan.To.In(cloudapi.Beijing).Format(time.DateTime), requestCount(len(plan.Windows)))
 }
