@@ -10,7 +10,6 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/memory"
@@ -26,43 +25,24 @@ type biller interface {
 
 // billing is what the billing requests of a range brought.
 type billing struct {
-	plan     planner.BillPlan
-	points   []upstream.Point // sorted, one a time, inside the plan's range
-	totals   []*cloudapi.Bill // each request's answer, in the plan's order; nil for a failure
-	rejected int
-	example  string
-	failed   int
-	firstErr error
+	batch[*cloudapi.Bill] // each request's answer, in the plan's order
+	plan                  planner.BillPlan
+	points                []upstream.Point // sorted, one a time, inside the plan's range
+	unread                unread
 }
 
-// fetchBilling makes the plan's requests, at most MaxConcurrency at once
-// (the budget bounds them with every other request too).
+// fetchBilling makes the plan's requests.
 func (d *Datasource) fetchBilling(ctx context.Context, b biller, q models.Query, plan planner.BillPlan) *billing {
-	out := &billing{plan: plan, totals: make([]*cloudapi.Bill, len(plan.Windows))}
-	errs := make([]error, len(plan.Windows))
-	var g errgroup.Group
-	g.SetLimit(d.settings.MaxConcurrency)
-	for i, w := range plan.Windows {
-		g.Go(func() error {
-			out.totals[i], errs[i] = b.bill(ctx, cloudapi.BillQuery{Start: w.Start, End: w.End,
-				Granularity: plan.Granularity, Domain: q.Domain, ServiceName: q.Service})
-			return nil
-		})
-	}
-	_ = g.Wait()
+	out := &billing{plan: plan, batch: fetchAll(ctx, d.settings.MaxConcurrency, len(plan.Windows), func(ctx context.Context, i int) (*cloudapi.Bill, error) {
+		w := plan.Windows[i]
+		return b.bill(ctx, cloudapi.BillQuery{Start: w.Start, End: w.End, Granularity: plan.Granularity, Domain: q.Domain, ServiceName: q.Service})
+	})}
 	seen := map[int64]bool{}
-	for i, bill := range out.totals {
-		if errs[i] != nil {
-			if out.failed == 0 {
-				out.firstErr = errs[i]
-			}
-			out.failed++
+	for i, bill := range out.answers {
+		if out.errs[i] != nil {
 			continue
 		}
-		if bill.Rejected > 0 && out.rejected == 0 {
-			out.example = bill.RejectedExample
-		}
-		out.rejected += bill.Rejected
+		out.unread.add(bill.Rejected, bill.RejectedExample)
 		for _, p := range bill.Points {
 			// A point outside the range asked for, or repeated by the
 			// next request, is not the range's.
@@ -74,19 +54,6 @@ func (d *Datasource) fetchBilling(ctx context.Context, b biller, q models.Query,
 		}
 	}
 	slices.SortFunc(out.points, func(a, b upstream.Point) int { return a.Time.Compare(b.Time) })
-	return out
-}
-
-// notices says what the answer lacks.
-func (b *billing) notices() []data.Notice {
-	var out []data.Notice
-	for _, n := range b.plan.Notices {
-		out = append(out, data.Notice{Severity: data.NoticeSeverityWarning, Text: n})
-	}
-	if b.rejected > 0 {
-		out = append(out, data.Notice{Severity: data.NoticeSeverityWarning,
-			Text: fmt.Sprintf("%d billing points could not be read and are left out, such as %s", b.rejected, b.example)})
-	}
 	return out
 }
 
@@ -140,11 +107,11 @@ func (d *Datasource) billingQuery(ctx context.Context, q models.Query, dq backen
 	}
 	defer d.memory.Reserve(int64(plan.To.Sub(plan.From)/(time.Duration(plan.Granularity)*time.Minute)) * memory.PerRow)()
 	got := d.fetchBilling(ctx, b, q, plan)
-	if len(plan.Windows) > 0 && got.failed == len(plan.Windows) {
+	if got.allFailed() {
 		return errorResponse(got.firstErr)
 	}
 	meta := &data.FrameMeta{Type: data.FrameTypeTimeSeriesMulti, TypeVersion: data.FrameTypeVersion{0, 1},
-		ExecutedQueryString: describeBilling(cloudapi.ActionBill, q, plan), Notices: got.notices()}
+		ExecutedQueryString: describeBilling(cloudapi.ActionBill, q, plan), Notices: got.unread.notices(plan.Notices, "billing points")}
 	labels := data.Labels{}
 	if q.Domain != "" {
 		labels["domain"] = q.Domain
@@ -163,11 +130,7 @@ func (d *Datasource) billingQuery(ctx context.Context, q models.Query, dq backen
 		f.Meta = meta
 		resp.Frames = append(resp.Frames, f)
 	}
-	if got.failed > 0 {
-		// As for the play figures: partial data is shown, and flagged.
-		e := errorResponse(fmt.Errorf("%d of %d billing requests failed; the data shown is incomplete: %w", got.failed, len(plan.Windows), got.firstErr))
-		resp.Error, resp.ErrorSource, resp.Status = e.Error, e.ErrorSource, e.Status
-	}
+	got.flag(&resp, "billing")
 	return resp
 }
 
@@ -198,12 +161,12 @@ func (d *Datasource) billingTotalsQuery(ctx context.Context, q models.Query, dq 
 		return errorResponse(fmt.Errorf("%d of %d billing requests failed, and billing totals need every point: %w", got.failed, len(plan.Windows), got.firstErr))
 	}
 	meta := &data.FrameMeta{Type: data.FrameTypeNumericLong, TypeVersion: data.FrameTypeVersion{0, 1},
-		ExecutedQueryString: describeBilling(cloudapi.ActionBill, q, plan), Notices: got.notices()}
+		ExecutedQueryString: describeBilling(cloudapi.ActionBill, q, plan), Notices: got.unread.notices(plan.Notices, "billing points")}
 	var t billTotals
-	switch len(got.totals) {
+	switch len(got.answers) {
 	case 0:
 	case 1:
-		a := got.totals[0]
+		a := got.answers[0]
 		t = billTotals{peak: a.Peak, peakTime: a.PeakTime, p95: a.P95, p95Time: a.P95Time, flux: a.SumFlux}
 	default:
 		t = totalsOf(got.points)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/models"
@@ -44,39 +43,23 @@ func (d *Datasource) eventsQuery(ctx context.Context, q models.Query, dq backend
 			asks = append(asks, ask{s, w})
 		}
 	}
-	answers := make([]*cloudapi.Events, len(asks))
-	errs := make([]error, len(asks))
-	var g errgroup.Group
-	g.SetLimit(d.settings.MaxConcurrency)
-	for i, a := range asks {
-		g.Go(func() error {
-			answers[i], errs[i] = el.events(ctx, cloudapi.EventQuery{Start: a.w.Start, End: a.w.End, Domain: q.Domain, Stream: a.stream})
-			return nil
-		})
+	got := fetchAll(ctx, d.settings.MaxConcurrency, len(asks), func(ctx context.Context, i int) (*cloudapi.Events, error) {
+		a := asks[i]
+		return el.events(ctx, cloudapi.EventQuery{Start: a.w.Start, End: a.w.End, Domain: q.Domain, Stream: a.stream})
+	})
+	if got.allFailed() {
+		return errorResponse(got.firstErr)
 	}
-	_ = g.Wait()
-
 	var list []cloudapi.Event
-	var failed, rejected, unreached int
-	var firstErr error
-	var example string
-	for i, a := range answers {
-		if errs[i] != nil {
-			if failed == 0 {
-				firstErr = errs[i]
-			}
-			failed++
+	var bad unread
+	var unreached int
+	for i, a := range got.answers {
+		if got.errs[i] != nil {
 			continue
 		}
-		if a.Rejected > 0 && rejected == 0 {
-			example = a.RejectedExample
-		}
-		rejected += a.Rejected
+		bad.add(a.Rejected, a.RejectedExample)
 		unreached += max(a.Total-len(a.List)-a.Rejected, 0)
 		list = append(list, a.List...)
-	}
-	if len(asks) > 0 && failed == len(asks) {
-		return errorResponse(firstErr)
 	}
 	slices.SortStableFunc(list, func(a, b cloudapi.Event) int {
 		if c := a.Start.Compare(b.Start); c != 0 {
@@ -88,23 +71,13 @@ func (d *Datasource) eventsQuery(ctx context.Context, q models.Query, dq backend
 		return a.Start.Equal(b.Start) && a.Stream == b.Stream && a.Domain == b.Domain
 	})
 
-	meta := &data.FrameMeta{ExecutedQueryString: describeEvents(q, plan, len(asks))}
-	for _, n := range plan.Notices {
-		meta.Notices = append(meta.Notices, data.Notice{Severity: data.NoticeSeverityWarning, Text: n})
-	}
-	if rejected > 0 {
-		meta.Notices = append(meta.Notices, data.Notice{Severity: data.NoticeSeverityWarning,
-			Text: fmt.Sprintf("%d push sessions could not be read and are left out, such as %s", rejected, example)})
-	}
+	meta := &data.FrameMeta{ExecutedQueryString: describeEvents(q, plan, len(asks)), Notices: bad.notices(plan.Notices, "push sessions")}
 	if unreached > 0 {
 		meta.Notices = append(meta.Notices, data.Notice{Severity: data.NoticeSeverityWarning,
 			Text: fmt.Sprintf("%d push sessions are beyond the %d records Tencent lets a request reach; narrow the range or name the stream", unreached, cloudapi.MaxEventRecords)})
 	}
 	resp := backend.DataResponse{Frames: data.Frames{eventsFrame(list, d.now(), meta)}}
-	if failed > 0 {
-		e := errorResponse(fmt.Errorf("%d of %d push-session requests failed; the sessions shown are incomplete: %w", failed, len(asks), firstErr))
-		resp.Error, resp.ErrorSource, resp.Status = e.Error, e.ErrorSource, e.Status
-	}
+	got.flag(&resp, "push-session")
 	return resp
 }
 

@@ -9,7 +9,6 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/models"
@@ -34,34 +33,20 @@ func (d *Datasource) errorsQuery(ctx context.Context, q models.Query, dq backend
 	if err != nil {
 		return badRequest(err)
 	}
-	answers := make([]*cloudapi.ErrorCounts, len(plan.Windows))
-	errs := make([]error, len(plan.Windows))
-	var g errgroup.Group
-	g.SetLimit(d.settings.MaxConcurrency)
-	for i, w := range plan.Windows {
-		g.Go(func() error {
-			answers[i], errs[i] = c.playErrors(ctx, cloudapi.ErrorQuery{Start: w.Start, End: w.End, Domain: q.Domain, Classes: strings.Join(q.Codes, ",")})
-			return nil
-		})
+	got := fetchAll(ctx, d.settings.MaxConcurrency, len(plan.Windows), func(ctx context.Context, i int) (*cloudapi.ErrorCounts, error) {
+		w := plan.Windows[i]
+		return c.playErrors(ctx, cloudapi.ErrorQuery{Start: w.Start, End: w.End, Domain: q.Domain, Classes: strings.Join(q.Codes, ",")})
+	})
+	if got.allFailed() {
+		return errorResponse(got.firstErr)
 	}
-	_ = g.Wait()
-
 	counts := map[string]map[int64]int64{}
-	var failed, rejected int
-	var firstErr error
-	var example string
-	for i, a := range answers {
-		if errs[i] != nil {
-			if failed == 0 {
-				firstErr = errs[i]
-			}
-			failed++
+	var bad unread
+	for i, a := range got.answers {
+		if got.errs[i] != nil {
 			continue
 		}
-		if a.Rejected > 0 && rejected == 0 {
-			example = a.RejectedExample
-		}
-		rejected += a.Rejected
+		bad.add(a.Rejected, a.RejectedExample)
 		for class, list := range a.Classes {
 			if counts[class] == nil {
 				counts[class] = map[int64]int64{}
@@ -74,19 +59,8 @@ func (d *Datasource) errorsQuery(ctx context.Context, q models.Query, dq backend
 			}
 		}
 	}
-	if len(plan.Windows) > 0 && failed == len(plan.Windows) {
-		return errorResponse(firstErr)
-	}
-
 	meta := &data.FrameMeta{Type: data.FrameTypeTimeSeriesMulti, TypeVersion: data.FrameTypeVersion{0, 1},
-		ExecutedQueryString: describeErrors(q, plan)}
-	for _, n := range plan.Notices {
-		meta.Notices = append(meta.Notices, data.Notice{Severity: data.NoticeSeverityWarning, Text: n})
-	}
-	if rejected > 0 {
-		meta.Notices = append(meta.Notices, data.Notice{Severity: data.NoticeSeverityWarning,
-			Text: fmt.Sprintf("%d error counts could not be read and are left out, such as %s", rejected, example)})
-	}
+		ExecutedQueryString: describeErrors(q, plan), Notices: bad.notices(plan.Notices, "error counts")}
 	var resp backend.DataResponse
 	for _, class := range q.Codes {
 		var times []time.Time
@@ -108,10 +82,7 @@ func (d *Datasource) errorsQuery(ctx context.Context, q models.Query, dq backend
 		f.Meta = meta
 		resp.Frames = append(resp.Frames, f)
 	}
-	if failed > 0 {
-		e := errorResponse(fmt.Errorf("%d of %d error-count requests failed; the data shown is incomplete: %w", failed, len(plan.Windows), firstErr))
-		resp.Error, resp.ErrorSource, resp.Status = e.Error, e.ErrorSource, e.Status
-	}
+	got.flag(&resp, "error-count")
 	return resp
 }
 

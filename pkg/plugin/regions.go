@@ -11,7 +11,6 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/models"
@@ -46,34 +45,20 @@ func (d *Datasource) regionsQuery(ctx context.Context, q models.Query, dq backen
 	if err != nil {
 		return badRequest(err)
 	}
-	answers := make([]*cloudapi.Regions, len(plan.Windows))
-	errs := make([]error, len(plan.Windows))
-	var g errgroup.Group
-	g.SetLimit(d.settings.MaxConcurrency)
-	for i, w := range plan.Windows {
-		g.Go(func() error {
-			answers[i], errs[i] = rc.regions(ctx, cloudapi.RegionQuery{Start: w.Start, End: w.End, Domain: q.Domain, Provinces: q.Provinces, ISPs: q.ISPs})
-			return nil
-		})
+	got := fetchAll(ctx, d.settings.MaxConcurrency, len(plan.Windows), func(ctx context.Context, i int) (*cloudapi.Regions, error) {
+		w := plan.Windows[i]
+		return rc.regions(ctx, cloudapi.RegionQuery{Start: w.Start, End: w.End, Domain: q.Domain, Provinces: q.Provinces, ISPs: q.ISPs})
+	})
+	if got.allFailed() {
+		return errorResponse(got.firstErr)
 	}
-	_ = g.Wait()
-
 	byPair := map[[2]string]*region{}
-	var failed, rejected int
-	var firstErr error
-	var example string
-	for i, a := range answers {
-		if errs[i] != nil {
-			if failed == 0 {
-				firstErr = errs[i]
-			}
-			failed++
+	var bad unread
+	for i, a := range got.answers {
+		if got.errs[i] != nil {
 			continue
 		}
-		if a.Rejected > 0 && rejected == 0 {
-			example = a.RejectedExample
-		}
-		rejected += a.Rejected
+		bad.add(a.Rejected, a.RejectedExample)
 		for _, s := range a.Series {
 			key := [2]string{s.Province, s.ISP}
 			r := byPair[key]
@@ -87,9 +72,6 @@ func (d *Datasource) regionsQuery(ctx context.Context, q models.Query, dq backen
 				}
 			}
 		}
-	}
-	if len(plan.Windows) > 0 && failed == len(plan.Windows) {
-		return errorResponse(firstErr)
 	}
 	list := make([]*region, 0, len(byPair))
 	for _, r := range byPair {
@@ -105,14 +87,7 @@ func (d *Datasource) regionsQuery(ctx context.Context, q models.Query, dq backen
 	slices.SortFunc(list, func(a, b *region) int {
 		return cmp.Or(cmp.Compare(b.weight, a.weight), cmp.Compare(a.province, b.province), cmp.Compare(a.isp, b.isp))
 	})
-	meta := &data.FrameMeta{ExecutedQueryString: describeRegions(q, plan)}
-	for _, n := range plan.Notices {
-		meta.Notices = append(meta.Notices, data.Notice{Severity: data.NoticeSeverityWarning, Text: n})
-	}
-	if rejected > 0 {
-		meta.Notices = append(meta.Notices, data.Notice{Severity: data.NoticeSeverityWarning,
-			Text: fmt.Sprintf("%d province and ISP values could not be read and are left out, such as %s", rejected, example)})
-	}
+	meta := &data.FrameMeta{ExecutedQueryString: describeRegions(q, plan), Notices: bad.notices(plan.Notices, "province and ISP values")}
 	if q.Top > 0 && len(list) > q.Top {
 		meta.Notices = append(meta.Notices, data.Notice{Severity: data.NoticeSeverityInfo,
 			Text: fmt.Sprintf("The %d busiest of %d province and ISP pairs are shown (top).", q.Top, len(list))})
@@ -142,10 +117,7 @@ func (d *Datasource) regionsQuery(ctx context.Context, q models.Query, dq backen
 			}
 		}
 	}
-	if failed > 0 {
-		e := errorResponse(fmt.Errorf("%d of %d province and ISP requests failed; the data shown is incomplete: %w", failed, len(plan.Windows), firstErr))
-		resp.Error, resp.ErrorSource, resp.Status = e.Error, e.ErrorSource, e.Status
-	}
+	got.flag(&resp, "province and ISP")
 	return resp
 }
 
