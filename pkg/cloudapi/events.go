@@ -74,29 +74,37 @@ func (c *Client) Events(ctx context.Context, q EventQuery) (*Events, error) {
 		if err != nil {
 			return nil, err
 		}
-		pages, err := out.read(raw)
+		pages, got, err := out.read(raw)
 		if err != nil {
 			return nil, err
 		}
-		if page >= pages {
+		if lastPage(page, pages, got) {
 			break
 		}
 	}
 	return out, nil
 }
 
-// read adds one page's sessions and returns how many pages there are.
-func (e *Events) read(raw json.RawMessage) (int, error) {
+// lastPage tells whether page is the last: the one TotalPage (or TotalNum)
+// says, or, when the answer says neither, a page that is not full.
+func lastPage(page, pages, got int) bool {
+	return page >= pages && (pages > 0 || got < EventPageSize)
+}
+
+// read adds one page's sessions and returns how many pages there are (0
+// when the answer does not say) and how many sessions the page held.
+func (e *Events) read(raw json.RawMessage) (pages, got int, err error) {
 	var body struct {
 		EventList           *[]json.RawMessage
 		TotalNum, TotalPage json.RawMessage
 	}
 	if err := json.Unmarshal(raw, &body); err != nil || body.EventList == nil {
-		return 0, &Error{Kind: upstream.KindBadResponse, Detail: "an answer without EventList, which says neither what there is nor that there is nothing"}
+		return 0, 0, &Error{Kind: upstream.KindBadResponse, Detail: "an answer without EventList, which says neither what there is nor that there is nothing"}
 	}
 	total, _ := upstream.ParseNum(body.TotalNum)
-	pages, _ := upstream.ParseNum(body.TotalPage)
+	totalPages, _ := upstream.ParseNum(body.TotalPage)
 	e.Total = int(total.Value)
+	pages = max(int(totalPages.Value), (e.Total+EventPageSize-1)/EventPageSize)
 	for i, item := range *body.EventList {
 		ev, err := parseEvent(item)
 		if err != nil {
@@ -108,7 +116,7 @@ func (e *Events) read(raw json.RawMessage) (int, error) {
 		}
 		e.List = append(e.List, ev)
 	}
-	return int(pages.Value), nil
+	return pages, len(*body.EventList), nil
 }
 
 func parseEvent(item json.RawMessage) (Event, error) {
