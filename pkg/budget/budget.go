@@ -268,3 +268,26 @@ func (b *releasingBody) Close() error {
 	b.release()
 	return err
 }
+
+// Rate is a Shared bound of perSecond requests a second (bursts of
+// burst), for one process: an upstream action's documented rate when no
+// fleet shares it.
+func Rate(perSecond float64, burst int) *RateBound {
+	return &RateBound{l: rate.NewLimiter(rate.Limit(perSecond), max(burst, 1))}
+}
+
+// RateBound is Rate's bound.
+type RateBound struct{ l *rate.Limiter }
+
+// Acquire waits for the rate to allow one more request.
+func (r *RateBound) Acquire(ctx context.Context) (func(), error) {
+	return func() {}, r.l.Wait(ctx)
+}
+
+// PerSecond is the bound's rate.
+func (r *RateBound) PerSecond() float64 { return float64(r.l.Limit()) }
+
+// Throttled and Succeeded: a fixed rate does not adapt; the instance's
+// own bound does.
+func (r *RateBound) Throttled() {}
+func (r *RateBound) Succeeded() {}

@@ -119,6 +119,8 @@ func New(ctx context.Context, s backend.DataSourceInstanceSettings, o Options) (
 		ds.store.ShareWith(space, longestFetch(ds.settings.Timeout, retry.Attempts))
 		bound, pacers := ds.svc.bounds(space)
 		ds.budget.Share(bound, pacers...)
+	} else if rates := ds.svc.rates(); rates != nil {
+		ds.budget.Share(rates)
 	}
 	if ds.memory != nil {
 		st := ds.store

@@ -29,6 +29,9 @@ type service interface {
 	identity() string
 	// bounds are the fleet's bounds of this upstream's requests.
 	bounds(sp *fleet.Space) (func(*http.Request) budget.Shared, []budget.Pacer)
+	// rates are this process's bounds of the upstream's documented rates,
+	// when no fleet shares them (nil: none documented).
+	rates() func(*http.Request) budget.Shared
 	// zoneRead says the upstream's times carry no zone, so they are read
 	// in the data source's time zone and checked for a shift.
 	zoneRead() bool

@@ -94,6 +94,25 @@ func (c *cloudService) bounds(sp *fleet.Space) (func(*http.Request) budget.Share
 	}, pacers
 }
 
+// rates keep each action to its documented default rate in this process
+// when the data source sets none (a fleet keeps to them together instead;
+// see bounds). Max concurrency bounds bursts.
+func (c *cloudService) rates() func(*http.Request) budget.Shared {
+	if c.s.MaxRequestsPerSecond > 0 {
+		return nil // the budget's own rate
+	}
+	limiters := map[string]*budget.RateBound{}
+	for _, a := range cloudapi.Actions {
+		limiters[a] = budget.Rate(cloudapi.DefaultRates[a], c.s.MaxConcurrency)
+	}
+	return func(r *http.Request) budget.Shared {
+		if l := limiters[cloudapi.ActionOf(r)]; l != nil {
+			return l
+		}
+		return limiters[cloudapi.ActionPlayInfo]
+	}
+}
+
 func (c *cloudService) describe() (string, *time.Location, string) {
 	return cloudapi.ActionPlayInfo + " (Cloud API 3.0)", cloudapi.Beijing, "requests of at most a day"
 }

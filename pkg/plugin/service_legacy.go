@@ -70,6 +70,9 @@ func (l *legacyService) bounds(sp *fleet.Space) (func(*http.Request) budget.Shar
 	return func(*http.Request) budget.Shared { return lim }, []budget.Pacer{lim}
 }
 
+// rates: the statistics interface documents none.
+func (l *legacyService) rates() func(*http.Request) budget.Shared { return nil }
+
 func (l *legacyService) describe() (string, *time.Location, string) {
 	return fmt.Sprintf("%s cmd=%s", legacy.Interface, l.s.Cmd), l.s.Location, "two-hour windows"
 }

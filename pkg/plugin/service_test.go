@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +9,8 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/lvbstat/lvbstat-tencent-datasource/internal/simulator"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/budget"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/models"
 )
 
@@ -87,5 +90,29 @@ func TestServiceNameIsRefusedWhereItCannotApply(t *testing.T) {
 				t.Fatalf("error source %q", r.ErrorSource)
 			}
 		})
+	}
+}
+
+// Without a fleet, each Cloud API 3.0 action keeps to its documented
+// default rate in this process, unless the data source sets its own.
+func TestEachActionKeepsToItsRateAlone(t *testing.T) {
+	e := newCloudEnv(t, nil)
+	rates := e.ds.svc.rates()
+	if rates == nil {
+		t.Fatal("no rates")
+	}
+	for action, want := range cloudapi.DefaultRates {
+		req, _ := http.NewRequest(http.MethodPost, "https://live.tencentcloudapi.com", nil)
+		req.Header.Set("X-TC-Action", action)
+		b, ok := rates(req).(*budget.RateBound)
+		if !ok || b.PerSecond() != want {
+			t.Errorf("%s: %v a second, want %v", action, b, want)
+		}
+	}
+	if own := newCloudEnv(t, map[string]any{"maxRequestsPerSecond": 5}); own.ds.svc.rates() != nil {
+		t.Error("a data source's own rate is not the one kept")
+	}
+	if newEnv(t, nil).ds.svc.rates() != nil {
+		t.Error("the statistics interface documents no rate, yet one is kept")
 	}
 }
