@@ -123,13 +123,21 @@ func (d *Datasource) regionsQuery(ctx context.Context, q models.Query, dq backen
 
 // regionsTable is a numeric-long row per province and ISP, the busiest
 // first: the peaks of bandwidth and viewers over the range and its totals
-// of traffic and requests, for a bar gauge or a table.
+// of traffic and requests, for a bar gauge or a table, with the English
+// names and where the province is (latitude and longitude of its capital,
+// empty when unknown) for a Geomap.
 func regionsTable(q models.Query, list []*region, meta *data.FrameMeta) *data.Frame {
 	n := len(list)
 	province, isp := make([]string, n), make([]string, n)
+	provinceEN, ispEN := make([]string, n), make([]string, n)
+	lat, lon := make([]*float64, n), make([]*float64, n)
 	peakBW, peakOnline, sumFlux, sumReq := make([]*float64, n), make([]*int64, n), make([]*float64, n), make([]*int64, n)
 	for i, r := range list {
 		province[i], isp[i] = r.province, r.isp
+		provinceEN[i], ispEN[i] = r.province, english(r.isp, isps)
+		if p, ok := placeOf(r.province); ok {
+			provinceEN[i], lat[i], lon[i] = p.english, ptr(p.lat), ptr(p.lon)
+		}
 		var bw, on, fl, rq upstream.Num
 		for _, p := range r.points {
 			if p.Bandwidth.Valid && (!bw.Valid || p.Bandwidth.Value > bw.Value) {
@@ -166,7 +174,9 @@ func regionsTable(q models.Query, list []*region, meta *data.FrameMeta) *data.Fr
 		field(models.StatPeakBandwidth, UnitBandwidth, peakBW),
 		field(models.StatPeakOnline, UnitOnline, peakOnline),
 		field(models.StatSumFlux, UnitFlux, sumFlux),
-		field("sum_requests", UnitOnline, sumReq))
+		field("sum_requests", UnitOnline, sumReq),
+		data.NewField("province_en", nil, provinceEN), data.NewField("isp_en", nil, ispEN),
+		field("latitude", "", lat), field("longitude", "", lon))
 	if q.Domain != "" {
 		domain := make([]string, n)
 		for i := range domain {

@@ -82,3 +82,17 @@ func TestRegionsAreRefusedWhereTheyCannotApply(t *testing.T) {
 		}
 	}
 }
+
+func TestProvincesAreFoundWithOrWithoutTheirSuffix(t *testing.T) {
+	for name, want := range map[string]string{"广东省": "Guangdong", "广东": "Guangdong", "北京市": "Beijing",
+		"广西壮族自治区": "Guangxi", "新疆维吾尔自治区": "Xinjiang", "香港特别行政区": "Hong Kong", "内蒙古自治区": "Inner Mongolia"} {
+		if p, ok := placeOf(name); !ok || p.english != want || p.lat < 18 || p.lat > 54 || p.lon < 73 || p.lon > 135 {
+			t.Errorf("%s: %+v, %v; want %s, in China", name, p, ok, want)
+		}
+	}
+	for _, name := range []string{"", "省", "火星省", "海外"} {
+		if _, ok := placeOf(name); ok {
+			t.Errorf("%q was found", name)
+		}
+	}
+}
