@@ -18,6 +18,8 @@ describe('DataSource', () => {
         kind: 'summary',
         metric: ['bandwidth', 'online'],
         service: 'LEB',
+        gran: '1440',
+        fmt: 'table',
       })
     );
   });
@@ -73,6 +75,14 @@ describe('DataSource', () => {
     expect(ds.applyTemplateVariables({ refId: 'A' }, {}).serviceName).toBeUndefined();
   });
 
+  it('interpolates the billing granularity and the regions format', () => {
+    const ds = new DataSource(settings);
+    const q = ds.applyTemplateVariables({ refId: 'A', granularity: '$gran', format: '$fmt' }, {});
+    expect(q.granularity).toBe('1440');
+    expect(q.format).toBe('table');
+    expect(ds.applyTemplateVariables({ refId: 'A', granularity: 60 }, {}).granularity).toBe(60);
+  });
+
   it('leaves unknown variables for the backend to report', () => {
     const ds = new DataSource(settings);
     expect(ds.applyTemplateVariables({ refId: 'A', streamId: '$nope' }, {}).streamId).toBe('$nope');
@@ -100,6 +110,8 @@ describe('DataSource', () => {
       '$kind',
       '$metric',
       '$service',
+      '$gran',
+      '$fmt',
     ]);
   });
 });

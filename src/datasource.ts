@@ -58,6 +58,10 @@ export class DataSource extends DataSourceWithBackend<LvbQuery, LvbOptions> {
       filter: query.filter ? srv.replace(query.filter, scopedVars, 'regex') : query.filter,
       serviceName: query.serviceName ? srv.replace(query.serviceName, scopedVars).trim() : query.serviceName,
       codes: query.codes ? query.codes.flatMap(list) : query.codes,
+      format: query.format ? srv.replace(query.format, scopedVars).trim() : query.format,
+      // A variable's value arrives as text, which the backend reads as the number it spells.
+      granularity:
+        typeof query.granularity === 'string' ? srv.replace(query.granularity, scopedVars).trim() : query.granularity,
       provinces: query.provinces ? query.provinces.flatMap(list) : query.provinces,
       isps: query.isps ? query.isps.flatMap(list) : query.isps,
     };

@@ -46,7 +46,7 @@ export interface LvbQuery extends DataQuery {
   /** Cloud API 3.0: 'LVB' (standard live) or 'LEB' (fast live) only; empty for both. */
   serviceName?: string;
   /** Billing: the points' width in minutes (5, 60 or 1440); empty for the finest the panel shows. */
-  granularity?: number;
+  granularity?: number | string;
   /** Errors: the HTTP error classes counted ('4xx', '5xx'); empty for both. */
   codes?: string[];
   /** Regions: Tencent's province and ISP names (广东省, 电信); empty for all. */
@@ -136,7 +136,7 @@ export const DOMAIN_QUERY_TYPES = [...BILLING_QUERY_TYPES, 'errors', 'regions'];
 
 /** The billing points' widths, in minutes; empty: the finest the panel shows. */
 const GRANULARITY_LABELS: Record<number, string> = { 5: '5 minutes', 60: '1 hour', 1440: '1 day' };
-export const GRANULARITIES: Array<{ value: number; label: string }> = [
+export const GRANULARITIES: Array<{ value: number | string; label: string }> = [
   { value: 0, label: 'Auto' },
   ...(limits.billingGranularities as number[]).map((g) => ({
     value: g,

@@ -230,8 +230,9 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
               <Select
                 inputId="lvb-format"
                 width={24}
-                options={REGION_FORMATS}
+                options={[...REGION_FORMATS, ...variableOptions]}
                 value={query.format || 'timeseries'}
+                allowCustomValue
                 onChange={(v: SelectableValue<string>) => commit({ ...query, format: v.value })}
               />
             </InlineField>
@@ -260,9 +261,12 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
               <Select
                 inputId="lvb-granularity"
                 width={24}
-                options={GRANULARITIES}
+                options={[...GRANULARITIES, ...variableOptions]}
                 value={query.granularity ?? 0}
-                onChange={(v: SelectableValue<number>) => commit({ ...query, granularity: v.value || undefined })}
+                allowCustomValue
+                onChange={(v: SelectableValue<number | string>) =>
+                  commit({ ...query, granularity: v.value || undefined })
+                }
               />
             </InlineField>
           </InlineFieldRow>
