@@ -59,10 +59,7 @@ func (d *Datasource) fetchBilling(ctx context.Context, b biller, q models.Query,
 
 // describeBilling is the query inspector's account of what was asked.
 func describeBilling(action string, q models.Query, plan planner.BillPlan) string {
-	domain := q.Domain
-	if domain == "" {
-		domain = "(all domains)"
-	}
+	domain := orAll(q.Domain, "(all domains)")
 	if q.Service != "" {
 		domain += " service=" + q.Service
 	}
@@ -93,9 +90,9 @@ func spanName(d time.Duration) string {
 // billable bandwidth (Mbps; an hour's or a day's point is the peak of its
 // 5-minute points) and traffic (MB).
 func (d *Datasource) billingQuery(ctx context.Context, q models.Query, dq backend.DataQuery, _ bool) backend.DataResponse {
-	b, ok := d.svc.(biller)
-	if !ok {
-		return badRequest(fmt.Errorf("query type %s needs Tencent Cloud API 3.0", q.Type))
+	b, err := offered[biller](d, q)
+	if err != nil {
+		return badRequest(err)
 	}
 	g := q.Granularity
 	if g == 0 {
@@ -139,9 +136,9 @@ func (d *Datasource) billingQuery(ctx context.Context, q models.Query, dq backen
 // computed from all its 5-minute points the way Tencent computes them, and
 // says so. Totals need every point: a failed request fails the query.
 func (d *Datasource) billingTotalsQuery(ctx context.Context, q models.Query, dq backend.DataQuery, _ bool) backend.DataResponse {
-	b, ok := d.svc.(biller)
-	if !ok {
-		return badRequest(fmt.Errorf("query type %s needs Tencent Cloud API 3.0", q.Type))
+	b, err := offered[biller](d, q)
+	if err != nil {
+		return badRequest(err)
 	}
 	now := d.now()
 	plan, err := planner.BuildBill(dq.TimeRange.From, dq.TimeRange.To, now, planner.BillFine)

@@ -294,14 +294,8 @@ func badRequest(err error) backend.DataResponse {
 // describe is what the query inspector shows as the executed query: what
 // was asked, never the key or a signature.
 func (d *Datasource) describe(q models.Query, plan planner.Plan, width time.Duration, maxPoints int64) string {
-	streams := strings.Join(q.Streams, ",")
-	if streams == "" {
-		streams = "(all streams)"
-	}
-	domain := q.Domain
-	if domain == "" {
-		domain = "(all domains)"
-	}
+	streams := orAll(strings.Join(q.Streams, ","), "(all streams)")
+	domain := orAll(q.Domain, "(all domains)")
 	// What was asked of whom, never a key or a signature.
 	who, loc, windows := d.svc.describe()
 	if len(plan.Windows) == 0 {

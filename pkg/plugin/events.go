@@ -25,9 +25,9 @@ type eventLister interface {
 // while the push goes on), a text naming the stream, how long it pushed
 // and why it stopped, and tags. Fetched fresh: sessions end and begin.
 func (d *Datasource) eventsQuery(ctx context.Context, q models.Query, dq backend.DataQuery, _ bool) backend.DataResponse {
-	el, ok := d.svc.(eventLister)
-	if !ok {
-		return badRequest(fmt.Errorf("query type %s needs Tencent Cloud API 3.0", q.Type))
+	el, err := offered[eventLister](d, q)
+	if err != nil {
+		return badRequest(err)
 	}
 	plan, err := planner.Events.Build(dq.TimeRange.From, dq.TimeRange.To, d.now())
 	if err != nil {
@@ -119,13 +119,7 @@ func roundDuration(d time.Duration) string {
 }
 
 func describeEvents(q models.Query, plan planner.Plan, requests int) string {
-	domain, streams := q.Domain, strings.Join(q.Streams, ",")
-	if domain == "" {
-		domain = "(all push domains)"
-	}
-	if streams == "" {
-		streams = "(all streams)"
-	}
+	domain, streams := orAll(q.Domain, "(all push domains)"), orAll(strings.Join(q.Streams, ","), "(all streams)")
 	if len(plan.Windows) == 0 {
 		return fmt.Sprintf("%s (Cloud API 3.0) domain=%s stream=%s: nothing to fetch", cloudapi.ActionEvents, domain, streams)
 	}

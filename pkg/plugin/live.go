@@ -171,9 +171,6 @@ func liveFrame(domain string, streams []upstream.LiveStream, snap *upstream.Snap
 }
 
 func (d *Datasource) describeLive(q models.Query) string {
-	domain := q.Domain
-	if domain == "" {
-		domain = "(all domains)"
-	}
+	domain := orAll(q.Domain, "(all domains)")
 	return d.svc.describeLive(domain)
 }

@@ -25,9 +25,9 @@ type errorCounter interface {
 // alert rule judges per class ("5xx above 50 a minute for 5 minutes").
 // Tencent keeps the last day: an older range is shortened, with a notice.
 func (d *Datasource) errorsQuery(ctx context.Context, q models.Query, dq backend.DataQuery, _ bool) backend.DataResponse {
-	c, ok := d.svc.(errorCounter)
-	if !ok {
-		return badRequest(fmt.Errorf("query type %s needs Tencent Cloud API 3.0", q.Type))
+	c, err := offered[errorCounter](d, q)
+	if err != nil {
+		return badRequest(err)
 	}
 	plan, err := planner.PlayErrors.Build(dq.TimeRange.From, dq.TimeRange.To, d.now())
 	if err != nil {
@@ -87,10 +87,7 @@ func (d *Datasource) errorsQuery(ctx context.Context, q models.Query, dq backend
 }
 
 func describeErrors(q models.Query, plan planner.Plan) string {
-	domain := q.Domain
-	if domain == "" {
-		domain = "(all domains)"
-	}
+	domain := orAll(q.Domain, "(all domains)")
 	if len(plan.Windows) == 0 {
 		return fmt.Sprintf("%s (Cloud API 3.0) domain=%s: nothing to fetch", cloudapi.ActionPlayErrors, domain)
 	}

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
@@ -23,4 +24,24 @@ var handlers = map[string]handler{
 	models.QueryTypeErrors:        (*Datasource).errorsQuery,
 	models.QueryTypeRegions:       (*Datasource).regionsQuery,
 	models.QueryTypeEvents:        (*Datasource).eventsQuery,
+}
+
+// offered is what the data source's upstream offers for q's type (its
+// billing, its error counts…), or the error a query on an upstream
+// without it gets. models refuses those query types first; this keeps
+// the handler honest if a new upstream forgets to.
+func offered[T any](d *Datasource, q models.Query) (T, error) {
+	t, ok := d.svc.(T)
+	if !ok {
+		return t, fmt.Errorf("query type %s needs Tencent Cloud API 3.0", q.Type)
+	}
+	return t, nil
+}
+
+// orAll names an empty filter for the query inspector.
+func orAll(value, all string) string {
+	if value == "" {
+		return all
+	}
+	return value
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/cloudapi"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/models"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/planner"
+	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/stats"
 	"github.com/lvbstat/lvbstat-tencent-datasource/pkg/upstream"
 )
 
@@ -37,9 +38,9 @@ type region struct {
 // pairs first (top keeps the first); or, as a table, a row per pair with
 // its peaks and totals over the range.
 func (d *Datasource) regionsQuery(ctx context.Context, q models.Query, dq backend.DataQuery, _ bool) backend.DataResponse {
-	rc, ok := d.svc.(regionCounter)
-	if !ok {
-		return badRequest(fmt.Errorf("query type %s needs Tencent Cloud API 3.0", q.Type))
+	rc, err := offered[regionCounter](d, q)
+	if err != nil {
+		return badRequest(err)
 	}
 	plan, err := planner.Regions.Build(dq.TimeRange.From, dq.TimeRange.To, d.now())
 	if err != nil {
@@ -138,27 +139,19 @@ func regionsTable(q models.Query, list []*region, meta *data.FrameMeta) *data.Fr
 		if p, ok := placeOf(r.province); ok {
 			provinceEN[i], lat[i], lon[i] = p.english, ptr(p.lat), ptr(p.lon)
 		}
-		var bw, on, fl, rq upstream.Num
+		s := stats.Summarize(r.points)
+		var rq upstream.Num
 		for _, p := range r.points {
-			if p.Bandwidth.Valid && (!bw.Valid || p.Bandwidth.Value > bw.Value) {
-				bw = p.Bandwidth
-			}
-			if p.Online.Valid && (!on.Valid || p.Online.Value > on.Value) {
-				on = p.Online
-			}
-			if p.Flux.Valid {
-				fl = upstream.Num{Value: fl.Value + p.Flux.Value, Valid: true}
-			}
 			if p.Requests.Valid {
 				rq = upstream.Num{Value: rq.Value + p.Requests.Value, Valid: true}
 			}
 		}
-		peakBW[i] = numPtr(bw)
-		if fl.Valid {
-			sumFlux[i] = ptr(math.Round(fl.Value*1000) / 1000)
+		peakBW[i] = numPtr(s.PeakBandwidth)
+		if s.Flux.Valid {
+			sumFlux[i] = ptr(roundTo3(s.Flux.Value))
 		}
-		if on.Valid {
-			peakOnline[i] = ptr(int64(math.Round(on.Value)))
+		if s.PeakOnline.Valid {
+			peakOnline[i] = ptr(int64(math.Round(s.PeakOnline.Value)))
 		}
 		if rq.Valid {
 			sumReq[i] = ptr(int64(math.Round(rq.Value)))
@@ -190,10 +183,7 @@ func regionsTable(q models.Query, list []*region, meta *data.FrameMeta) *data.Fr
 }
 
 func describeRegions(q models.Query, plan planner.Plan) string {
-	domain := q.Domain
-	if domain == "" {
-		domain = "(all domains)"
-	}
+	domain := orAll(q.Domain, "(all domains)")
 	where := ""
 	if len(q.Provinces) > 0 {
 		where += " provinces=" + strings.Join(q.Provinces, ",")

@@ -80,18 +80,13 @@ func (c *cloudService) bounds(sp *fleet.Space) (func(*http.Request) budget.Share
 		}
 		return cloudapi.DefaultRates[action]
 	}
-	limiters := map[string]*fleet.Limiter{}
 	pacers := make([]budget.Pacer, 0, len(cloudapi.Actions))
-	for _, a := range cloudapi.Actions {
-		limiters[a] = sp.Limiter(a, c.s.MaxConcurrency, rate(a))
-		pacers = append(pacers, limiters[a])
-	}
-	return func(r *http.Request) budget.Shared {
-		if l := limiters[cloudapi.ActionOf(r)]; l != nil {
-			return l
-		}
-		return limiters[cloudapi.ActionPlayInfo]
-	}, pacers
+	bound := perAction(func(a string) budget.Shared {
+		l := sp.Limiter(a, c.s.MaxConcurrency, rate(a))
+		pacers = append(pacers, l)
+		return l
+	})
+	return bound, pacers
 }
 
 // rates keep each action to its documented default rate in this process
@@ -101,15 +96,21 @@ func (c *cloudService) rates() func(*http.Request) budget.Shared {
 	if c.s.MaxRequestsPerSecond > 0 {
 		return nil // the budget's own rate
 	}
-	limiters := map[string]*budget.RateBound{}
+	return perAction(func(a string) budget.Shared { return budget.Rate(cloudapi.DefaultRates[a], c.s.MaxConcurrency) })
+}
+
+// perAction makes a bound for each action and returns the one of a
+// request's action (the play figures' for a request that names none).
+func perAction(bound func(action string) budget.Shared) func(*http.Request) budget.Shared {
+	bounds := make(map[string]budget.Shared, len(cloudapi.Actions))
 	for _, a := range cloudapi.Actions {
-		limiters[a] = budget.Rate(cloudapi.DefaultRates[a], c.s.MaxConcurrency)
+		bounds[a] = bound(a)
 	}
 	return func(r *http.Request) budget.Shared {
-		if l := limiters[cloudapi.ActionOf(r)]; l != nil {
-			return l
+		if b, ok := bounds[cloudapi.ActionOf(r)]; ok {
+			return b
 		}
-		return limiters[cloudapi.ActionPlayInfo]
+		return bounds[cloudapi.ActionPlayInfo]
 	}
 }
 
