@@ -113,33 +113,23 @@ func beijingFloor(t time.Time, step time.Duration) time.Time {
 }
 
 // billAnswer serves DescribeBillBandwidthAndFluxList.
-func (c *CloudAPI) billAnswer(params map[string]any, now time.Time) (map[string]any, *cloudError) {
-	str := func(k string) string { v, _ := params[k].(string); return v }
-	start, err1 := cloudTime(str("StartTime"))
-	end, err2 := cloudTime(str("EndTime"))
+func (c *CloudAPI) billAnswer(p params, now time.Time) (map[string]any, *cloudError) {
+	start, end, err := p.span()
 	g := 5
-	if raw, ok := params["Granularity"]; ok {
+	if raw, ok := p["Granularity"]; ok {
 		f, isNum := raw.(float64)
 		if !isNum {
 			return nil, &cloudError{"InvalidParameter", "Granularity must be a number"}
 		}
 		g = int(f)
 	}
-	service := str("ServiceName")
-	var domains []string
-	if raw, ok := params["PlayDomains"].([]any); ok {
-		for _, d := range raw {
-			if s, ok := d.(string); ok {
-				domains = append(domains, s)
-			}
-		}
-	}
+	service, domains := p.str("ServiceName"), p.list("PlayDomains")
 	span := BillSpan
 	if g == 5 {
 		span = BillFineSpan
 	}
 	switch {
-	case err1 != nil || err2 != nil:
+	case err != nil:
 		return nil, &cloudError{"InvalidParameter", "StartTime and EndTime must be YYYY-MM-DD hh:mm:ss or ISO 8601"}
 	case g != 5 && g != 60 && g != 1440:
 		return nil, &cloudError{"InvalidParameterValue", "Granularity must be 5, 60 or 1440"}
@@ -176,5 +166,3 @@ func (c *CloudAPI) billAnswer(params map[string]any, now time.Time) (map[string]
 		"P95PeakBandwidth": totals.P95, "P95PeakBandwidthTime": when(totals.P95Time), "SumFlux": totals.SumFlux,
 	}, nil
 }
-
-const cloudLayout = "2006-01-02 15:04:05"

@@ -275,7 +275,7 @@ func (c *CloudAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Header.Get("X-TC-Version") != "2018-08-01":
 		answer(&cloudError{"InvalidParameterValue", "the Version is not 2018-08-01"}, nil)
 		return
-	case !slices.Contains([]string{"DescribeStreamPlayInfoList", "DescribeAllStreamPlayInfoList", "DescribeBillBandwidthAndFluxList", "DescribePlayErrorCodeDetailInfoList", "DescribeGroupProIspPlayInfoList", "DescribeLiveStreamEventList"}, action):
+	case action != "DescribeStreamPlayInfoList" && action != "DescribeAllStreamPlayInfoList" && cloudActions[action] == nil:
 		answer(&cloudError{"InvalidAction", "the action " + action + " does not exist"}, nil)
 		return
 	case denied:
@@ -288,44 +288,18 @@ func (c *CloudAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer(&cloudError{"RequestLimitExceeded", "requests exceed the limit"}, nil)
 		return
 	}
-	var params map[string]any
-	if err := json.Unmarshal(body, &params); err != nil {
+	var p params
+	if err := json.Unmarshal(body, &p); err != nil {
 		answer(&cloudError{"InvalidParameter", "the body is not a JSON object"}, nil)
 		return
 	}
-	str := func(k string) string { v, _ := params[k].(string); return v }
+	str := p.str
 	now := c.now()
-	oldest := monthBack(now.In(Beijing))
-	if o := now.Add(-CloudRetention); o.After(oldest) {
-		oldest = o
-	}
-	if action == "DescribeBillBandwidthAndFluxList" {
-		rec.Start, _ = cloudTime(str("StartTime"))
-		rec.End, _ = cloudTime(str("EndTime"))
-		rec.Service = str("ServiceName")
-		data, e := c.billAnswer(params, now)
-		answer(e, data)
-		return
-	}
-	if action == "DescribeLiveStreamEventList" {
-		rec.Start, _ = time.Parse(time.RFC3339, str("StartTime"))
-		rec.End, _ = time.Parse(time.RFC3339, str("EndTime"))
-		rec.Stream = str("StreamName")
-		data, e := c.eventsAnswer(params, now)
-		answer(e, data)
-		return
-	}
-	if action == "DescribeGroupProIspPlayInfoList" {
-		rec.Start, _ = cloudTime(str("StartTime"))
-		rec.End, _ = cloudTime(str("EndTime"))
-		data, e := c.regionsAnswer(params, now)
-		answer(e, data)
-		return
-	}
-	if action == "DescribePlayErrorCodeDetailInfoList" {
-		rec.Start, _ = cloudTime(str("StartTime"))
-		rec.End, _ = cloudTime(str("EndTime"))
-		data, e := c.errorsAnswer(params, now)
+	oldest := monthOldest(now)
+	if serve := cloudActions[action]; serve != nil {
+		rec.Start, rec.End, _ = p.span()
+		rec.Service, rec.Stream = p.str("ServiceName"), p.str("StreamName")
+		data, e := serve(c, p, now)
 		answer(e, data)
 		return
 	}
@@ -339,14 +313,7 @@ func (c *CloudAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			answer(&cloudError{"InvalidParameter", "QueryTime is more than a month ago"}, nil)
 			return
 		}
-		var domains []string
-		if raw, ok := params["PlayDomains"].([]any); ok {
-			for _, d := range raw {
-				if s, ok := d.(string); ok {
-					domains = append(domains, s)
-				}
-			}
-		}
+		domains := p.list("PlayDomains")
 		rec.Start = at
 		list := []map[string]any{}
 		if !at.After(now.Add(-CloudDelay)) && (len(domains) == 0 || slices.Contains(domains, c.Domain)) {
@@ -356,7 +323,7 @@ func (c *CloudAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 					"Flux": v.Flux, "Online": v.Online, "Request": v.Requests, "Protocol": "FLV", "Rate": 0})
 			}
 		}
-		answer(nil, map[string]any{"QueryTime": at.In(Beijing).Format("2006-01-02 15:04:05"), "DataInfoList": list})
+		answer(nil, map[string]any{"QueryTime": at.In(Beijing).Format(cloudLayout), "DataInfoList": list})
 		return
 	}
 	start, err1 := cloudTime(str("StartTime"))
@@ -381,7 +348,7 @@ func (c *CloudAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	list := []map[string]any{}
 	for _, v := range c.minutes(rec.Domain, rec.Service, rec.Stream, start, end) {
-		list = append(list, map[string]any{"Time": v.Time.In(Beijing).Format("2006-01-02 15:04:05"),
+		list = append(list, map[string]any{"Time": v.Time.In(Beijing).Format(cloudLayout),
 			"Bandwidth": v.Bandwidth, "Flux": v.Flux, "Request": v.Requests, "Online": v.Online})
 	}
 	resp := map[string]any{"DataInfoList": list}
@@ -389,6 +356,15 @@ func (c *CloudAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.Faults.Rows(resp)
 	}
 	answer(nil, resp)
+}
+
+// cloudActions serve the actions beyond the play figures, each from its
+// own file.
+var cloudActions = map[string]func(c *CloudAPI, p params, now time.Time) (map[string]any, *cloudError){
+	"DescribeBillBandwidthAndFluxList":    (*CloudAPI).billAnswer,
+	"DescribePlayErrorCodeDetailInfoList": (*CloudAPI).errorsAnswer,
+	"DescribeGroupProIspPlayInfoList":     (*CloudAPI).regionsAnswer,
+	"DescribeLiveStreamEventList":         (*CloudAPI).eventsAnswer,
 }
 
 // monthBack is the API's "one month of now": the same day of the month
@@ -494,7 +470,7 @@ func toLowerTrim(s string) string {
 
 // cloudTime reads "YYYY-MM-DD hh:mm:ss" (Beijing time) or ISO 8601.
 func cloudTime(s string) (time.Time, error) {
-	if t, err := time.ParseInLocation("2006-01-02 15:04:05", s, Beijing); err == nil {
+	if t, err := time.ParseInLocation(cloudLayout, s, Beijing); err == nil {
 		return t, nil
 	}
 	return time.Parse(time.RFC3339, s)

@@ -53,14 +53,8 @@ func (c *CloudAPI) Sessions(from, to time.Time) []Session {
 }
 
 // eventsAnswer serves DescribeLiveStreamEventList.
-func (c *CloudAPI) eventsAnswer(params map[string]any, now time.Time) (map[string]any, *cloudError) {
-	str := func(k string) string { v, _ := params[k].(string); return v }
-	num := func(k string, def int) int {
-		if f, ok := params[k].(float64); ok {
-			return int(f)
-		}
-		return def
-	}
+func (c *CloudAPI) eventsAnswer(p params, now time.Time) (map[string]any, *cloudError) {
+	str, num := p.str, p.num
 	start, err1 := time.Parse(time.RFC3339, str("StartTime"))
 	end, err2 := time.Parse(time.RFC3339, str("EndTime"))
 	size, page := num("PageSize", 10), num("PageNum", 1)

@@ -62,22 +62,13 @@ func (c *CloudAPI) ExpectedErrors(class string, from, to time.Time) []Value {
 }
 
 // errorsAnswer serves DescribePlayErrorCodeDetailInfoList.
-func (c *CloudAPI) errorsAnswer(params map[string]any, now time.Time) (map[string]any, *cloudError) {
-	str := func(k string) string { v, _ := params[k].(string); return v }
-	start, err1 := cloudTime(str("StartTime"))
-	end, err2 := cloudTime(str("EndTime"))
-	classes := strings.Split(strings.ReplaceAll(str("StatType"), " ", ""), ",")
-	var domains []string
-	if raw, ok := params["PlayDomains"].([]any); ok {
-		for _, d := range raw {
-			if s, ok := d.(string); ok {
-				domains = append(domains, s)
-			}
-		}
-	}
-	g, _ := params["Granularity"].(float64)
+func (c *CloudAPI) errorsAnswer(p params, now time.Time) (map[string]any, *cloudError) {
+	start, end, err := p.span()
+	classes := strings.Split(strings.ReplaceAll(p.str("StatType"), " ", ""), ",")
+	domains := p.list("PlayDomains")
+	g := p.num("Granularity", 0)
 	switch {
-	case err1 != nil || err2 != nil:
+	case err != nil:
 		return nil, &cloudError{"InvalidParameter", "StartTime and EndTime must be YYYY-MM-DD hh:mm:ss or ISO 8601"}
 	case g != 1:
 		return nil, &cloudError{"InvalidParameterValue", "Granularity must be 1"}

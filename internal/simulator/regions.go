@@ -58,49 +58,32 @@ func (c *CloudAPI) ExpectedRegion(province, isp string, from, to time.Time) []Va
 }
 
 // regionsAnswer serves DescribeGroupProIspPlayInfoList.
-func (c *CloudAPI) regionsAnswer(params map[string]any, now time.Time) (map[string]any, *cloudError) {
-	str := func(k string) string { v, _ := params[k].(string); return v }
-	list := func(k string) []string {
-		var out []string
-		if raw, ok := params[k].([]any); ok {
-			for _, d := range raw {
-				if s, ok := d.(string); ok {
-					out = append(out, s)
-				}
-			}
-		}
-		return out
-	}
-	start, err1 := cloudTime(str("StartTime"))
-	end, err2 := cloudTime(str("EndTime"))
-	oldest := monthBack(now.In(Beijing))
-	if o := now.Add(-CloudRetention); o.After(oldest) {
-		oldest = o
-	}
+func (c *CloudAPI) regionsAnswer(p params, now time.Time) (map[string]any, *cloudError) {
+	start, end, err := p.span()
 	switch {
-	case err1 != nil || err2 != nil:
+	case err != nil:
 		return nil, &cloudError{"InvalidParameter", "StartTime and EndTime must be YYYY-MM-DD hh:mm:ss or ISO 8601"}
 	case end.Before(start):
 		return nil, &cloudError{"InvalidParameterValue", "EndTime is before StartTime"}
 	case end.Sub(start) > RegionSpan:
 		return nil, &cloudError{"InvalidParameter", "the time span exceeds three hours"}
-	case start.Before(oldest):
+	case start.Before(monthOldest(now)):
 		return nil, &cloudError{"InvalidParameter", "StartTime is more than a month ago"}
 	}
-	domains, provinces, isps := list("PlayDomains"), list("ProvinceNames"), list("IspNames")
+	domains, provinces, isps := p.list("PlayDomains"), p.list("ProvinceNames"), p.list("IspNames")
 	rows := []map[string]any{}
 	if len(domains) == 0 || slices.Contains(domains, c.Domain) {
-		for _, p := range Provinces {
+		for _, pr := range Provinces {
 			for _, i := range ISPs {
-				if (len(provinces) > 0 && !slices.Contains(provinces, p)) || (len(isps) > 0 && !slices.Contains(isps, i)) {
+				if (len(provinces) > 0 && !slices.Contains(provinces, pr)) || (len(isps) > 0 && !slices.Contains(isps, i)) {
 					continue
 				}
 				detail := []map[string]any{}
-				for _, v := range c.ExpectedRegion(p, i, start, end.Add(time.Second)) {
+				for _, v := range c.ExpectedRegion(pr, i, start, end.Add(time.Second)) {
 					detail = append(detail, map[string]any{"Time": v.Time.In(Beijing).Format(cloudLayout),
 						"Bandwidth": v.Bandwidth, "Flux": v.Flux, "Request": v.Requests, "Online": v.Online})
 				}
-				rows = append(rows, map[string]any{"ProvinceName": p, "IspName": i, "DetailInfoList": detail})
+				rows = append(rows, map[string]any{"ProvinceName": pr, "IspName": i, "DetailInfoList": detail})
 			}
 		}
 	}
