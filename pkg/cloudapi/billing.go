@@ -50,14 +50,11 @@ type Bill struct {
 // Bill asks DescribeBillBandwidthAndFluxList for q: at most a day at 5
 // minutes, 31 days at 60 or 1440 (planner.BuildBill cuts a range so).
 func (c *Client) Bill(ctx context.Context, q BillQuery) (*Bill, error) {
-	if err := (upstream.Query{Start: q.Start, End: q.End}).CheckSpan(); err != nil {
-		return nil, fmt.Errorf("cloudapi: %w", err)
+	params, err := spanParams(q.Start, q.End)
+	if err != nil {
+		return nil, err
 	}
-	params := map[string]any{
-		"StartTime":   q.Start.In(Beijing).Format(timeLayoutLocal),
-		"EndTime":     q.End.Add(-time.Second).In(Beijing).Format(timeLayoutLocal),
-		"Granularity": q.Granularity,
-	}
+	params["Granularity"] = q.Granularity
 	if q.Domain != "" {
 		params["PlayDomains"] = []string{q.Domain}
 	}

@@ -201,3 +201,17 @@ func (c *Client) sendError(ctx context.Context, err error) error {
 	}
 	return &Error{Kind: upstream.KindUnreachable, Detail: "the request to " + upstream.Clip(c.host, 100) + " failed", Err: err}
 }
+
+// spanParams are the StartTime and EndTime of [start, end) as the actions
+// take them: Beijing time without a zone, the end inclusive; or the error
+// of a span the API would refuse.
+func spanParams(start, end time.Time) (map[string]any, error) {
+	q := upstream.Query{Start: start, End: end}
+	if err := q.CheckSpan(); err != nil {
+		return nil, fmt.Errorf("cloudapi: %w", err)
+	}
+	return map[string]any{
+		"StartTime": start.In(Beijing).Format(timeLayoutLocal),
+		"EndTime":   q.Last().In(Beijing).Format(timeLayoutLocal),
+	}, nil
+}

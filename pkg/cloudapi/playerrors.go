@@ -51,15 +51,11 @@ type ErrorCounts struct {
 // granularity, the last day only, a day a request. The API fills a
 // minute without errors with 0.
 func (c *Client) PlayErrors(ctx context.Context, q ErrorQuery) (*ErrorCounts, error) {
-	if err := (upstream.Query{Start: q.Start, End: q.End}).CheckSpan(); err != nil {
-		return nil, fmt.Errorf("cloudapi: %w", err)
+	params, err := spanParams(q.Start, q.End)
+	if err != nil {
+		return nil, err
 	}
-	params := map[string]any{
-		"StartTime":   q.Start.In(Beijing).Format(timeLayoutLocal),
-		"EndTime":     q.End.Add(-time.Second).In(Beijing).Format(timeLayoutLocal),
-		"Granularity": 1,
-		"StatType":    q.Classes,
-	}
+	params["Granularity"], params["StatType"] = 1, q.Classes
 	if q.Domain != "" {
 		params["PlayDomains"] = []string{q.Domain}
 	}

@@ -20,12 +20,9 @@ import (
 // answers at most a day a request. It answers no window total: the
 // minutes' flux is the total (Result.NoSumInfo).
 func (c *Client) PlayStatHistory(ctx context.Context, q upstream.Query) (*upstream.Result, error) {
-	if err := q.CheckSpan(); err != nil {
-		return nil, fmt.Errorf("cloudapi: %w", err)
-	}
-	params := map[string]any{
-		"StartTime": q.Start.In(Beijing).Format(timeLayoutLocal),
-		"EndTime":   q.Last().In(Beijing).Format(timeLayoutLocal),
+	params, err := spanParams(q.Start, q.End)
+	if err != nil {
+		return nil, err
 	}
 	if q.Domain != "" {
 		params["PlayDomain"] = q.Domain

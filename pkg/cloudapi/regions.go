@@ -41,12 +41,9 @@ type Regions struct {
 // Regions asks DescribeGroupProIspPlayInfoList for q: at most three hours
 // a request, a month kept.
 func (c *Client) Regions(ctx context.Context, q RegionQuery) (*Regions, error) {
-	if err := (upstream.Query{Start: q.Start, End: q.End}).CheckSpan(); err != nil {
-		return nil, fmt.Errorf("cloudapi: %w", err)
-	}
-	params := map[string]any{
-		"StartTime": q.Start.In(Beijing).Format(timeLayoutLocal),
-		"EndTime":   q.End.Add(-time.Second).In(Beijing).Format(timeLayoutLocal),
+	params, err := spanParams(q.Start, q.End)
+	if err != nil {
+		return nil, err
 	}
 	if q.Domain != "" {
 		params["PlayDomains"] = []string{q.Domain}

@@ -19,8 +19,8 @@ type Kept[K comparable, V any] struct {
 	size     func(V) int64
 	maxBytes int64
 
-	mu      sync.Mutex
 	answers *lru.Cache[K, V]
+	mu      sync.Mutex // over bytes, which the cache's evictions change
 	bytes   int64
 
 	flights coalesce.Group[K, V]
@@ -38,12 +38,9 @@ func NewKept[K comparable, V any](maxBytes int64, size func(V) int64) *Kept[K, V
 // from fetch, once for every caller asking meanwhile; settled says whether
 // an answer fetched now may be kept.
 func (k *Kept[K, V]) Get(ctx context.Context, key K, settled bool, fetch func(context.Context) (V, error)) (v V, fromMemory bool, err error) {
-	k.mu.Lock()
-	if v, ok := k.answers.Get(key); ok {
-		k.mu.Unlock()
+	if v, ok := k.answers.Get(key); ok { // the cache locks itself
 		return v, true, nil
 	}
-	k.mu.Unlock()
 	v, _, err = k.flights.Do(ctx, key, func(ctx context.Context) (V, error) {
 		v, err := fetch(ctx)
 		if err == nil && settled {

@@ -25,15 +25,14 @@ type biller interface {
 
 // billing is what the billing requests of a range brought.
 type billing struct {
-	batch[*cloudapi.Bill] // each request's answer, in the plan's order
-	plan                  planner.BillPlan
+	batch[*cloudapi.Bill]                  // each request's answer, in the plan's order
 	points                []upstream.Point // sorted, one a time, inside the plan's range
 	unread                unread
 }
 
 // fetchBilling makes the plan's requests.
 func (d *Datasource) fetchBilling(ctx context.Context, b biller, q models.Query, plan planner.BillPlan) *billing {
-	out := &billing{plan: plan, batch: fetchAll(ctx, d.settings.MaxConcurrency, len(plan.Windows), func(ctx context.Context, i int) (*cloudapi.Bill, error) {
+	out := &billing{batch: fetchAll(ctx, d.settings.MaxConcurrency, len(plan.Windows), func(ctx context.Context, i int) (*cloudapi.Bill, error) {
 		w := plan.Windows[i]
 		return b.bill(ctx, cloudapi.BillQuery{Start: w.Start, End: w.End, Granularity: plan.Granularity, Domain: q.Domain, ServiceName: q.Service})
 	})}
@@ -58,16 +57,16 @@ func (d *Datasource) fetchBilling(ctx context.Context, b biller, q models.Query,
 }
 
 // describeBilling is the query inspector's account of what was asked.
-func describeBilling(action string, q models.Query, plan planner.BillPlan) string {
+func describeBilling(q models.Query, plan planner.BillPlan) string {
 	domain := orAll(q.Domain, "(all domains)")
 	if q.Service != "" {
 		domain += " service=" + q.Service
 	}
 	if len(plan.Windows) == 0 {
-		return fmt.Sprintf("%s (Cloud API 3.0) domain=%s: nothing to fetch", action, domain)
+		return fmt.Sprintf("%s (Cloud API 3.0) domain=%s: nothing to fetch", cloudapi.ActionBill, domain)
 	}
 	return fmt.Sprintf("%s (Cloud API 3.0) domain=%s granularity=%d minutes from %s to %s Beijing time: %s of at most %s",
-		action, domain, plan.Granularity, plan.From.In(cloudapi.Beijing).Format(time.DateTime), plan.To.In(cloudapi.Beijing).Format(time.DateTime),
+		cloudapi.ActionBill, domain, plan.Granularity, plan.From.In(cloudapi.Beijing).Format(time.DateTime), plan.To.In(cloudapi.Beijing).Format(time.DateTime),
 		requestCount(len(plan.Windows)), spanName(planner.BillSpanOf(plan.Granularity)))
 }
 
@@ -108,7 +107,7 @@ func (d *Datasource) billingQuery(ctx context.Context, q models.Query, dq backen
 		return errorResponse(got.firstErr)
 	}
 	meta := &data.FrameMeta{Type: data.FrameTypeTimeSeriesMulti, TypeVersion: data.FrameTypeVersion{0, 1},
-		ExecutedQueryString: describeBilling(cloudapi.ActionBill, q, plan), Notices: got.unread.notices(plan.Notices, "billing points")}
+		ExecutedQueryString: describeBilling(q, plan), Notices: got.unread.notices(plan.Notices, "billing points")}
 	labels := data.Labels{}
 	if q.Domain != "" {
 		labels["domain"] = q.Domain
@@ -158,7 +157,7 @@ func (d *Datasource) billingTotalsQuery(ctx context.Context, q models.Query, dq 
 		return errorResponse(fmt.Errorf("%d of %d billing requests failed, and billing totals need every point: %w", got.failed, len(plan.Windows), got.firstErr))
 	}
 	meta := &data.FrameMeta{Type: data.FrameTypeNumericLong, TypeVersion: data.FrameTypeVersion{0, 1},
-		ExecutedQueryString: describeBilling(cloudapi.ActionBill, q, plan), Notices: got.unread.notices(plan.Notices, "billing points")}
+		ExecutedQueryString: describeBilling(q, plan), Notices: got.unread.notices(plan.Notices, "billing points")}
 	var t billTotals
 	switch len(got.answers) {
 	case 0:
@@ -200,15 +199,14 @@ func totalsOf(points []upstream.Point) billTotals {
 		return t
 	}
 	t.flux.Value = roundTo3(t.flux.Value)
-	sorted := slices.Clone(bws)
-	slices.SortStableFunc(sorted, func(a, b upstream.Point) int {
+	// By value, then time: among points of the p95's value, the first is
+	// the earliest.
+	slices.SortFunc(bws, func(a, b upstream.Point) int {
 		return cmp.Or(cmp.Compare(a.Bandwidth.Value, b.Bandwidth.Value), a.Time.Compare(b.Time))
 	})
-	rank := (95*len(sorted) + 99) / 100
-	p := sorted[max(rank, 1)-1]
-	// Among points of the same value, the earliest: they sort by time.
-	i := slices.IndexFunc(sorted, func(x upstream.Point) bool { return x.Bandwidth.Value == p.Bandwidth.Value })
-	t.p95, t.p95Time = p.Bandwidth, sorted[i].Time
+	p := bws[max((95*len(bws)+99)/100, 1)-1]
+	i := slices.IndexFunc(bws, func(x upstream.Point) bool { return x.Bandwidth.Value == p.Bandwidth.Value })
+	t.p95, t.p95Time = p.Bandwidth, bws[i].Time
 	return t
 }
 
