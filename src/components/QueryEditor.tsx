@@ -250,28 +250,28 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
           </InlineFieldRow>
         </>
       )}
-      {perDomain ? (
-        queryType === 'billing' && (
-          <InlineFieldRow>
-            <InlineField
-              label="Granularity"
-              labelWidth={LABEL_WIDTH}
-              tooltip="The billing points' width. Auto: the finest the panel can show (5 minutes for a day, an hour for a month, a day beyond). An hour's or a day's bandwidth is the peak of its 5-minute points, as Tencent bills it."
-            >
-              <Select
-                inputId="lvb-granularity"
-                width={24}
-                options={[...GRANULARITIES, ...variableOptions]}
-                value={query.granularity ?? 0}
-                allowCustomValue
-                onChange={(v: SelectableValue<number | string>) =>
-                  commit({ ...query, granularity: v.value || undefined })
-                }
-              />
-            </InlineField>
-          </InlineFieldRow>
-        )
-      ) : (
+      {queryType === 'billing' && (
+        <InlineFieldRow>
+          <InlineField
+            label="Granularity"
+            labelWidth={LABEL_WIDTH}
+            tooltip="The billing points' width. Auto: the finest the panel can show (5 minutes for a day, an hour for a month, a day beyond). An hour's or a day's bandwidth is the peak of its 5-minute points, as Tencent bills it."
+          >
+            <Select
+              inputId="lvb-granularity"
+              width={24}
+              options={[...GRANULARITIES, ...variableOptions]}
+              value={query.granularity ?? 0}
+              allowCustomValue
+              onChange={(v: SelectableValue<number | string>) =>
+                commit({ ...query, granularity: v.value || undefined })
+              }
+            />
+          </InlineField>
+        </InlineFieldRow>
+      )}
+      {/* Billing, errors and regions are per domain or account; push events are per stream. */}
+      {!perDomain && (
         <InlineFieldRow>
           <InlineField
             label="Stream IDs"
