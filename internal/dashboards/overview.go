@@ -109,13 +109,17 @@ const TopStreams = 5
 // account's) totals, what Tencent bills on, then the busiest streams one by
 // one, then what plays now.
 func Overview() (dashboard.Dashboard, error) {
-	total := func(title, statistic, unit, calc, help string) *stat.PanelBuilder {
+	// number is a stat panel of one field of q's answer.
+	number := func(q Query, field, unit, calc, title, help string) *stat.PanelBuilder {
 		return stat.NewPanelBuilder().Title(title).Description(help).Datasource(ds).
-			WithTarget(target(Query{RefID: "A", QueryType: "summary", Statistic: statistic, Total: true})).
-			Unit(unit).Height(4).Span(6).
+			WithTarget(target(q)).
+			Unit(unit).Height(4).
 			ColorMode(common.BigValueColorModeNone).GraphMode(common.BigValueGraphModeNone).
-			ReduceOptions(common.NewReduceDataOptionsBuilder().Values(false).Calcs([]string{calc}).Fields("/^" + statistic + "$/")).
+			ReduceOptions(common.NewReduceDataOptionsBuilder().Values(false).Calcs([]string{calc}).Fields("/^" + field + "$/")).
 			Orientation(common.VizOrientationAuto)
+	}
+	total := func(title, statistic, unit, calc, help string) *stat.PanelBuilder {
+		return number(Query{RefID: "A", QueryType: "summary", Statistic: statistic, Total: true}, statistic, unit, calc, title, help).Span(6)
 	}
 	series := func(title, metric, unit string, style common.GraphDrawStyle, total bool, help string) *timeseries.PanelBuilder {
 		return timeseries.NewPanelBuilder().Title(title).Description(help).Datasource(ds).
@@ -123,13 +127,7 @@ func Overview() (dashboard.Dashboard, error) {
 			Unit(unit).Min(0).DrawStyle(style).FillOpacity(10).Height(8)
 	}
 	billTotal := func(title, field, unit, help string) *stat.PanelBuilder {
-		return stat.NewPanelBuilder().Title(title).Description(help).Datasource(ds).
-			WithTarget(target(Query{RefID: "A", QueryType: "billingTotals"})).
-			TimeFrom("now/M").
-			Unit(unit).Height(4).Span(8).
-			ColorMode(common.BigValueColorModeNone).GraphMode(common.BigValueGraphModeNone).
-			ReduceOptions(common.NewReduceDataOptionsBuilder().Values(false).Calcs([]string{"lastNotNull"}).Fields("/^" + field + "$/")).
-			Orientation(common.VizOrientationAuto)
+		return number(Query{RefID: "A", QueryType: "billingTotals"}, field, unit, "lastNotNull", title, help).Span(8).TimeFrom("now/M")
 	}
 	const billNote = " Tencent's billing data (DescribeBillBandwidthAndFluxList), which is what the invoice says; Cloud API 3.0 data sources only (the statistics interface answers 400)."
 	bill := dashboard.NewRowBuilder("Bill (Cloud API 3.0)").Collapsed(true).
